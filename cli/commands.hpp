@@ -1,0 +1,20 @@
+// Subcommand registration, one file per group. Each adds its subcommands to `app`, with
+// the global options, and sets ctx.action when its subcommand is the one parsed.
+#pragma once
+
+#include "context.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace bvlive::cli {
+
+void register_create_update(CLI::App& app, Context& ctx);  // commands_edit.cpp
+void register_queries(CLI::App& app, Context& ctx);        // commands_query.cpp: list show events sessions
+void register_lifecycle(CLI::App& app, Context& ctx);      // commands_lifecycle.cpp: preview ... archive
+void register_manage(CLI::App& app, Context& ctx);         // commands_manage.cpp: delete rotate-key
+void register_daemon(CLI::App& app, Context& ctx);         // commands_daemon.cpp: status reload
+
+// The positional ID argument every live command takes.
+CLI::Option* add_id_argument(CLI::App& sub, std::string& id);
+
+}  // namespace bvlive::cli

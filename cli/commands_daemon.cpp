@@ -1,0 +1,101 @@
+// bvlive status, bvlive reload: the daemon itself.
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+#include "util/time.hpp"
+
+#include <cmath>
+#include <iostream>
+
+namespace bvlive::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string uptime_text(const json& status) {
+  auto it = status.find("uptime_s");
+  if (it == status.end() || !it->is_number()) return "-";
+  auto seconds = static_cast<DurationMs>(std::llround(it->get<double>()));
+  std::string out = format_duration(seconds * 1000);
+  if (std::string since = time_field(status, "started_at"); since != "-") out += " (since " + since + ")";
+  return out;
+}
+
+std::string lives_text(const json& status) {
+  std::string out = field_text(status, "lives_total");
+  auto by = status.find("lives_by_state");
+  if (by == status.end() || !by->is_object() || by->empty()) return out;
+  std::string parts;
+  for (const auto& [state, n] : by->items()) {
+    if (!parts.empty()) parts += ", ";
+    parts += state + " " + text_of(n);
+  }
+  return out + " (" + parts + ")";
+}
+
+int run_status(const Context& ctx) {
+  json status = ctx.call("daemon.status", json::object());
+  if (ctx.options.json) {
+    print_json(status);
+    return kExitOk;
+  }
+  if (ctx.options.quiet) return kExitOk;
+  if (!status.is_object()) status = json::object();
+  KeyValues kv;
+  kv.add("version", field_text(status, "version"));
+  kv.add("pid", field_text(status, "pid"));
+  kv.add("uptime", uptime_text(status));
+  kv.add("socket", status.contains("socket") ? field_text(status, "socket") : ctx.socket_path());
+  kv.add("state dir", field_text(status, "state_dir"));
+  kv.add("config", field_text(status, "config"));
+  kv.add("lives", lives_text(status));
+  kv.print(std::cout);
+  return kExitOk;
+}
+
+std::string list_text(const json& items) {
+  if (!items.is_array() || items.empty()) return "-";
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += "\n";
+    if (!item.is_object()) {
+      out += text_of(item);
+      continue;
+    }
+    out += field_text(item, "custom_id");
+    if (auto f = item.find("fields"); f != item.end()) out += " (" + text_of(*f) + ")";
+    if (auto r = item.find("reason"); r != item.end()) out += ": " + text_of(*r);
+  }
+  return out;
+}
+
+int run_reload(const Context& ctx) {
+  json result = ctx.call("daemon.reload", json::object());
+  if (ctx.options.json) {
+    print_json(result);
+    return kExitOk;
+  }
+  if (ctx.options.quiet) return kExitOk;
+  if (!result.is_object()) result = json::object();
+  KeyValues kv;
+  kv.add("config", field_text(result, "config"));
+  for (const char* key : {"created", "updated", "unchanged", "skipped"})
+    kv.add(key, list_text(result.value(key, json::array())));
+  kv.print(std::cout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_daemon(CLI::App& app, Context& ctx) {
+  CLI::App* status = app.add_subcommand("status", "show the daemon: version, uptime, paths, lives by state");
+  add_global_options(*status, ctx.options);
+  on_run(*status, ctx, [&ctx] { return run_status(ctx); });
+
+  CLI::App* reload = app.add_subcommand("reload", "re-read bvlived.toml and apply its [[live]] tables");
+  add_global_options(*reload, ctx.options);
+  reload->footer("A bad config file is refused with file, line and column; the running state is kept.");
+  on_run(*reload, ctx, [&ctx] { return run_reload(ctx); });
+}
+
+}  // namespace bvlive::cli

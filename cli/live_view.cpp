@@ -1,0 +1,126 @@
+#include "live_view.hpp"
+
+#include "output.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace bvlive::cli {
+namespace {
+
+using nlohmann::json;
+
+const json& member(const json& obj, std::string_view key) {
+  static const json null_value;
+  if (!obj.is_object()) return null_value;
+  auto it = obj.find(key);
+  return it == obj.end() ? null_value : *it;
+}
+
+std::string next_transition(const json& next) {
+  if (!next.is_object()) return "-";
+  std::string trigger = field_text(next, "trigger");
+  std::string at = time_field(next, "at");
+  if (at == "-") return trigger;
+  return trigger + " at " + at;
+}
+
+std::string live_vod_text(const json& vod) {
+  if (!vod.is_object()) return "none";
+  std::string source = field_text(vod, "source", true);
+  if (source == "-" || source == "unspecified") return "none";
+  std::string out = source;
+  if (source == "replace" || source == "playback") {
+    std::string id = field_text(member(vod, source), "id");
+    if (id != "-") out += " " + id;
+  }
+  std::string from = time_field(vod, "started_at");
+  std::string to = time_field(vod, "ended_at");
+  if (from != "-" || to != "-") out += ", offered " + from + " to " + to;
+  return out;
+}
+
+std::string privacy_text(const json& security) {
+  const json& privacy = member(security, "privacy");
+  std::string type = field_text(privacy, "type", true);
+  if (type == "-" || type == "unspecified") return "public";
+  if (type == "token") {
+    const json& limit = member(member(privacy, "token"), "device_limit");
+    if (limit.is_number() && limit.get<double>() > 0) return "token, device limit " + text_of(limit);
+  }
+  return type;
+}
+
+std::string schedule_text(const json& schedule) {
+  if (!schedule.is_object()) return "-";
+  std::string out;
+  for (const char* key : {"auto_preview", "auto_start", "auto_end", "close_after"}) {
+    const json& v = member(schedule, key);
+    if (v.is_null() || (v.is_boolean() && !v.get<bool>())) continue;
+    if (!out.empty()) out += ", ";
+    out += key;
+    if (!v.is_boolean()) out += " " + text_of(v);
+  }
+  if (out.empty()) out = "manual";
+  if (member(schedule, "from_config").is_boolean() && member(schedule, "from_config").get<bool>())
+    out += " (from config)";
+  return out;
+}
+
+}  // namespace
+
+std::string session_summary(const json& session) {
+  if (!session.is_object()) return "none";
+  std::string out = field_text(session, "id") + " " + field_text(session, "state") + ", " +
+                    field_text(session, "protocol");
+  if (std::string remote = field_text(session, "remote"); remote != "-") out += " from " + remote;
+  out += ", since " + time_field(session, "started_at");
+  return out;
+}
+
+void print_live(std::ostream& out, const json& live) {
+  KeyValues kv;
+  kv.add("id", field_text(live, "id"));
+  kv.add("custom_id", field_text(live, "custom_id"));
+  kv.add("name", field_text(live, "name"));
+  kv.add("type", field_text(live, "type", true));
+  if (const json& lib = member(member(member(live, "source"), "library"), "id"); !lib.is_null())
+    kv.add("source", "library " + text_of(lib));
+  kv.add("broadcast_mode", field_text(live, "broadcast_mode", true));
+  kv.add("resolution", field_text(live, "resolution", true));
+  kv.add("ull_enabled", field_text(live, "ull_enabled"));
+  kv.add("state", field_text(live, "state"));
+  kv.add("channel_state", field_text(live, "channel_state"));
+  kv.add("scheduled_at", time_field(live, "scheduled_at"));
+  kv.add("next", next_transition(member(live, "next_transition")));
+  kv.add("stream_key", field_text(live, "stream_key"));
+  kv.add("ingestion_types", field_text(live, "ingestion_types", true));
+  // Generated addresses, when the daemon reports them (ingest_urls, playback_url, ...).
+  if (live.is_object()) {
+    for (const auto& [key, value] : live.items()) {
+      if (!(key.ends_with("_url") || key.ends_with("_urls"))) continue;
+      if (value.is_object()) {
+        std::string lines;
+        for (const auto& [k, v] : value.items())
+          lines += (lines.empty() ? "" : "\n") + k + " " + text_of(v);
+        kv.add(key, lines.empty() ? "-" : lines);
+      } else {
+        kv.add(key, text_of(value));
+      }
+    }
+  }
+  kv.add("live_vod", live_vod_text(member(live, "live_vod")));
+  kv.add("privacy", privacy_text(member(live, "security")));
+  if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-")
+    kv.add("description", d);
+  kv.add("created_at", time_field(live, "created_at"));
+  kv.add("updated_at", time_field(live, "updated_at"));
+  kv.add("state_changed_at", time_field(live, "state_changed_at"));
+  kv.add("live_started_at", time_field(live, "live_started_at"));
+  kv.add("live_ended_at", time_field(live, "live_ended_at"));
+  kv.add("schedule", schedule_text(member(live, "schedule")));
+  kv.add("session", session_summary(member(live, "current_session")));
+  kv.print(out);
+}
+
+}  // namespace bvlive::cli

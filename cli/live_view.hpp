@@ -1,0 +1,16 @@
+// A live (the LIVE object of the control protocol) as a key/value block for people:
+// `bvlive show`, and after create, update.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+
+namespace bvlive::cli {
+
+void print_live(std::ostream& out, const nlohmann::json& live);
+
+// "PROTOCOL from REMOTE, STATE since STARTED" (or "none").
+std::string session_summary(const nlohmann::json& session);
+
+}  // namespace bvlive::cli

@@ -1,0 +1,524 @@
+// bvlived.toml -> Settings, with toml++ (built with exceptions: toml::parse throws
+// toml::parse_error). Every problem becomes one ConfigError line "FILE:LINE:COLUMN: what; fix".
+#include "config/config_loader.hpp"
+
+#include <toml++/toml.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <tuple>
+
+#if !TOML_EXCEPTIONS
+#error "the config loader expects toml++ with exceptions (toml::parse throwing toml::parse_error)"
+#endif
+
+namespace bvlive {
+namespace {
+
+// One problem found while walking the document; the earliest one in the file is reported.
+struct Problem {
+  SourcePos pos;
+  std::string message;
+};
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return s;
+}
+
+std::string json_quoted(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+
+std::string_view type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+// A scalar as it would be written in TOML, for messages.
+std::string show(const toml::node& n) {
+  if (auto s = n.as_string()) return json_quoted(s->get());
+  if (n.is_table()) return "a table";
+  if (n.is_array()) return "an array";
+  std::ostringstream out;
+  n.visit([&](const auto& v) { out << v; });
+  return one_line(out.str());
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool valid_custom_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+// "2026-11-29T10:00:00.250" (no zone) for a toml++ date-time.
+std::string local_text(const toml::date_time& dt) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u", unsigned{dt.date.year},
+                unsigned{dt.date.month}, unsigned{dt.date.day}, unsigned{dt.time.hour},
+                unsigned{dt.time.minute}, unsigned{dt.time.second});
+  std::string out = buf;
+  if (dt.time.nanosecond) {
+    std::snprintf(buf, sizeof buf, ".%09u", static_cast<unsigned>(dt.time.nanosecond));
+    out += buf;
+  }
+  return out;
+}
+
+const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "live"};
+const std::initializer_list<std::string_view> kDaemonKeys = {
+    "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync"};
+const std::initializer_list<std::string_view> kDefaultsKeys = {"prepare_lead", "close_after"};
+const std::initializer_list<std::string_view> kScheduleKeys = {"auto_preview", "auto_start",
+                                                              "auto_end", "close_after"};
+
+class Loader {
+ public:
+  explicit Loader(const std::string& file) : file_(file) {}
+
+  Settings load(const toml::table& root) {
+    Settings s;
+    s.config_file = file_;
+    for (auto&& [key, node] : root) {
+      const std::string k(key.str());
+      guard([&] {
+        if (k == "daemon") {
+          daemon(section(node, "daemon", "[daemon]"), s);
+        } else if (k == "defaults") {
+          defaults(section(node, "defaults", "[defaults]"), s);
+        } else if (k == "live") {
+          lives(key, node, s);
+        } else {
+          unknown(key, "", kRootKeys, "the top-level tables are [daemon], [defaults] and [[live]]");
+        }
+      });
+    }
+    if (!problems_.empty()) {
+      const auto first = std::min_element(problems_.begin(), problems_.end(), [](auto& a, auto& b) {
+        return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
+      });
+      throw ConfigError(one_line(first->pos.str() + ": " + first->message));
+    }
+    return s;
+  }
+
+ private:
+  struct Bad {
+    SourcePos pos;
+    std::string message;
+  };
+
+  SourcePos at(const toml::source_region& r) const {
+    return SourcePos{file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+  }
+  SourcePos at(const toml::node& n) const { return at(n.source()); }
+  SourcePos at(const toml::key& k) const { return at(k.source()); }
+
+  [[noreturn]] void fail(const SourcePos& pos, std::string message) const {
+    throw Bad{pos, std::move(message)};
+  }
+
+  // Runs one step; a problem is recorded and the walk goes on, so the first one in the
+  // file can be reported whatever the (sorted by name) order of toml++ tables.
+  template <typename F>
+  void guard(F&& step) {
+    try {
+      step();
+    } catch (Bad& b) {
+      problems_.push_back(Problem{std::move(b.pos), std::move(b.message)});
+    }
+  }
+
+  [[noreturn]] void wrong_type(const toml::node& n, const std::string& name,
+                               std::string_view expected) const {
+    fail(at(n), name + ": expected " + std::string(expected) + ", got " +
+                    std::string(type_name(n.type())) +
+                    (n.is_table() || n.is_array() ? std::string() : " (" + show(n) + ")"));
+  }
+
+  void unknown(const toml::key& key, const std::string& table,
+               std::initializer_list<std::string_view> known, std::string_view otherwise) const {
+    const std::string k(key.str());
+    const std::string full = table.empty() ? k : table + "." + k;
+    std::string_view best;
+    std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    for (auto cand : known) {
+      const std::size_t d = edit_distance(k, cand);
+      if (d < best_d) {
+        best_d = d;
+        best = cand;
+      }
+    }
+    std::string msg = "unknown key '" + full + "'; ";
+    if (!best.empty() && best_d <= std::max<std::size_t>(2, best.size() / 3))
+      msg += "did you mean '" + (table.empty() ? std::string(best) : table + "." + std::string(best)) +
+             "'?";
+    else
+      msg += std::string(otherwise);
+    fail(at(key), msg);
+  }
+
+  static std::string key_list(std::initializer_list<std::string_view> keys) {
+    std::string out;
+    for (auto k : keys) {
+      if (!out.empty()) out += ", ";
+      out += k;
+    }
+    return out;
+  }
+
+  const toml::table& section(const toml::node& n, const std::string& name, std::string_view header) {
+    if (auto t = n.as_table()) return *t;
+    wrong_type(n, name, "a table (" + std::string(header) + ")");
+  }
+
+  std::string string_value(const toml::node& n, const std::string& name) const {
+    if (auto s = n.as_string()) return s->get();
+    wrong_type(n, name, "a string");
+  }
+
+  bool bool_value(const toml::node& n, const std::string& name) const {
+    if (auto b = n.as_boolean()) return b->get();
+    wrong_type(n, name, "true or false");
+  }
+
+  DurationMs duration(const toml::node& n, const std::string& name) const {
+    if (auto i = n.as_integer()) {
+      const std::int64_t v = i->get();
+      if (v < 0)
+        fail(at(n), name + ": " + show(n) + " is negative; use a duration like \"12h\" or 0");
+      if (v > std::numeric_limits<std::int64_t>::max() / 1000)
+        fail(at(n), name + ": " + show(n) + " seconds is too long; use a duration like \"12h\"");
+      return v * 1000;
+    }
+    if (auto s = n.as_string()) {
+      if (auto d = parse_duration(s->get())) return *d;
+      fail(at(n), name + ": " + show(n) + " is not a duration; use e.g. \"12h\", \"90m\", \"45s\"");
+    }
+    wrong_type(n, name, "a duration such as \"12h\", \"90m\", \"45s\" or a number of seconds");
+  }
+
+  void daemon(const toml::table& t, Settings& s) {
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      const std::string name = "daemon." + k;
+      const toml::node& n = node;
+      guard([&] {
+        if (k == "socket") {
+          s.socket_path = string_value(n, name);
+        } else if (k == "socket_group") {
+          s.socket_group = string_value(n, name);
+        } else if (k == "socket_mode") {
+          s.socket_mode = socket_mode(n, name);
+        } else if (k == "state_dir") {
+          s.state_dir = string_value(n, name);
+        } else if (k == "log_level") {
+          const std::string v = string_value(n, name);
+          auto l = parse_log_level(v);
+          if (!l)
+            fail(at(n), name + ": " + json_quoted(v) +
+                            " is not a log level; use \"debug\", \"info\", \"warn\" or \"error\"");
+          s.log_level = *l;
+        } else if (k == "max_request_bytes") {
+          auto i = n.as_integer();
+          if (!i) wrong_type(n, name, "an integer number of bytes (at least 1024)");
+          if (i->get() < 1024)
+            fail(at(n), name + ": " + show(n) + " is too small; use at least 1024 (bytes)");
+          if (static_cast<std::uint64_t>(i->get()) > std::numeric_limits<std::size_t>::max())
+            fail(at(n), name + ": " + show(n) + " is too large");
+          s.max_request_bytes = static_cast<std::size_t>(i->get());
+        } else if (k == "sync") {
+          const std::string v = string_value(n, name);
+          std::string lower;
+          for (char c : v) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+          if (lower == "full") s.sync_full = true;
+          else if (lower == "normal") s.sync_full = false;
+          else fail(at(n), name + ": " + json_quoted(v) + " is not a sync mode; use \"full\" or \"normal\"");
+        } else {
+          unknown(key, "daemon", kDaemonKeys, "the keys of [daemon] are " + key_list(kDaemonKeys));
+        }
+      });
+    }
+  }
+
+  unsigned socket_mode(const toml::node& n, const std::string& name) const {
+    const std::string fix = "; write an octal mode such as \"0660\" or 0o660 (at most 0777)";
+    if (auto i = n.as_integer()) {
+      const std::int64_t v = i->get();
+      if (v < 0 || v > 0777) {
+        char oct[32];
+        std::snprintf(oct, sizeof oct, "%llo", static_cast<unsigned long long>(v < 0 ? 0 : v));
+        fail(at(n), name + ": " + show(n) +
+                        (v < 0 ? std::string(" is negative")
+                               : " is 0o" + std::string(oct) + " in octal, more than 0777") +
+                        fix);
+      }
+      return static_cast<unsigned>(v);
+    }
+    if (auto s = n.as_string()) {
+      const std::string& v = s->get();
+      std::uint64_t mode = 0;
+      bool ok = !v.empty() && v.size() <= 12;
+      for (char c : v) {
+        if (c < '0' || c > '7') ok = false;
+        else mode = mode * 8 + static_cast<unsigned>(c - '0');
+      }
+      if (!ok) fail(at(n), name + ": " + json_quoted(v) + " is not octal digits" + fix);
+      if (mode > 0777) fail(at(n), name + ": " + json_quoted(v) + " is more than 0777" + fix);
+      return static_cast<unsigned>(mode);
+    }
+    wrong_type(n, name, "an octal mode such as \"0660\" or 0o660");
+  }
+
+  void defaults(const toml::table& t, Settings& s) {
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      const toml::node& n = node;
+      guard([&] {
+        if (k == "prepare_lead") s.prepare_lead = duration(n, "defaults." + k);
+        else if (k == "close_after") s.close_after = duration(n, "defaults." + k);
+        else unknown(key, "defaults", kDefaultsKeys, "the keys of [defaults] are " + key_list(kDefaultsKeys));
+      });
+    }
+  }
+
+  void lives(const toml::key& key, const toml::node& node, Settings& s) {
+    const toml::array* arr = node.as_array();
+    if (!arr) {
+      if (node.is_table())
+        fail(at(key), "'live' is a single table; declare each live with [[live]] (two brackets)");
+      wrong_type(node, "live", "[[live]] tables");
+    }
+    std::map<std::string, SourcePos> seen;  // custom_id -> where it was first declared
+    for (const toml::node& elem : *arr) {
+      guard([&] {
+        const toml::table* t = elem.as_table();
+        if (!t) wrong_type(elem, "live", "[[live]] tables");
+        if (auto d = live(*t, seen)) s.lives.push_back(std::move(*d));
+      });
+    }
+  }
+
+  std::optional<LiveDecl> live(const toml::table& t, std::map<std::string, SourcePos>& seen) {
+    LiveDecl d;
+    d.pos = at(t);
+    const std::size_t before = problems_.size();
+    if (!t.contains("custom_id"))
+      fail(d.pos, "[[live]] has no custom_id; add a line such as custom_id = \"sunday-service\"");
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      const std::string name = "live." + k;
+      const toml::node& n = node;
+      d.key_pos[k] = at(key);
+      record_positions(n, k, d.key_pos);
+      guard([&] {
+        if (k == "custom_id") {
+          const std::string id = string_value(n, name);
+          if (!valid_custom_id(id))
+            fail(at(n), name + ": " + json_quoted(id) +
+                            " is not valid; use 1 to 64 letters, digits, '.', '_' or '-'");
+          if (auto it = seen.find(id); it != seen.end())
+            fail(at(n), name + ": " + json_quoted(id) + " is already declared at " + it->second.str() +
+                            "; each [[live]] needs its own custom_id");
+          seen.emplace(id, at(n));
+          d.custom_id = id;
+          d.body["custom_id"] = id;
+        } else if (k == "auto_preview") {
+          if (auto b = n.as_boolean()) {
+            if (b->get()) d.schedule.auto_preview = 0;
+            else d.schedule.auto_preview.reset();
+          } else if (n.is_string() || n.is_integer()) {
+            d.schedule.auto_preview = duration(n, name);
+          } else {
+            wrong_type(n, name, "a duration such as \"15m\", or true (as soon as possible)");
+          }
+        } else if (k == "auto_start") {
+          d.schedule.auto_start = bool_value(n, name);
+        } else if (k == "auto_end") {
+          d.schedule.auto_end = duration(n, name);
+        } else if (k == "close_after") {
+          d.schedule.close_after = duration(n, name);
+        } else if (k == "scheduled_at") {
+          d.body[k] = scheduled_at(n, name);
+        } else {
+          // A near miss of a schedule key would silently become a body field.
+          for (auto sk : kScheduleKeys)
+            if (edit_distance(k, sk) <= 2)
+              fail(at(key), "unknown key 'live." + k + "'; did you mean 'live." + std::string(sk) + "'?");
+          d.body[k] = to_json(n, name);
+        }
+      });
+    }
+    if (problems_.size() != before) return std::nullopt;
+    return d;
+  }
+
+  void record_positions(const toml::node& n, const std::string& path,
+                        std::map<std::string, SourcePos>& out) const {
+    if (auto t = n.as_table()) {
+      for (auto&& [key, child] : *t) {
+        const std::string p = path + "." + std::string(key.str());
+        out[p] = at(key);
+        record_positions(child, p, out);
+      }
+    } else if (auto a = n.as_array()) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string p = path + "[" + std::to_string(i) + "]";
+        out[p] = at((*a)[i]);
+        record_positions((*a)[i], p, out);
+      }
+    }
+  }
+
+  std::string offset_date_time(const toml::date_time& dt, const toml::node& n,
+                               const std::string& name) const {
+    const std::string local = local_text(dt);
+    if (!dt.offset)
+      fail(at(n), name + ": " + local + " has no time zone; add Z or an offset, e.g. " + local + "Z");
+    std::string text = local;
+    const int off = dt.offset->minutes;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%c%02d:%02d", off < 0 ? '-' : '+', std::abs(off) / 60,
+                  std::abs(off) % 60);
+    text += buf;
+    auto ms = parse_rfc3339(text);
+    if (!ms) fail(at(n), name + ": " + text + " is not a valid date-time");
+    return format_rfc3339(*ms);
+  }
+
+  nlohmann::json scheduled_at(const toml::node& n, const std::string& name) const {
+    if (auto dt = n.as_date_time()) return offset_date_time(dt->get(), n, name);
+    if (auto s = n.as_string()) {
+      const std::string& v = s->get();
+      if (auto ms = parse_rfc3339(v)) return format_rfc3339(*ms);
+      if (parse_rfc3339(v + "Z"))
+        fail(at(n), name + ": " + json_quoted(v) + " has no time zone; add Z or an offset, e.g. " +
+                        json_quoted(v + "Z"));
+      fail(at(n), name + ": " + json_quoted(v) +
+                      " is not an RFC 3339 date-time; use e.g. 2026-11-29T10:00:00Z");
+    }
+    wrong_type(n, name, "a date-time with a time zone such as 2026-11-29T10:00:00Z");
+  }
+
+  nlohmann::json to_json(const toml::node& n, const std::string& name) const {
+    switch (n.type()) {
+      case toml::node_type::table: {
+        nlohmann::json obj = nlohmann::json::object();
+        for (auto&& [key, child] : *n.as_table()) {
+          const std::string k(key.str());
+          obj[k] = to_json(child, name + "." + k);
+        }
+        return obj;
+      }
+      case toml::node_type::array: {
+        nlohmann::json arr = nlohmann::json::array();
+        const toml::array& a = *n.as_array();
+        for (std::size_t i = 0; i < a.size(); ++i)
+          arr.push_back(to_json(a[i], name + "[" + std::to_string(i) + "]"));
+        return arr;
+      }
+      case toml::node_type::string: return n.as_string()->get();
+      case toml::node_type::integer: return n.as_integer()->get();
+      case toml::node_type::floating_point: {
+        const double v = n.as_floating_point()->get();
+        if (!std::isfinite(v)) fail(at(n), name + ": " + show(n) + " is not a finite number");
+        return v;
+      }
+      case toml::node_type::boolean: return n.as_boolean()->get();
+      case toml::node_type::date_time: return offset_date_time(n.as_date_time()->get(), n, name);
+      case toml::node_type::date: {
+        const toml::date& d = n.as_date()->get();
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", unsigned{d.year}, unsigned{d.month},
+                      unsigned{d.day});
+        return std::string(buf);
+      }
+      case toml::node_type::time: {
+        const toml::time& t = n.as_time()->get();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%02u:%02u:%02u", unsigned{t.hour}, unsigned{t.minute},
+                      unsigned{t.second});
+        return std::string(buf);
+      }
+      case toml::node_type::none: break;
+    }
+    fail(at(n), name + ": unsupported value");
+  }
+
+  std::string file_;
+  std::vector<Problem> problems_;
+};
+
+}  // namespace
+
+Settings parse_config(std::string_view text, const std::string& file_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(file_name));
+  } catch (const toml::parse_error& e) {
+    const SourcePos pos{file_name, static_cast<int>(e.source().begin.line),
+                        static_cast<int>(e.source().begin.column)};
+    throw ConfigError(one_line(pos.str() + ": not valid TOML: " + std::string(e.description())));
+  }
+  return Loader(file_name).load(root);
+}
+
+Settings load_config_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      throw ConfigError(path + ": cannot read: " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return parse_config(text, path);
+}
+
+}  // namespace bvlive

@@ -1,0 +1,77 @@
+// The daemon's settings: what bvlived.toml says, with the embedded defaults for
+// everything it does not say. See man/bvlived.toml.5 for each key.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/time.hpp"
+
+namespace bvlive {
+
+enum class LogLevel { Debug, Info, Warn, Error };
+
+// Where a value came from in the config file, for messages like "bvlived.toml:12:3: ...".
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const;  // "file:line:column" (or just "file" when line is 0)
+};
+
+// Per-live automation. Durations are ms; -1 means "not set".
+struct ScheduleDecl {
+  // PREVIEW is entered this long before scheduled_at (0 = as soon as WAIT_FOR_PREVIEW).
+  std::optional<DurationMs> auto_preview;
+  bool auto_start = false;               // PREVIEW -> LIVE at scheduled_at (or at once without one)
+  std::optional<DurationMs> auto_end;    // LIVE -> end this long after LIVE began
+  std::optional<DurationMs> close_after; // LIVE_END -> CLOSED after this long (overrides the default)
+  bool operator==(const ScheduleDecl&) const = default;
+};
+
+// One [[live]] table: a live declared by custom_id.
+struct LiveDecl {
+  std::string custom_id;
+  // Every key of the table other than the schedule keys, as JSON in the shape of
+  // the create body (TOML dates/datetimes become RFC 3339 strings). Validated by
+  // the same code as `bvlive create`.
+  nlohmann::json body = nlohmann::json::object();
+  ScheduleDecl schedule;
+  SourcePos pos;  // the [[live]] header
+  // Position of each key, by dotted path inside the table ("broadcast_mode",
+  // "security.privacy.type"), so a validation error can name file:line:column.
+  std::map<std::string, SourcePos> key_pos;
+  // The best position for a field path such as "live.security.privacy.type":
+  // the deepest key present, else the table header.
+  SourcePos locate(std::string_view path) const;
+};
+
+struct Settings {
+  // [daemon]
+  std::string socket_path;        // empty: resolved at start (see paths.hpp)
+  std::string socket_group;       // group owning the socket; empty = the daemon's own
+  unsigned socket_mode = 0660;
+  std::string state_dir;          // empty: resolved at start
+  LogLevel log_level = LogLevel::Info;
+  std::size_t max_request_bytes = 1 << 20;
+  bool sync_full = true;          // SQLite synchronous=FULL (else NORMAL)
+
+  // [defaults]
+  DurationMs prepare_lead = 12LL * 3600 * 1000;
+  DurationMs close_after = 0;     // 0 = never close automatically
+
+  // [[live]]
+  std::vector<LiveDecl> lives;
+
+  std::string config_file;        // where these came from; empty = embedded defaults
+};
+
+std::string_view to_string(LogLevel l);
+std::optional<LogLevel> parse_log_level(std::string_view s);
+
+}  // namespace bvlive

@@ -1,0 +1,29 @@
+// A live as the daemon keeps it: the operator's settings plus what the daemon
+// generates and tracks.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "lifecycle/live_state.hpp"
+#include "live/live_spec.hpp"
+
+namespace bvlive {
+
+struct LiveRecord {
+  std::string id;
+  LiveSpec spec;
+  LiveState state = LiveState::Scheduled;
+  std::string stream_key;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+  TimeMs state_changed_at = 0;
+  std::optional<TimeMs> live_started_at;  // last entry into LIVE
+  std::optional<TimeMs> live_ended_at;    // last exit from LIVE
+  bool from_config = false;               // declared by a [[live]] table
+
+  // "custom_id" when set, else the id: how a person names the live.
+  const std::string& label() const { return spec.custom_id ? *spec.custom_id : id; }
+};
+
+}  // namespace bvlive

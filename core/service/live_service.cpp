@@ -1,0 +1,435 @@
+#include "service/live_service.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "config/config_loader.hpp"
+#include "lifecycle/session_state.hpp"
+#include "rpc/error.hpp"
+#include "service/live_view.hpp"
+#include "util/random_id.hpp"
+
+namespace bvlive {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A chain of automatic transitions (SCHEDULED -> PREPARING -> WAIT_FOR_PREVIEW ->
+// PREVIEW -> LIVE ...) never needs more steps than there are states.
+constexpr int kMaxChain = 16;
+
+std::string require_id(const json& params) {
+  if (!params.is_object() || !params.contains("id") || !params["id"].is_string() ||
+      params["id"].get<std::string>().empty())
+    throw_invalid("id", "required: the live's id or custom_id");
+  return params["id"].get<std::string>();
+}
+
+const json& unwrap_live(const json& params, const char* what) {
+  if (!params.is_object() || !params.contains("live")) throw_invalid("live", std::string("required: ") + what);
+  const json& body = params["live"];
+  if (body.is_object() && body.size() == 1 && body.contains("live") && body["live"].is_object()) return body["live"];
+  return body;
+}
+
+// Fields that shape the stream: fixed once the live has gone LIVE.
+struct FrozenField {
+  const char* path;
+  bool (*same)(const LiveSpec&, const LiveSpec&);
+};
+constexpr FrozenField kFrozenOnceLive[] = {
+    {"type", [](const LiveSpec& a, const LiveSpec& b) { return a.type == b.type; }},
+    {"source", [](const LiveSpec& a, const LiveSpec& b) { return a.source == b.source; }},
+    {"broadcast_mode", [](const LiveSpec& a, const LiveSpec& b) { return a.broadcast_mode == b.broadcast_mode; }},
+    {"scheduled_at", [](const LiveSpec& a, const LiveSpec& b) { return a.scheduled_at == b.scheduled_at; }},
+    {"resolution", [](const LiveSpec& a, const LiveSpec& b) { return a.resolution == b.resolution; }},
+    {"ull_enabled", [](const LiveSpec& a, const LiveSpec& b) { return a.ull_enabled == b.ull_enabled; }},
+    {"ingestion_types", [](const LiveSpec& a, const LiveSpec& b) { return a.ingestion_types == b.ingestion_types; }},
+    {"security.protection", [](const LiveSpec& a, const LiveSpec& b) { return a.security.protection == b.security.protection; }},
+};
+
+std::vector<std::string> changed_fields(const json& before, const json& after) {
+  std::vector<std::string> out;
+  for (auto it = after.begin(); it != after.end(); ++it)
+    if (!before.contains(it.key()) || before[it.key()] != it.value()) out.push_back(it.key());
+  return out;
+}
+
+json schedule_json(const ScheduleDecl& d) {
+  auto dur = [](const std::optional<DurationMs>& v) { return v ? json(format_duration(*v)) : json(nullptr); };
+  return {{"auto_preview", dur(d.auto_preview)},
+          {"auto_start", d.auto_start},
+          {"auto_end", dur(d.auto_end)},
+          {"close_after", dur(d.close_after)}};
+}
+
+}  // namespace
+
+json transitions_json(const std::vector<AppliedTransition>& ts) {
+  json out = json::array();
+  for (const auto& t : ts)
+    out.push_back({{"from", t.from ? json(std::string(to_string(*t.from))) : json(nullptr)},
+                   {"to", t.to ? json(std::string(to_string(*t.to))) : json(nullptr)},
+                   {"trigger", std::string(to_string(t.trigger))},
+                   {"cause", t.cause}});
+  return out;
+}
+
+LiveService::LiveService(Store& store, ScheduleRules rules, std::string media_root, TimeMs daemon_started_at)
+    : store_(store), rules_(rules), media_root_(std::move(media_root)), started_at_(daemon_started_at) {
+  for (auto& l : store_.load_lives()) {
+    auto id = l.id;
+    lives_.emplace(std::move(id), std::move(l));
+  }
+}
+
+LiveRecord* LiveService::find(std::string_view key) {
+  if (auto it = lives_.find(key); it != lives_.end()) return &it->second;
+  for (auto& [id, l] : lives_)
+    if (l.spec.custom_id && *l.spec.custom_id == key) return &l;
+  return nullptr;
+}
+
+LiveRecord& LiveService::resolve(const json& params) {
+  const std::string key = require_id(params);
+  if (auto* l = find(key)) return *l;
+  throw_not_found(key);
+}
+
+std::string LiveService::media_dir(const LiveRecord& live) const { return media_root_ + "/" + live.id; }
+
+json LiveService::view(const LiveRecord& live) {
+  std::optional<SessionRow> current;
+  auto sessions = store_.sessions(live.id);
+  if (!sessions.empty()) {
+    auto st = parse_session_state(sessions.front().state);
+    if (st && is_running(*st)) current = sessions.front();
+  }
+  return live_json(live, next_automatic(live, rules_), current);
+}
+
+void LiveService::check_custom_id_free(const LiveSpec& spec, const std::string& own_id) const {
+  if (!spec.custom_id) return;
+  for (const auto& [id, l] : lives_) {
+    if (id == own_id) continue;
+    if ((l.spec.custom_id && *l.spec.custom_id == *spec.custom_id) || id == *spec.custom_id)
+      throw RpcError(ErrorKind::Conflict,
+                     "live.custom_id: '" + *spec.custom_id + "' is already used by live " + id +
+                         "; choose another custom_id",
+                     {{"path", "live.custom_id"}, {"existing_id", id}});
+  }
+}
+
+LiveRecord LiveService::make_live(const LiveSpec& spec, TimeMs now, bool from_config) {
+  LiveRecord rec;
+  do {
+    rec.id = new_live_id();
+  } while (find(rec.id));  // neither an existing id nor someone's custom_id
+  rec.spec = spec;
+  rec.state = LiveState::Scheduled;
+  rec.stream_key = new_stream_key();
+  rec.created_at = rec.updated_at = rec.state_changed_at = now;
+  rec.from_config = from_config;
+  return rec;
+}
+
+void LiveService::insert(LiveRecord rec, const Caller& caller, std::vector<std::string>* warnings) {
+  {
+    sql::Transaction tx(store_.db());
+    store_.insert_live(rec);
+    store_.append_event({0, rec.id, rec.created_at, std::nullopt, std::string(to_string(rec.state)), "create",
+                         caller.cause, "", caller.uid});
+    tx.commit();
+  }
+  if (warnings && rec.spec.scheduled_at && *rec.spec.scheduled_at < rec.created_at)
+    warnings->push_back("live.scheduled_at: " + format_rfc3339(*rec.spec.scheduled_at) +
+                        " is in the past; the live is prepared at once");
+  auto id = rec.id;
+  lives_.emplace(std::move(id), std::move(rec));
+}
+
+json LiveService::create(const json& params, const Caller& caller) {
+  std::vector<std::string> warnings;
+  const LiveSpec spec = live_spec_from_json(unwrap_live(params, "the live to create (the create body)"), &warnings);
+  check_custom_id_free(spec, "");
+  const TimeMs now = now_ms();
+  LiveRecord rec = make_live(spec, now, caller.cause == "config");
+  const std::string id = rec.id;
+  insert(std::move(rec), caller, &warnings);
+  auto& live = lives_.at(id);
+  auto ts = follow_automatic(live, now);
+  json out = {{"live", view(live)}, {"warnings", warnings}, {"transitions", transitions_json(ts)}};
+  return out;
+}
+
+json LiveService::list(const json& params) const {
+  std::optional<LiveState> filter;
+  if (params.is_object() && params.contains("state") && !params["state"].is_null()) {
+    if (!params["state"].is_string()) throw_invalid("state", "must be a state name such as LIVE");
+    filter = parse_live_state(params["state"].get<std::string>());
+    if (!filter) {
+      std::string all;
+      for (auto s : kAllLiveStates) all += (all.empty() ? "" : ", ") + std::string(to_string(s));
+      throw_invalid("state", "'" + params["state"].get<std::string>() + "' is not a state; use one of " + all);
+    }
+  }
+  std::vector<const LiveRecord*> rows;
+  rows.reserve(lives_.size());
+  for (const auto& [id, l] : lives_)
+    if (!filter || l.state == *filter) rows.push_back(&l);
+  std::ranges::sort(rows, [](const LiveRecord* a, const LiveRecord* b) {
+    return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
+  });
+  json out = json::array();
+  for (const auto* l : rows) out.push_back(live_summary_json(*l, false));
+  return {{"lives", std::move(out)}};
+}
+
+json LiveService::get(const json& params) { return {{"live", view(resolve(params))}}; }
+
+json LiveService::update(const json& params, const Caller& caller) {
+  LiveRecord& live = resolve(params);
+  if (live.state == LiveState::Archived)
+    throw RpcError(ErrorKind::Conflict, "live " + live.label() + " is ARCHIVED and read-only",
+                   {{"state", "ARCHIVED"}});
+  const json& patch = unwrap_live(params, "the fields to change (an RFC 7396 merge patch of the create body)");
+  if (!patch.is_object()) throw_invalid("live", "must be an object of the fields to change");
+  const json before = to_json(live.spec);
+  json merged = before;
+  merged.merge_patch(patch);
+  std::vector<std::string> warnings;
+  LiveSpec spec = live_spec_from_json(merged, &warnings);
+  check_custom_id_free(spec, live.id);
+  if (!before_live(live.state)) {
+    for (const auto& f : kFrozenOnceLive)
+      if (!f.same(live.spec, spec))
+        throw RpcError(ErrorKind::Conflict,
+                       "live." + std::string(f.path) + ": cannot change once the live has gone LIVE (it is " +
+                           std::string(to_string(live.state)) + ")",
+                       {{"path", std::string("live.") + f.path}, {"state", std::string(to_string(live.state))}});
+  }
+  const auto changed = changed_fields(before, to_json(spec));
+  if (!changed.empty()) {
+    LiveRecord next = live;
+    next.spec = std::move(spec);
+    next.updated_at = now_ms();
+    std::string detail;
+    for (const auto& c : changed) detail += (detail.empty() ? "" : ", ") + c;
+    sql::Transaction tx(store_.db());
+    store_.update_live(next);
+    store_.append_event({0, next.id, next.updated_at, std::string(to_string(next.state)),
+                         std::string(to_string(next.state)), "update", caller.cause, detail, caller.uid});
+    tx.commit();
+    live = std::move(next);
+  }
+  // A new schedule may already be due (e.g. scheduled_at moved into the past).
+  auto ts = follow_automatic(live, now_ms());
+  return {{"live", view(live)}, {"changed", changed}, {"warnings", warnings}, {"transitions", transitions_json(ts)}};
+}
+
+std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trigger, const std::string& cause,
+                                                  std::optional<std::int64_t> uid, TimeMs now) {
+  TransitionFacts facts;
+  facts.has_live_vod = live.spec.live_vod.enabled();
+  facts.schedule_due = prepare_due(live.spec, rules_, now);
+  const auto result = live_transition(live.state, trigger, facts);
+  if (!result.allowed) {
+    json allowed = json::array();
+    for (auto s : result.allowed_from) allowed.push_back(std::string(to_string(s)));
+    throw RpcError(ErrorKind::Conflict, live.label() + ": " + refusal_message(trigger, live.state, result.allowed_from),
+                   {{"state", std::string(to_string(live.state))}, {"op", std::string(to_string(trigger))},
+                    {"allowed_from", allowed}});
+  }
+  AppliedTransition applied{live.id, live.label(), live.state, result.to, trigger, cause};
+
+  if (!result.to) {  // delete: forget it in the store first, then remove its media
+    const std::string id = live.id;
+    const std::string dir = media_dir(live);
+    {
+      sql::Transaction tx(store_.db());
+      store_.delete_live(id);
+      tx.commit();
+    }
+    lives_.erase(id);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (on_transition) on_transition(applied);
+    return {applied};
+  }
+
+  if (trigger == Trigger::ResourcesReady) {
+    // The resources of this stage: the live's media folder. (Ingest routes are
+    // looked up by stream key at connect time; nothing to build for them.)
+    std::error_code ec;
+    fs::create_directories(media_dir(live), ec);
+    if (ec)
+      throw RpcError(ErrorKind::Internal, "cannot create media folder " + media_dir(live) + ": " + ec.message());
+  }
+
+  LiveRecord next = live;
+  next.state = *result.to;
+  next.state_changed_at = now;
+  next.updated_at = now;
+  if (next.state == LiveState::Live) next.live_started_at = now, next.live_ended_at.reset();
+  if (live.state == LiveState::Live) next.live_ended_at = now;
+  {
+    sql::Transaction tx(store_.db());
+    store_.update_live(next);
+    store_.append_event({0, next.id, now, std::string(to_string(live.state)), std::string(to_string(next.state)),
+                         std::string(to_string(trigger)), cause, "", uid});
+    tx.commit();
+  }
+  live = std::move(next);
+  if (on_transition) on_transition(applied);
+  return {applied};
+}
+
+std::vector<AppliedTransition> LiveService::follow_automatic(LiveRecord& live, TimeMs now,
+                                                             std::string_view cause_override) {
+  std::vector<AppliedTransition> out;
+  for (int i = 0; i < kMaxChain; ++i) {
+    auto due = next_automatic(live, rules_);
+    if (!due || due->at > now) break;
+    const std::string cause = cause_override.empty() ? std::string(automatic_cause(*due, started_at_))
+                                                     : std::string(cause_override);
+    auto ts = apply(live, due->trigger, cause, std::nullopt, now);
+    out.insert(out.end(), ts.begin(), ts.end());
+  }
+  return out;
+}
+
+json LiveService::op(Trigger trigger, const json& params, const Caller& caller) {
+  LiveRecord& live = resolve(params);
+  const TimeMs now = now_ms();
+  const std::string label = live.label();
+  const std::string id = live.id;
+  auto ts = apply(live, trigger, caller.cause, caller.uid, now);
+  if (trigger == Trigger::Delete) return {{"deleted", {{"id", id}, {"custom_id", label == id ? json(nullptr) : json(label)}}}};
+  auto more = follow_automatic(live, now);
+  ts.insert(ts.end(), more.begin(), more.end());
+  return {{"live", view(live)}, {"transitions", transitions_json(ts)}};
+}
+
+json LiveService::events(const json& params) {
+  LiveRecord& live = resolve(params);
+  std::int64_t limit = 0;
+  if (params.contains("limit") && !params["limit"].is_null()) {
+    if (!params["limit"].is_number_integer() || params["limit"].get<std::int64_t>() < 1)
+      throw_invalid("limit", "must be a whole number >= 1");
+    limit = params["limit"].get<std::int64_t>();
+  }
+  json out = json::array();
+  for (const auto& e : store_.events(live.id, limit)) out.push_back(event_json(e));
+  return {{"events", out}};
+}
+
+json LiveService::sessions(const json& params) {
+  LiveRecord& live = resolve(params);
+  json out = json::array();
+  for (const auto& s : store_.sessions(live.id)) out.push_back(session_json(s));
+  return {{"sessions", out}};
+}
+
+json LiveService::rotate_key(const json& params, const Caller& caller) {
+  LiveRecord& live = resolve(params);
+  if (live.state == LiveState::Archived)
+    throw RpcError(ErrorKind::Conflict, "live " + live.label() + " is ARCHIVED and read-only", {{"state", "ARCHIVED"}});
+  LiveRecord next = live;
+  next.stream_key = new_stream_key();
+  next.updated_at = now_ms();
+  {
+    sql::Transaction tx(store_.db());
+    store_.update_live(next);
+    // The key itself is a secret: never written to the history.
+    store_.append_event({0, next.id, next.updated_at, std::string(to_string(next.state)),
+                         std::string(to_string(next.state)), "rotate-key", caller.cause,
+                         "stream key replaced; the old key no longer authenticates", caller.uid});
+    tx.commit();
+  }
+  live = std::move(next);
+  return {{"live", view(live)}};
+}
+
+std::map<LiveState, int> LiveService::count_by_state() const {
+  std::map<LiveState, int> out;
+  for (const auto& [id, l] : lives_) ++out[l.state];
+  return out;
+}
+
+std::optional<TimeMs> LiveService::next_due() const {
+  std::optional<TimeMs> best;
+  for (const auto& [id, l] : lives_)
+    if (auto d = next_automatic(l, rules_); d && (!best || d->at < *best)) best = d->at;
+  return best;
+}
+
+std::vector<AppliedTransition> LiveService::run_due(TimeMs now) {
+  // Collect first (applying may erase nothing here, but keeps iteration simple),
+  // then apply in time order so history reads chronologically.
+  std::vector<std::pair<TimeMs, std::string>> due;
+  for (const auto& [id, l] : lives_)
+    if (auto d = next_automatic(l, rules_); d && d->at <= now) due.emplace_back(d->at, id);
+  std::ranges::sort(due);
+  std::vector<AppliedTransition> out;
+  for (const auto& [at, id] : due) {
+    auto it = lives_.find(id);
+    if (it == lives_.end()) continue;
+    auto ts = follow_automatic(it->second, now);
+    out.insert(out.end(), ts.begin(), ts.end());
+  }
+  return out;
+}
+
+json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
+  // 1. Validate every declaration; any error refuses the whole file.
+  std::vector<LiveSpec> specs;
+  for (const auto& d : decls) {
+    json body = d.body;
+    body["custom_id"] = d.custom_id;
+    body["schedule"] = schedule_json(d.schedule);
+    try {
+      specs.push_back(live_spec_from_json(body));
+    } catch (const RpcError& e) {
+      const std::string path = e.data().value("path", "");
+      throw ConfigError(d.locate(path).str() + ": [[live]] '" + d.custom_id + "': " + e.what());
+    }
+  }
+  // 2. Apply.
+  json created = json::array(), updated = json::array(), unchanged = json::array(), skipped = json::array();
+  const Caller config{std::nullopt, "config"};
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    const LiveSpec& want = specs[i];
+    LiveRecord* live = find(decls[i].custom_id);
+    if (!live) {
+      const TimeMs now = now_ms();
+      LiveRecord rec = make_live(want, now, true);
+      const std::string id = rec.id;
+      insert(std::move(rec), config, nullptr);
+      follow_automatic(lives_.at(id), now);
+      created.push_back(decls[i].custom_id);
+      continue;
+    }
+    if (!before_live(live->state)) {
+      skipped.push_back({{"custom_id", decls[i].custom_id},
+                         {"reason", "live is " + std::string(to_string(live->state)) +
+                                        "; the config never changes a live once it has gone LIVE"}});
+      continue;
+    }
+    json patch = json::object();
+    const json want_json = to_json(want);
+    const json have_json = to_json(live->spec);
+    for (const char* key : {"scheduled_at", "schedule"})
+      if (want_json[key] != have_json[key]) patch[key] = want_json[key];
+    if (patch.empty()) {
+      unchanged.push_back(decls[i].custom_id);
+      continue;
+    }
+    auto result = update({{"id", live->id}, {"live", patch}}, config);
+    updated.push_back({{"custom_id", decls[i].custom_id}, {"fields", result["changed"]}});
+  }
+  return {{"created", created}, {"updated", updated}, {"unchanged", unchanged}, {"skipped", skipped}};
+}
+
+}  // namespace bvlive

@@ -1,0 +1,95 @@
+// The application: every request that reads or changes a live, and every
+// automatic transition, goes through here. It keeps an in-memory copy of all
+// lives (the daemon's working set) and writes each change to the Store, in a
+// committed transaction, before returning, so a reply always means "durable".
+//
+// No sockets, no loop: the daemon calls in from its JSON-RPC dispatcher and its
+// scheduler timer; tests call in directly.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "lifecycle/live_state.hpp"
+#include "live/live_record.hpp"
+#include "schedule/due.hpp"
+#include "store/store.hpp"
+
+namespace bvlive {
+
+// Who asked: recorded with every change.
+struct Caller {
+  std::optional<std::int64_t> uid;
+  std::string cause = "op";  // "op" from a client, "config" from bvlived.toml
+};
+
+struct AppliedTransition {
+  std::string live_id;
+  std::string label;
+  std::optional<LiveState> from;
+  std::optional<LiveState> to;  // empty: deleted
+  Trigger trigger;
+  std::string cause;
+};
+
+class LiveService {
+ public:
+  // `media_root`: where each live's media folder is made (PREPARING -> WAIT_FOR_PREVIEW).
+  LiveService(Store& store, ScheduleRules rules, std::string media_root, TimeMs daemon_started_at);
+
+  void set_rules(ScheduleRules rules) { rules_ = rules; }
+  const ScheduleRules& rules() const { return rules_; }
+
+  // JSON-RPC methods (params and results as in core/rpc/README.md). Errors are RpcError.
+  nlohmann::json create(const nlohmann::json& params, const Caller& caller);
+  nlohmann::json list(const nlohmann::json& params) const;
+  nlohmann::json get(const nlohmann::json& params);
+  nlohmann::json update(const nlohmann::json& params, const Caller& caller);
+  nlohmann::json op(Trigger op, const nlohmann::json& params, const Caller& caller);
+  nlohmann::json events(const nlohmann::json& params);
+  nlohmann::json sessions(const nlohmann::json& params);
+  nlohmann::json rotate_key(const nlohmann::json& params, const Caller& caller);
+  std::map<LiveState, int> count_by_state() const;
+  std::size_t size() const { return lives_.size(); }
+
+  // Config reconciliation: create missing [[live]]s, update the schedule fields of
+  // those not yet LIVE, never touch the others. Validates every declaration first
+  // and changes nothing if one is bad (ConfigError naming file:line:column).
+  nlohmann::json reconcile(const std::vector<LiveDecl>& decls);
+
+  // Scheduler: the earliest pending automatic transition, and applying every one
+  // due at `now` (in time order, following chains). Returns what it applied.
+  std::optional<TimeMs> next_due() const;
+  std::vector<AppliedTransition> run_due(TimeMs now);
+
+  // Called for each applied transition (logging, later: ingest and packager hooks).
+  std::function<void(const AppliedTransition&)> on_transition;
+
+ private:
+  LiveRecord& resolve(const nlohmann::json& params);
+  LiveRecord* find(std::string_view id_or_custom_id);
+  std::vector<AppliedTransition> apply(LiveRecord& live, Trigger trigger, const std::string& cause,
+                                       std::optional<std::int64_t> uid, TimeMs now);
+  std::vector<AppliedTransition> follow_automatic(LiveRecord& live, TimeMs now, std::string_view cause_override = {});
+  LiveRecord make_live(const LiveSpec& spec, TimeMs now, bool from_config);
+  void insert(LiveRecord rec, const Caller& caller, std::vector<std::string>* warnings);
+  void check_custom_id_free(const LiveSpec& spec, const std::string& own_id) const;
+  nlohmann::json view(const LiveRecord& live);
+  std::string media_dir(const LiveRecord& live) const;
+
+  Store& store_;
+  ScheduleRules rules_;
+  std::string media_root_;
+  TimeMs started_at_;
+  std::map<std::string, LiveRecord, std::less<>> lives_;  // by id
+};
+
+nlohmann::json transitions_json(const std::vector<AppliedTransition>& ts);
+
+}  // namespace bvlive

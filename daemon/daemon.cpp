@@ -1,0 +1,218 @@
+#include "daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "bvlive/version.hpp"
+#include "config/config_loader.hpp"
+#include "control/socket_activation.hpp"
+#include "log/log.hpp"
+#include "rpc/error.hpp"
+#include "util/paths.hpp"
+
+namespace bvlive {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kSystemConfig = "/etc/bvlive/bvlived.toml";
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : "";
+}
+
+// Holds an exclusive flock on STATE_DIR/bvlived.lock for the daemon's lifetime so
+// two daemons never write one store.
+class StateLock {
+ public:
+  explicit StateLock(const std::string& dir) {
+    const std::string path = dir + "/bvlived.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("another bvlived is already using the state directory " + dir);
+    }
+  }
+  ~StateLock() { ::close(fd_); }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::unique_ptr<StateLock> g_state_lock;
+
+ScheduleRules rules_of(const Settings& s) { return {s.prepare_lead, s.close_after}; }
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
+  config_file_ = options_.config_file;
+  if (config_file_.empty()) config_file_ = env_or_empty("BVLIVE_CONFIG");
+  if (config_file_.empty() && fs::exists(kSystemConfig)) config_file_ = kSystemConfig;
+  settings_ = load_settings();
+  log::set_level(options_.log_level.value_or(settings_.log_level));
+
+  // Resolve paths: command line, then config, then systemd's directories, then the default rules.
+  if (!options_.socket_path.empty()) settings_.socket_path = options_.socket_path;
+  if (settings_.socket_path.empty() && !env_or_empty("RUNTIME_DIRECTORY").empty())
+    settings_.socket_path = env_or_empty("RUNTIME_DIRECTORY") + "/" + kSocketFileName;
+  if (settings_.socket_path.empty()) settings_.socket_path = socket_path_from_env();
+  if (!options_.state_dir.empty()) settings_.state_dir = options_.state_dir;
+  if (settings_.state_dir.empty()) settings_.state_dir = env_or_empty("STATE_DIRECTORY");
+  if (settings_.state_dir.empty()) settings_.state_dir = state_dir_from_env();
+
+  std::error_code ec;
+  fs::create_directories(settings_.state_dir + "/media", ec);
+  if (ec) throw std::runtime_error("cannot create state directory " + settings_.state_dir + ": " + ec.message());
+  g_state_lock = std::make_unique<StateLock>(settings_.state_dir);
+
+  loop_ = std::make_unique<uv_loop_t>();
+  if (uv_loop_init(loop_.get()) != 0) throw std::runtime_error("uv_loop_init failed");
+
+  started_at_ = now_ms();
+  store_ = std::make_unique<Store>(settings_.state_dir + "/bvlive.db", settings_.sync_full);
+  for (const auto& s : store_->end_orphaned_sessions(started_at_, "daemon-restart"))
+    log::warn("session", "session " + s.id + " of live " + s.live_id + " was running when bvlived stopped; ended");
+  service_ = std::make_unique<LiveService>(*store_, rules_of(settings_), settings_.state_dir + "/media", started_at_);
+  service_->on_transition = [](const AppliedTransition& t) {
+    log::info("lifecycle", "live " + t.label + ": " + (t.from ? std::string(to_string(*t.from)) : "-") + " -> " +
+                               (t.to ? std::string(to_string(*t.to)) : "deleted") + " (" +
+                               std::string(to_string(t.trigger)) + ", " + t.cause + ")");
+  };
+  const auto report = service_->reconcile(settings_.lives);
+  if (!report["created"].empty()) log::info("config", "created lives " + report["created"].dump());
+  if (!report["updated"].empty()) log::info("config", "updated lives " + report["updated"].dump());
+  for (const auto& s : report["skipped"])
+    log::warn("config", "left live " + s["custom_id"].get<std::string>() + " alone: " + s["reason"].get<std::string>());
+
+  control_ = std::make_unique<ControlServer>(
+      loop_.get(), [this](const std::string& m, const nlohmann::json& p, const Peer& peer) { return dispatch(m, p, peer); },
+      settings_.max_request_bytes);
+  const auto fds = systemd_listen_fds();
+  if (!fds.empty()) {
+    for (int fd : fds) control_->adopt_fd(fd);
+    log::info("control", "listening on " + std::to_string(fds.size()) + " socket(s) from systemd");
+  } else {
+    control_->listen_path(settings_.socket_path, settings_.socket_mode, settings_.socket_group);
+  }
+  scheduler_ = std::make_unique<Scheduler>(loop_.get(), *service_);
+
+  sigterm_ = std::make_unique<uv::Signal>(loop_.get(), SIGTERM, [this] { shutdown(); });
+  sigint_ = std::make_unique<uv::Signal>(loop_.get(), SIGINT, [this] { shutdown(); });
+  sighup_ = std::make_unique<uv::Signal>(loop_.get(), SIGHUP, [this] {
+    try {
+      const auto r = reload();
+      log::info("config", "reloaded " + r["config"].get<std::string>() + ": " + r.dump());
+    } catch (const std::exception& e) {
+      log::error("config", std::string("reload refused, running config kept: ") + e.what());
+    }
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+Daemon::~Daemon() {
+  // Close every handle, let libuv run their close callbacks, then close the loop.
+  sigterm_.reset();
+  sigint_.reset();
+  sighup_.reset();
+  scheduler_.reset();
+  if (control_) control_->close();
+  control_.reset();
+  if (loop_) {
+    uv_run(loop_.get(), UV_RUN_DEFAULT);
+    uv_loop_close(loop_.get());
+  }
+  g_state_lock.reset();
+}
+
+Settings Daemon::load_settings() const {
+  if (config_file_.empty()) return Settings{};
+  return load_config_file(config_file_);
+}
+
+int Daemon::run() {
+  log::info("daemon", std::string("bvlived ") + kVersion + " started (pid " + std::to_string(::getpid()) +
+                          ", state " + settings_.state_dir + ", config " +
+                          (config_file_.empty() ? "embedded defaults" : config_file_) + ")");
+  // Transitions that fell due while the daemon was down are applied now, with
+  // cause missed-schedule, before any client is served.
+  service_->run_due(now_ms());
+  scheduler_->rearm();
+  uv_run(loop_.get(), UV_RUN_DEFAULT);
+  log::info("daemon", "stopped");
+  return 0;
+}
+
+void Daemon::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  log::info("daemon", "shutting down");
+  // Stop the loop; handles are closed by the destructor, outside any callback.
+  uv_stop(loop_.get());
+}
+
+nlohmann::json Daemon::status() const {
+  nlohmann::json by_state = nlohmann::json::object();
+  for (auto s : kAllLiveStates) by_state[std::string(to_string(s))] = 0;
+  for (const auto& [s, n] : service_->count_by_state()) by_state[std::string(to_string(s))] = n;
+  const TimeMs now = now_ms();
+  return {{"version", kVersion},
+          {"pid", ::getpid()},
+          {"started_at", format_rfc3339(started_at_)},
+          {"uptime_s", (now - started_at_) / 1000},
+          {"socket", settings_.socket_path},
+          {"state_dir", settings_.state_dir},
+          {"config", config_file_.empty() ? nlohmann::json(nullptr) : nlohmann::json(config_file_)},
+          {"lives_total", service_->size()},
+          {"lives_by_state", by_state}};
+}
+
+nlohmann::json Daemon::reload() {
+  Settings fresh;
+  try {
+    fresh = load_settings();
+  } catch (const ConfigError& e) {
+    throw RpcError(ErrorKind::InvalidParams, std::string(e.what()) + " (reload refused; the running config is kept)",
+                   {{"path", "config"}});
+  }
+  const ScheduleRules old_rules = service_->rules();
+  service_->set_rules(rules_of(fresh));
+  nlohmann::json report;
+  try {
+    report = service_->reconcile(fresh.lives);
+  } catch (const ConfigError& e) {
+    service_->set_rules(old_rules);
+    throw RpcError(ErrorKind::InvalidParams, std::string(e.what()) + " (reload refused; the running config is kept)",
+                   {{"path", "config"}});
+  }
+  // Settings that only take effect at start-up are reported, not applied.
+  nlohmann::json restart = nlohmann::json::array();
+  auto differs = [&](const char* key, bool changed) {
+    if (changed) restart.push_back(key);
+  };
+  differs("daemon.socket", !options_.socket_path.empty() ? false : (!fresh.socket_path.empty() && fresh.socket_path != settings_.socket_path));
+  differs("daemon.state_dir", !options_.state_dir.empty() ? false : (!fresh.state_dir.empty() && fresh.state_dir != settings_.state_dir));
+  differs("daemon.sync", fresh.sync_full != settings_.sync_full);
+  differs("daemon.max_request_bytes", fresh.max_request_bytes != settings_.max_request_bytes);
+  settings_.prepare_lead = fresh.prepare_lead;
+  settings_.close_after = fresh.close_after;
+  settings_.lives = fresh.lives;
+  if (!options_.log_level) {
+    settings_.log_level = fresh.log_level;
+    log::set_level(fresh.log_level);
+  }
+  report["config"] = config_file_.empty() ? "embedded defaults" : config_file_;
+  report["restart_needed_for"] = restart;
+  return report;
+}
+
+}  // namespace bvlive

@@ -1,0 +1,57 @@
+// bvlived: owns the loop and everything on it. One Daemon per process.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+#include "control/control_server.hpp"
+#include "scheduler/scheduler.hpp"
+#include "service/live_service.hpp"
+#include "store/store.hpp"
+#include "uv/signal.hpp"
+
+namespace bvlive {
+
+// What the command line said; it wins over the config file.
+struct DaemonOptions {
+  std::string config_file;  // empty: $BVLIVE_CONFIG, else /etc/bvlive/bvlived.toml if present, else defaults
+  std::string socket_path;
+  std::string state_dir;
+  std::optional<LogLevel> log_level;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options);
+  ~Daemon();
+  // Runs until SIGTERM/SIGINT. Returns the process exit code.
+  int run();
+
+  // The JSON-RPC methods (daemon/rpc_methods.cpp).
+  nlohmann::json dispatch(const std::string& method, const nlohmann::json& params, const Peer& peer);
+  nlohmann::json status() const;
+  nlohmann::json reload();
+  void shutdown();
+
+ private:
+  Settings load_settings() const;
+  void apply_settings(const Settings& s);
+
+  DaemonOptions options_;
+  std::string config_file_;
+  Settings settings_;
+  std::unique_ptr<uv_loop_t> loop_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LiveService> service_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<uv::Signal> sigterm_, sigint_, sighup_;
+  TimeMs started_at_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace bvlive

@@ -1,0 +1,64 @@
+// bvlived: the bvlive daemon. See bvlived(8).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "bvlive/version.hpp"
+#include "config/config_loader.hpp"
+#include "daemon.hpp"
+#include "log/log.hpp"
+#include "store/sqlite.hpp"
+
+namespace {
+// Exit codes (bvlived(8)).
+constexpr int kExitOk = 0;
+constexpr int kExitFatal = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitConfig = 78;  // EX_CONFIG
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bvlived: the bvlive live streaming daemon (see bvlived(8))", "bvlived"};
+  bvlive::DaemonOptions opts;
+  std::string log_level;
+  bool check_config = false;
+  app.add_option("-c,--config", opts.config_file, "config file (default: $BVLIVE_CONFIG, else /etc/bvlive/bvlived.toml if present)");
+  app.add_option("--socket", opts.socket_path, "control socket path (overrides daemon.socket)");
+  app.add_option("--state-dir", opts.state_dir, "state directory: database and media (overrides daemon.state_dir)");
+  app.add_option("--log-level", log_level, "debug, info, warn or error (overrides daemon.log_level)");
+  app.add_flag("--check-config", check_config, "parse the config file, report the first problem, and exit");
+  app.set_version_flag("--version", std::string("bvlived ") + bvlive::kVersion);
+  app.footer("Exit status: 0 clean shutdown, 1 fatal error, 2 usage error, 78 bad config file.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  if (!log_level.empty()) {
+    opts.log_level = bvlive::parse_log_level(log_level);
+    if (!opts.log_level) {
+      std::cerr << "bvlived: --log-level: '" << log_level << "' is not one of debug, info, warn, error\n";
+      return kExitUsage;
+    }
+  }
+  try {
+    if (check_config) {
+      if (opts.config_file.empty()) {
+        std::cerr << "bvlived: --check-config needs --config FILE\n";
+        return kExitUsage;
+      }
+      const auto s = bvlive::load_config_file(opts.config_file);
+      std::cout << opts.config_file << ": ok (" << s.lives.size() << " [[live]] table(s))\n";
+      return kExitOk;
+    }
+    bvlive::Daemon daemon(opts);
+    return daemon.run();
+  } catch (const bvlive::ConfigError& e) {
+    bvlive::log::error("config", e.what());
+    return kExitConfig;
+  } catch (const std::exception& e) {
+    bvlive::log::error("daemon", e.what());
+    return kExitFatal;
+  }
+}

@@ -1,0 +1,62 @@
+// The JSON-RPC method table: each method name, whether it changes state, and the
+// service call that serves it. Read this to know what the control socket offers.
+#include <functional>
+#include <string_view>
+
+#include "daemon.hpp"
+#include "rpc/error.hpp"
+
+namespace bvlive {
+namespace {
+
+using nlohmann::json;
+using Handler = std::function<json(Daemon&, LiveService&, const json&, const Caller&)>;
+
+struct Method {
+  std::string_view name;
+  Handler handler;
+};
+
+Handler live_op(Trigger t) {
+  return [t](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.op(t, p, c); };
+}
+
+const Method kMethods[] = {
+    {"live.create", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.create(p, c); }},
+    {"live.list", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.list(p); }},
+    {"live.get", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.get(p); }},
+    {"live.update", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.update(p, c); }},
+    {"live.preview", live_op(Trigger::Preview)},
+    {"live.start", live_op(Trigger::Start)},
+    {"live.end", live_op(Trigger::End)},
+    {"live.cancel", live_op(Trigger::Cancel)},
+    {"live.close", live_op(Trigger::Close)},
+    {"live.reopen", live_op(Trigger::Reopen)},
+    {"live.archive", live_op(Trigger::Archive)},
+    {"live.delete", live_op(Trigger::Delete)},
+    {"live.events", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.events(p); }},
+    {"live.sessions", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.sessions(p); }},
+    {"live.rotate_key", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.rotate_key(p, c); }},
+    {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
+    {"daemon.reload", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
+};
+
+}  // namespace
+
+json Daemon::dispatch(const std::string& method, const json& params, const Peer& peer) {
+  if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
+  for (const auto& m : kMethods) {
+    if (m.name != method) continue;
+    Caller caller;
+    if (peer.uid) caller.uid = static_cast<std::int64_t>(*peer.uid);
+    json result = m.handler(*this, *service_, params, caller);
+    // Any call may have changed a schedule; recomputing the wake-up is cheap.
+    scheduler_->rearm();
+    return result;
+  }
+  std::string known;
+  for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  throw RpcError(ErrorKind::MethodNotFound, "unknown method '" + method + "'; methods: " + known);
+}
+
+}  // namespace bvlive

@@ -1,0 +1,25 @@
+// Drives automatic transitions from one uv timer: it sleeps until the earliest
+// due transition of any live (core/schedule/due.hpp), applies everything due,
+// and sleeps again. Wakes at least once a minute so a wall-clock jump (NTP,
+// suspend) is noticed; a missed deadline just fires late, never twice.
+#pragma once
+
+#include "service/live_service.hpp"
+#include "uv/timer.hpp"
+
+namespace bvlive {
+
+class Scheduler {
+ public:
+  Scheduler(uv_loop_t* loop, LiveService& service);
+  // Recomputes the next wake-up. Call after anything that may change a schedule.
+  void rearm();
+  void stop();
+
+ private:
+  void fire();
+  uv::Timer timer_;
+  LiveService& service_;
+};
+
+}  // namespace bvlive

@@ -1,0 +1,420 @@
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "config/config_loader.hpp"
+#include "config/settings.hpp"
+
+using namespace bvlive;
+
+namespace {
+
+const std::string kFile = "bvlived.toml";
+
+// The ConfigError message for `text`, or fails the test when it parses.
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, kFile);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  BOOST_FAIL("expected a ConfigError for:\n" << text);
+  return {};
+}
+
+void expect_error(const std::string& text, const std::string& prefix, const std::string& part) {
+  const std::string msg = error_of(text);
+  BOOST_TEST_INFO("message: " << msg);
+  BOOST_TEST(msg.rfind(prefix, 0) == 0u);
+  BOOST_TEST(msg.find(part) != std::string::npos);
+  BOOST_TEST(msg.find('\n') == std::string::npos);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(source_pos_str) {
+  BOOST_TEST((SourcePos{"a.toml", 3, 7}.str() == "a.toml:3:7"));
+  BOOST_TEST((SourcePos{"a.toml", 0, 0}.str() == "a.toml"));
+}
+
+BOOST_AUTO_TEST_CASE(log_level_names) {
+  BOOST_TEST(to_string(LogLevel::Debug) == "debug");
+  BOOST_TEST(to_string(LogLevel::Info) == "info");
+  BOOST_TEST(to_string(LogLevel::Warn) == "warn");
+  BOOST_TEST(to_string(LogLevel::Error) == "error");
+  for (auto l : {LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error})
+    BOOST_TEST((parse_log_level(to_string(l)) == l));
+  BOOST_TEST((parse_log_level("WARN") == LogLevel::Warn));
+  BOOST_TEST(!parse_log_level("verbose").has_value());
+  BOOST_TEST(!parse_log_level("").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(empty_file_gives_defaults) {
+  const Settings s = parse_config("", kFile);
+  const Settings d;
+  BOOST_TEST(s.config_file == kFile);
+  BOOST_TEST(s.socket_path == d.socket_path);
+  BOOST_TEST(s.socket_path.empty());
+  BOOST_TEST(s.socket_group.empty());
+  BOOST_TEST(s.socket_mode == 0660u);
+  BOOST_TEST(s.state_dir.empty());
+  BOOST_TEST((s.log_level == LogLevel::Info));
+  BOOST_TEST(s.max_request_bytes == std::size_t{1} << 20);
+  BOOST_TEST(s.sync_full);
+  BOOST_TEST(s.prepare_lead == 12LL * 3600 * 1000);
+  BOOST_TEST(s.close_after == 0);
+  BOOST_TEST(s.lives.empty());
+
+  // Comments and blank lines only: the same.
+  const Settings c = parse_config("# nothing here\n\n   # really\n", kFile);
+  BOOST_TEST(c.socket_mode == 0660u);
+  BOOST_TEST(c.lives.empty());
+}
+
+BOOST_AUTO_TEST_CASE(every_key_parsed) {
+  const Settings s = parse_config(R"(
+[daemon]
+socket = "/tmp/x/bvlived.sock"
+socket_group = "video"
+socket_mode = "0640"
+state_dir = "/srv/bvlive"
+log_level = "debug"
+max_request_bytes = 65536
+sync = "normal"
+
+[defaults]
+prepare_lead = "1h30m"
+close_after = 90
+)",
+                                  kFile);
+  BOOST_TEST(s.socket_path == "/tmp/x/bvlived.sock");
+  BOOST_TEST(s.socket_group == "video");
+  BOOST_TEST(s.socket_mode == 0640u);
+  BOOST_TEST(s.state_dir == "/srv/bvlive");
+  BOOST_TEST((s.log_level == LogLevel::Debug));
+  BOOST_TEST(s.max_request_bytes == 65536u);
+  BOOST_TEST(!s.sync_full);
+  BOOST_TEST(s.prepare_lead == 90LL * 60 * 1000);
+  BOOST_TEST(s.close_after == 90'000);
+  BOOST_TEST(s.lives.empty());
+}
+
+BOOST_AUTO_TEST_CASE(socket_mode_forms) {
+  BOOST_TEST(parse_config("[daemon]\nsocket_mode = 0o600\n", kFile).socket_mode == 0600u);
+  BOOST_TEST(parse_config("[daemon]\nsocket_mode = 384\n", kFile).socket_mode == 0600u);
+  BOOST_TEST(parse_config("[daemon]\nsocket_mode = \"777\"\n", kFile).socket_mode == 0777u);
+  BOOST_TEST(parse_config("[daemon]\nsocket_mode = \"0\"\n", kFile).socket_mode == 0u);
+  expect_error("[daemon]\nsocket_mode = 660\n", "bvlived.toml:2:15: ", "daemon.socket_mode");
+  expect_error("[daemon]\nsocket_mode = \"0668\"\n", "bvlived.toml:2:15: ", "octal");
+  expect_error("[daemon]\nsocket_mode = \"1777\"\n", "bvlived.toml:2:15: ", "0777");
+  expect_error("[daemon]\nsocket_mode = true\n", "bvlived.toml:2:15: ", "got a boolean");
+  expect_error("[daemon]\nsocket_mode = -1\n", "bvlived.toml:2:15: ", "negative");
+}
+
+BOOST_AUTO_TEST_CASE(daemon_value_errors) {
+  expect_error("[daemon]\nlog_level = \"verbose\"\n", "bvlived.toml:2:13: ",
+               "daemon.log_level: \"verbose\" is not a log level");
+  expect_error("[daemon]\nmax_request_bytes = 1023\n", "bvlived.toml:2:21: ", "at least 1024");
+  expect_error("[daemon]\nmax_request_bytes = \"1M\"\n", "bvlived.toml:2:21: ", "an integer");
+  expect_error("[daemon]\nsync = \"off\"\n", "bvlived.toml:2:8: ", "\"full\" or \"normal\"");
+  expect_error("[daemon]\nsocket = 5\n", "bvlived.toml:2:10: ", "daemon.socket: expected a string");
+  expect_error("daemon = 5\n", "bvlived.toml:1:10: ", "daemon: expected a table");
+  // A value parsed before the bad one does not hide it; the first in the file is reported.
+  expect_error("[daemon]\nsync = \"x\"\nlog_level = \"y\"\n", "bvlived.toml:2:8: ", "daemon.sync");
+  expect_error("[daemon]\nsync = \"full\"\nlog_level = \"y\"\n", "bvlived.toml:3:13: ",
+               "daemon.log_level");
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_position) {
+  const std::string msg = error_of("[daemon]\nsocket = \"/run/x.sock\"\nlog_level = = \"info\"\n");
+  BOOST_TEST_INFO(msg);
+  BOOST_TEST(msg.rfind("bvlived.toml:3:13: ", 0) == 0u);
+  BOOST_TEST(msg.find("not valid TOML") != std::string::npos);
+  expect_error("a = \"unterminated\n", "bvlived.toml:1:", "not valid TOML");
+  expect_error("[daemon]\n[daemon]\n", "bvlived.toml:2:1: ", "not valid TOML");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys) {
+  expect_error("# comment\n\n[daemon]\nsokcet = \"/x\"\n", "bvlived.toml:4:1: ",
+               "unknown key 'daemon.sokcet'; did you mean 'daemon.socket'?");
+  expect_error("[defaults]\n  prepare = \"1h\"\n", "bvlived.toml:2:3: ", "unknown key 'defaults.prepare'");
+  expect_error("[daemon]\nlog_level = \"info\"\n\n[listeners]\nrtmp = 1935\n", "bvlived.toml:4:2: ",
+               "unknown key 'listeners'");
+  expect_error("[daemon]\nzzzzzzzz = 1\n", "bvlived.toml:2:1: ", "the keys of [daemon] are socket");
+  expect_error("[live]\ncustom_id = \"x\"\n", "bvlived.toml:1:2: ", "[[live]]");
+  // In [[live]], other keys are body fields, but a near miss of a schedule key is refused.
+  expect_error("[[live]]\ncustom_id = \"x\"\nauto_prevew = true\n", "bvlived.toml:3:1: ",
+               "unknown key 'live.auto_prevew'; did you mean 'live.auto_preview'?");
+}
+
+BOOST_AUTO_TEST_CASE(bad_durations) {
+  expect_error("\n[defaults]\nprepare_lead = \"12 hours\"\n", "bvlived.toml:3:16: ",
+               "defaults.prepare_lead: \"12 hours\" is not a duration; use e.g. \"12h\"");
+  expect_error("[defaults]\nclose_after = -5\n", "bvlived.toml:2:15: ", "negative");
+  expect_error("[defaults]\nclose_after = 1.5\n", "bvlived.toml:2:15: ", "defaults.close_after");
+  expect_error("[[live]]\ncustom_id = \"a\"\nauto_end = \"soon\"\n", "bvlived.toml:3:12: ",
+               "live.auto_end: \"soon\" is not a duration");
+  expect_error("[[live]]\ncustom_id = \"a\"\nauto_start = \"yes\"\n", "bvlived.toml:3:14: ",
+               "live.auto_start: expected true or false");
+}
+
+BOOST_AUTO_TEST_CASE(live_custom_id_errors) {
+  // Missing: at the [[live]] header.
+  expect_error("[daemon]\nsync = \"full\"\n\n[[live]]\nname = \"x\"\n", "bvlived.toml:4:1: ",
+               "no custom_id");
+  // Duplicate: at the second one, naming the first.
+  expect_error(R"([[live]]
+custom_id = "a"
+
+[[live]]
+custom_id = "b"
+
+[[live]]
+name = "again"
+custom_id = "a"
+)",
+               "bvlived.toml:9:13: ", "\"a\" is already declared at bvlived.toml:2:13");
+  expect_error("[[live]]\ncustom_id = \"\"\n", "bvlived.toml:2:13: ", "not valid");
+  expect_error("[[live]]\ncustom_id = \"has space\"\n", "bvlived.toml:2:13: ", "not valid");
+  expect_error("[[live]]\ncustom_id = \"" + std::string(65, 'a') + "\"\n", "bvlived.toml:2:13: ",
+               "not valid");
+  expect_error("[[live]]\ncustom_id = 7\n", "bvlived.toml:2:13: ", "expected a string");
+  BOOST_TEST(parse_config("[[live]]\ncustom_id = \"" + std::string(64, 'a') + "\"\n", kFile)
+                 .lives.size() == 1u);
+  BOOST_TEST(parse_config("[[live]]\ncustom_id = \"A.b_c-9\"\n", kFile).lives.at(0).custom_id ==
+             "A.b_c-9");
+}
+
+BOOST_AUTO_TEST_CASE(scheduled_at_forms) {
+  auto body_of = [](const std::string& line) {
+    return parse_config("[[live]]\ncustom_id = \"x\"\n" + line + "\n", kFile).lives.at(0).body;
+  };
+  BOOST_TEST(body_of("scheduled_at = 2026-11-29T10:00:00Z")["scheduled_at"] ==
+             "2026-11-29T10:00:00Z");
+  BOOST_TEST(body_of("scheduled_at = 2026-11-29T11:00:00+01:00")["scheduled_at"] ==
+             "2026-11-29T10:00:00Z");
+  BOOST_TEST(body_of("scheduled_at = 2026-11-29T10:00:00.250-00:30")["scheduled_at"] ==
+             "2026-11-29T10:30:00.250Z");
+  BOOST_TEST(body_of("scheduled_at = \"2026-11-29T12:00:00+02:00\"")["scheduled_at"] ==
+             "2026-11-29T10:00:00Z");
+  expect_error("[[live]]\ncustom_id = \"x\"\nscheduled_at = 2026-11-29T10:00:00\n",
+               "bvlived.toml:3:16: ", "add Z or an offset");
+  expect_error("[[live]]\ncustom_id = \"x\"\nscheduled_at = \"2026-11-29T10:00:00\"\n",
+               "bvlived.toml:3:16: ", "add Z or an offset");
+  expect_error("[[live]]\ncustom_id = \"x\"\nscheduled_at = \"tomorrow\"\n", "bvlived.toml:3:16: ",
+               "not an RFC 3339 date-time");
+  expect_error("[[live]]\ncustom_id = \"x\"\nscheduled_at = 2026-11-29\n", "bvlived.toml:3:16: ",
+               "live.scheduled_at");
+  // Local date-times are refused in nested body fields too.
+  expect_error("[[live]]\ncustom_id = \"x\"\n[live.live_vod]\nstarted_at = 2026-11-29T10:00:00\n",
+               "bvlived.toml:4:14: ", "live.live_vod.started_at: 2026-11-29T10:00:00 has no time zone; add Z");
+}
+
+BOOST_AUTO_TEST_CASE(live_body_and_schedule) {
+  const Settings s = parse_config(R"([[live]]
+custom_id = "sunday-service"
+name = "Sunday service"
+scheduled_at = 2026-11-29T10:00:00Z
+auto_preview = "15m"
+auto_start = true
+auto_end = "1h30m"
+close_after = "2h"
+broadcast_mode = "dvr"
+ull_enabled = false
+ingestion_types = ["rtmp", "srt"]
+ratio = 1.5
+count = 3
+live_vod = { source = "catchup", started_at = 2026-11-29T12:00:00+01:00 }
+
+[live.security.privacy]
+type = "token"
+token = { device_limit = 2 }
+
+[[live.showroom.libraries]]
+id = "lib1"
+
+[[live.showroom.libraries]]
+id = "lib2"
+
+[[live]]
+custom_id = "second"
+)",
+                                  kFile);
+  BOOST_TEST_REQUIRE(s.lives.size() == 2u);
+  const LiveDecl& d = s.lives[0];
+  BOOST_TEST(d.custom_id == "sunday-service");
+  const nlohmann::json expected = nlohmann::json::parse(R"({
+    "custom_id": "sunday-service",
+    "name": "Sunday service",
+    "scheduled_at": "2026-11-29T10:00:00Z",
+    "broadcast_mode": "dvr",
+    "ull_enabled": false,
+    "ingestion_types": ["rtmp", "srt"],
+    "ratio": 1.5,
+    "count": 3,
+    "live_vod": {"source": "catchup", "started_at": "2026-11-29T11:00:00Z"},
+    "security": {"privacy": {"type": "token", "token": {"device_limit": 2}}},
+    "showroom": {"libraries": [{"id": "lib1"}, {"id": "lib2"}]}
+  })");
+  BOOST_TEST_INFO("body: " << d.body.dump());
+  BOOST_TEST((d.body == expected));
+  BOOST_TEST(d.body["count"].is_number_integer());
+  // Schedule keys are not in the body.
+  for (auto k : {"auto_preview", "auto_start", "auto_end", "close_after"})
+    BOOST_TEST(!d.body.contains(k));
+  BOOST_TEST((d.schedule.auto_preview == DurationMs{15 * 60 * 1000}));
+  BOOST_TEST(d.schedule.auto_start);
+  BOOST_TEST((d.schedule.auto_end == DurationMs{90 * 60 * 1000}));
+  BOOST_TEST((d.schedule.close_after == DurationMs{2 * 3600 * 1000}));
+  BOOST_TEST(d.pos.str() == "bvlived.toml:1:1");
+
+  const LiveDecl& e = s.lives[1];
+  BOOST_TEST(e.custom_id == "second");
+  BOOST_TEST((e.body == nlohmann::json{{"custom_id", "second"}}));
+  BOOST_TEST((e.schedule == ScheduleDecl{}));
+  BOOST_TEST(!e.schedule.auto_preview.has_value());
+  BOOST_TEST(!e.schedule.auto_start);
+  BOOST_TEST(e.pos.str() == "bvlived.toml:26:1");
+}
+
+BOOST_AUTO_TEST_CASE(auto_preview_forms) {
+  auto sched = [](const std::string& line) {
+    return parse_config("[[live]]\ncustom_id = \"x\"\n" + line + "\n", kFile).lives.at(0).schedule;
+  };
+  BOOST_TEST((sched("auto_preview = true").auto_preview == DurationMs{0}));
+  BOOST_TEST(!sched("auto_preview = false").auto_preview.has_value());
+  BOOST_TEST((sched("auto_preview = \"10m\"").auto_preview == DurationMs{600'000}));
+  BOOST_TEST((sched("auto_preview = 30").auto_preview == DurationMs{30'000}));
+  BOOST_TEST((sched("auto_preview = \"0s\"").auto_preview == DurationMs{0}));
+  BOOST_TEST(!sched("name = \"n\"").auto_preview.has_value());
+  BOOST_TEST(!sched("auto_start = false").auto_start);
+  expect_error("[[live]]\ncustom_id = \"x\"\nauto_preview = \"later\"\n", "bvlived.toml:3:16: ",
+               "live.auto_preview");
+  expect_error("[[live]]\ncustom_id = \"x\"\nauto_preview = [1]\n", "bvlived.toml:3:16: ",
+               "live.auto_preview");
+}
+
+BOOST_AUTO_TEST_CASE(key_positions_and_locate) {
+  const Settings s = parse_config(R"([daemon]
+sync = "full"
+
+[[live]]
+custom_id = "x"
+broadcast_mode = "dvr"
+security.privacy.type = "token"
+domains = ["a.example", "b.example"]
+
+[live.metadata]
+short_description = "s"
+)",
+                                  kFile);
+  BOOST_TEST_REQUIRE(s.lives.size() == 1u);
+  const LiveDecl& d = s.lives[0];
+  auto where = [&](const std::string& k) {
+    auto it = d.key_pos.find(k);
+    return it == d.key_pos.end() ? std::string("(none)") : it->second.str();
+  };
+  BOOST_TEST(d.pos.str() == "bvlived.toml:4:1");
+  BOOST_TEST(where("custom_id") == "bvlived.toml:5:1");
+  BOOST_TEST(where("broadcast_mode") == "bvlived.toml:6:1");
+  BOOST_TEST(where("security") == "bvlived.toml:7:1");
+  BOOST_TEST(where("security.privacy") == "bvlived.toml:7:10");
+  BOOST_TEST(where("security.privacy.type") == "bvlived.toml:7:18");
+  BOOST_TEST(where("domains") == "bvlived.toml:8:1");
+  BOOST_TEST(where("domains[1]") == "bvlived.toml:8:25");
+  BOOST_TEST(where("metadata.short_description") == "bvlived.toml:11:1");
+
+  BOOST_TEST(d.locate("live.broadcast_mode").str() == "bvlived.toml:6:1");
+  BOOST_TEST(d.locate("broadcast_mode").str() == "bvlived.toml:6:1");
+  BOOST_TEST(d.locate("live.security.privacy.type").str() == "bvlived.toml:7:18");
+  // Deepest present key for a missing sub-field.
+  BOOST_TEST(d.locate("live.security.privacy.token.device_limit").str() == "bvlived.toml:7:10");
+  BOOST_TEST(d.locate("live.metadata.long_description").str() == "bvlived.toml:10:7");
+  BOOST_TEST(d.locate("live.domains[1]").str() == "bvlived.toml:8:25");
+  BOOST_TEST(d.locate("live.domains[7]").str() == "bvlived.toml:8:1");
+  // Prefix only at a '.' or '[' boundary: "broadcast" is not "broadcast_mode".
+  BOOST_TEST(d.locate("live.broadcast").str() == "bvlived.toml:4:1");
+  BOOST_TEST(d.locate("live.broadcast_mode_x").str() == "bvlived.toml:4:1");
+  BOOST_TEST(d.locate("live.resolution").str() == "bvlived.toml:4:1");
+  BOOST_TEST(d.locate("live").str() == "bvlived.toml:4:1");
+  BOOST_TEST(d.locate("").str() == "bvlived.toml:4:1");
+}
+
+BOOST_AUTO_TEST_CASE(load_file) {
+  char path[] = "/tmp/bvlive_test_config_XXXXXX";
+  const int fd = mkstemp(path);
+  BOOST_TEST_REQUIRE(fd >= 0);
+  close(fd);
+  {
+    std::ofstream out(path);
+    out << "[daemon]\nlog_level = \"warn\"\n";
+  }
+  const Settings s = load_config_file(path);
+  BOOST_TEST(s.config_file == path);
+  BOOST_TEST((s.log_level == LogLevel::Warn));
+  {
+    std::ofstream out(path);
+    out << "[daemon]\nlog_level = 3\n";
+  }
+  try {
+    load_config_file(path);
+    BOOST_FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()).rfind(std::string(path) + ":2:13: ", 0) == 0u);
+  }
+  std::remove(path);
+  try {
+    load_config_file(path);
+    BOOST_FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()) == std::string(path) + ": cannot read: No such file or directory");
+  }
+  try {
+    load_config_file("/tmp");
+    BOOST_FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()).rfind("/tmp: cannot read: ", 0) == 0u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(shipped_example_parses) {
+  const std::string path = BVLIVE_TEST_DATA "/../../share/bvlived.toml";
+  const Settings s = load_config_file(path);
+  const Settings d;
+  // As shipped, the example equals the built-in defaults.
+  BOOST_TEST(s.socket_path == d.socket_path);
+  BOOST_TEST(s.socket_group == d.socket_group);
+  BOOST_TEST(s.socket_mode == d.socket_mode);
+  BOOST_TEST(s.state_dir == d.state_dir);
+  BOOST_TEST((s.log_level == d.log_level));
+  BOOST_TEST(s.max_request_bytes == d.max_request_bytes);
+  BOOST_TEST(s.sync_full == d.sync_full);
+  BOOST_TEST(s.prepare_lead == d.prepare_lead);
+  BOOST_TEST(s.close_after == d.close_after);
+  BOOST_TEST(s.lives.empty());
+
+  // Every key is present in it (uncommented), and its commented-out [[live]] examples
+  // parse once uncommented.
+  std::ifstream in(path);
+  std::string line, text, examples;
+  bool in_examples = false;
+  while (std::getline(in, line)) {
+    text += line + "\n";
+    if (line.rfind("# Examples", 0) == 0) in_examples = true;
+    else if (in_examples && line.rfind("# ", 0) == 0) examples += line.substr(2) + "\n";
+    else if (in_examples && line == "#") examples += "\n";
+  }
+  for (auto k : {"socket =", "socket_group =", "socket_mode =", "state_dir =", "log_level =",
+                 "max_request_bytes =", "sync =", "prepare_lead =", "close_after ="})
+    BOOST_TEST(text.find(std::string("\n") + k) != std::string::npos, k);
+  const Settings ex = parse_config(examples, "examples.toml");
+  BOOST_TEST_REQUIRE(ex.lives.size() == 2u);
+  BOOST_TEST(ex.lives[0].custom_id == "sunday-service");
+  BOOST_TEST(ex.lives[0].body["security"]["privacy"]["type"] == "token");
+  BOOST_TEST(ex.lives[1].custom_id == "town-hall");
+  BOOST_TEST((ex.lives[1].schedule.auto_preview == DurationMs{0}));
+}
