@@ -94,7 +94,7 @@ void register_daemon(CLI::App& app, Context& ctx) {
 
   CLI::App* reload = app.add_subcommand("reload", "re-read bvlived.toml and apply its [[live]] tables");
   add_global_options(*reload, ctx.options);
-  reload->footer("A bad config file is refused with file, line and column; the running state is kept.");
+  set_footer(*reload, "A bad config file is refused with file, line and column; the running state is kept.");
   on_run(*reload, ctx, [&ctx] { return run_reload(ctx); });
 }
 

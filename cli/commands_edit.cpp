@@ -111,7 +111,7 @@ void register_create_update(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"text", "json"}))
         ->option_text("text|json");
     add_live_flags(*sub, args->flags);
-    sub->footer(std::string(kBodyFooter) +
+    set_footer(*sub, std::string(kBodyFooter) +
                 "\n\nExamples:\n"
                 "  bvlive create --name 'Sunday service' --custom-id sunday \\\n"
                 "      --scheduled-at 2025-06-01T09:00:00Z --broadcast-mode dvr --ingest rtmp,srt\n"
@@ -129,7 +129,7 @@ void register_create_update(CLI::App& app, Context& ctx) {
                                         "read a JSON merge patch (RFC 7396) from FILE, or - for stdin")
                             ->option_text("FILE|-");
     add_live_flags(*sub, args->flags);
-    sub->footer(std::string(kBodyFooter) +
+    set_footer(*sub, std::string(kBodyFooter) +
                 "\n\nExamples:\n"
                 "  bvlive update sunday --scheduled-at 2025-06-08T09:00:00Z --auto-start\n"
                 "  bvlive update sunday --live-vod none --no-ull");

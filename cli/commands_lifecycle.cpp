@@ -22,7 +22,7 @@ constexpr std::array kOps{
     Op{"preview", "open a live for ingest: WAIT_FOR_PREVIEW -> PREVIEW (host preview only)"},
     Op{"start", "go live: PREVIEW -> LIVE (public playback begins)"},
     Op{"end", "end a live: LIVE -> ENCODING (with live_vod) or LIVE_END"},
-    Op{"cancel", "cancel a live: SCHEDULED, PREPARING, WAIT_FOR_PREVIEW, PREVIEW, LIVE -> CLOSED"},
+    Op{"cancel", "cancel a live that has not ended: SCHEDULED ... LIVE -> CLOSED"},
     Op{"close", "close an ended live: LIVE_END -> CLOSED"},
     Op{"reopen", "re-open a closed live: CLOSED -> SCHEDULED or PREPARING"},
     Op{"archive", "archive a live for good: LIVE_END, CLOSED -> ARCHIVED"},

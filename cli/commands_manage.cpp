@@ -89,7 +89,7 @@ void register_manage(CLI::App& app, Context& ctx) {
     add_global_options(*sub, ctx.options);
     add_id_argument(*sub, args->id);
     sub->add_flag("-y,--yes", args->yes, "do not ask (required when stdin is not a terminal)");
-    sub->footer("Without --yes, asks on the terminal; with no terminal, refuses (exit 2).");
+    set_footer(*sub, "Without --yes, asks on the terminal; with no terminal, refuses (exit 2).");
     on_run(*sub, ctx, [&ctx, args] { return run_delete(ctx, *args); });
   }
   {
@@ -97,7 +97,7 @@ void register_manage(CLI::App& app, Context& ctx) {
     CLI::App* sub = app.add_subcommand("rotate-key", "replace a live's stream key with a new one");
     add_global_options(*sub, ctx.options);
     add_id_argument(*sub, args->id);
-    sub->footer("With -q, prints only the new key.");
+    set_footer(*sub, "With -q, prints only the new key.");
     on_run(*sub, ctx, [&ctx, args] { return run_rotate_key(ctx, *args); });
   }
 }

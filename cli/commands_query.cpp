@@ -121,7 +121,7 @@ int run_sessions(const Context& ctx, const IdArgs& a) {
 }  // namespace
 
 CLI::Option* add_id_argument(CLI::App& sub, std::string& id) {
-  return sub.add_option("id", id, "the live's id or custom_id")->required()->option_text("ID");
+  return sub.add_option("ID", id, "the live's id or custom_id")->required()->type_name("");
 }
 
 void register_queries(CLI::App& app, Context& ctx) {
@@ -131,7 +131,7 @@ void register_queries(CLI::App& app, Context& ctx) {
     add_global_options(*sub, ctx.options);
     sub->add_option("--state", args->state, "only lives in this state (any case), e.g. LIVE")
         ->option_text("STATE");
-    sub->footer("With -q, prints only the ids, one per line.");
+    set_footer(*sub, "With -q, prints only the ids, one per line.");
     on_run(*sub, ctx, [&ctx, args] { return run_list(ctx, *args); });
   }
   {
@@ -149,7 +149,7 @@ void register_queries(CLI::App& app, Context& ctx) {
     args->limit_option = sub->add_option("--limit", args->limit, "at most N events")
                              ->check(CLI::PositiveNumber)
                              ->option_text("N");
-    sub->footer(
+    set_footer(*sub, 
         "FROM is - for the creation event, TO is - for deletion. CAUSE is op, schedule,\n"
         "missed-schedule, ingest, timeout, error or config; UID is the uid of the client that\n"
         "asked (- for automatic transitions).");

@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include "client.hpp"
+#include "exit_codes.hpp"
 #include "socket_path.hpp"
 
 #include <iostream>
@@ -9,9 +10,7 @@ namespace bvlive::cli {
 
 void add_global_options(CLI::App& app, GlobalOptions& options, bool with_json) {
   app.add_option("--socket", options.socket,
-                 "control socket of bvlived (default: $BVLIVE_SOCKET, else "
-                 "$XDG_RUNTIME_DIR/bvlive/bvlived.sock, /run/bvlive/bvlived.sock as root, "
-                 "/tmp/bvlive-UID/bvlived.sock)")
+                 "bvlived's control socket (default: see bvlive --help)")
       ->option_text("PATH")
       ->group("Global options");
   if (with_json)
@@ -35,6 +34,10 @@ void Context::print_warnings(const nlohmann::json& result) const {
   if (it == result.end() || !it->is_array()) return;
   for (const auto& w : *it)
     std::cerr << "bvlive: warning: " << (w.is_string() ? w.get<std::string>() : w.dump()) << '\n';
+}
+
+void set_footer(CLI::App& sub, const std::string& text) {
+  sub.footer(text + "\n\n" + kExitCodesHelp);
 }
 
 void on_run(CLI::App& sub, Context& ctx, std::function<int()> run) {

@@ -35,6 +35,9 @@ class Context {
   void print_warnings(const nlohmann::json& result) const;
 };
 
+// Sets a subcommand's help footer: `text`, then the exit codes.
+void set_footer(CLI::App& sub, const std::string& text);
+
 // Registers the subcommand callback: sets ctx.action to `run`.
 void on_run(CLI::App& sub, Context& ctx, std::function<int()> run);
 

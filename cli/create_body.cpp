@@ -114,6 +114,13 @@ TextFlag& text_option(CLI::App& sub, TextFlag& flag, const std::string& names,
   return flag;
 }
 
+void bool_flag(CLI::App& sub, BoolFlag& flag, const std::string& on_name,
+               const std::string& off_name, const std::string& on_help, const std::string& off_help) {
+  flag.on_option = sub.add_flag(on_name, flag.on, on_help)->group(kFieldGroup);
+  flag.off_option = sub.add_flag(off_name, flag.off, off_help)->group(kFieldGroup);
+  flag.on_option->excludes(flag.off_option);
+}
+
 }  // namespace
 
 void add_live_flags(CLI::App& sub, LiveFlags& f) {
@@ -129,14 +136,13 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
               short_names(kBroadcastModes))
       .option->transform(enum_name(kBroadcastModes));
   text_option(sub, f.scheduled_at, "--scheduled-at",
-              "launch time (RFC 3339); unset or 'none': launch now", "TIME")
+              "launch time (RFC 3339); none: launch now", "TIME")
       .option->check(rfc3339_or_none());
   text_option(sub, f.resolution, "--resolution", "highest output rendition: 720p, 1080p, 2160p",
               short_names(kResolutions))
       .option->transform(enum_name(kResolutions));
-  f.ull.option = sub.add_flag("--ull,!--no-ull", f.ull.value,
-                              "ultra-low latency (LL-HLS) on, or off (ull_enabled)")
-                     ->group(kFieldGroup);
+  bool_flag(sub, f.ull, "--ull", "--no-ull", "ultra-low latency (LL-HLS): ull_enabled true",
+            "ull_enabled false");
   f.ingest_option =
       sub.add_option("--ingest", f.ingest,
                      "accepted ingest protocol; repeat or separate with commas (ingestion_types)")
@@ -163,9 +169,9 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.auto_preview, "--auto-preview",
               "open preview this long before scheduled_at (schedule.auto_preview), or none", "DUR")
       .option->check(duration_or_none());
-  f.auto_start.option = sub.add_flag("--auto-start,!--no-auto-start", f.auto_start.value,
-                                     "go live at scheduled_at without a start op (schedule.auto_start)")
-                            ->group(kFieldGroup);
+  bool_flag(sub, f.auto_start, "--auto-start", "--no-auto-start",
+            "go live at scheduled_at without a start op (schedule.auto_start)",
+            "schedule.auto_start false");
   text_option(sub, f.auto_end, "--auto-end",
               "end the live this long after it started (schedule.auto_end), or none", "DUR")
       .option->check(duration_or_none());
@@ -211,7 +217,7 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
   if (f.broadcast_mode.given()) body["broadcast_mode"] = f.broadcast_mode.value;
   if (f.scheduled_at.given()) set_path(body, {"scheduled_at"}, text_or_null(f.scheduled_at), clear);
   if (f.resolution.given()) body["resolution"] = f.resolution.value;
-  if (f.ull.given()) body["ull_enabled"] = f.ull.value;
+  if (f.ull.given()) body["ull_enabled"] = f.ull.value();
   if (f.ingest_option != nullptr && f.ingest_option->count() > 0) body["ingestion_types"] = f.ingest;
 
   if (f.live_vod.given()) {
@@ -247,7 +253,7 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
 
   if (f.auto_preview.given())
     set_path(body, {"schedule", "auto_preview"}, text_or_null(f.auto_preview), clear);
-  if (f.auto_start.given()) object_at(body, "schedule")["auto_start"] = f.auto_start.value;
+  if (f.auto_start.given()) object_at(body, "schedule")["auto_start"] = f.auto_start.value();
   if (f.auto_end.given())
     set_path(body, {"schedule", "auto_end"}, text_or_null(f.auto_end), clear);
   if (f.close_after.given())

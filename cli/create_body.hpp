@@ -16,10 +16,13 @@ struct TextFlag {
   bool given() const { return option != nullptr && option->count() > 0; }
 };
 
+// --x / --no-x: given when either was; value is true for --x.
 struct BoolFlag {
-  bool value = false;
-  CLI::Option* option = nullptr;
-  bool given() const { return option != nullptr && option->count() > 0; }
+  bool on = false, off = false;
+  CLI::Option* on_option = nullptr;
+  CLI::Option* off_option = nullptr;
+  bool given() const { return on_option->count() > 0 || off_option->count() > 0; }
+  bool value() const { return on_option->count() > 0; }
 };
 
 struct LiveFlags {

@@ -13,6 +13,13 @@
 
 namespace {
 
+constexpr const char* kSocketHelp =
+    "The control socket is --socket PATH, else $BVLIVE_SOCKET, else\n"
+    "$XDG_RUNTIME_DIR/bvlive/bvlived.sock, else /run/bvlive/bvlived.sock for root,\n"
+    "else /tmp/bvlive-UID/bvlived.sock (the daemon uses the same rule).\n"
+    "Global options go before or after the command name. Run 'bvlive COMMAND --help'\n"
+    "for a command's options.\n";
+
 std::string failure_message(const CLI::App* app, const CLI::Error& e) {
   std::string help = "bvlive --help";
   if (app != nullptr) {
@@ -35,7 +42,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.failure_message(failure_message);
   app.get_formatter()->column_width(34);
-  app.footer(kExitCodesHelp);
+  app.footer(std::string(kSocketHelp) + "\n" + kExitCodesHelp);
   add_global_options(app, ctx.options);
 
   register_create_update(app, ctx);

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
@@ -119,7 +120,10 @@ struct ControlServer::Client {
   LineBuffer lines;
   Peer peer;
   std::unique_ptr<char[]> read_buf = std::make_unique<char[]>(kReadChunk);
-  bool paused = false;  // reading stopped for backpressure
+  std::deque<LineItem> pending;  // read but not yet answered (output was over the mark)
+  std::size_t writes_in_flight = 0;
+  bool paused = false;  // reading stopped: unanswered lines or too much unsent output
+  bool eof = false;     // peer shut down its side; close once our answers are out
   bool dead = false;    // pipe closed; freed by reap()
 
   explicit Client(std::size_t max_line) : lines(max_line) {}
@@ -292,43 +296,87 @@ int ControlServer::start_reading(Client& c) {
 
 void ControlServer::on_read(Client& c, ssize_t nread, const uv_buf_t* buf) {
   if (nread == 0) return;  // EAGAIN
-  if (nread < 0) {
+  if (nread == UV_EOF) {
+    if (c.lines.buffered() > 0 || c.lines.discarding())
+      log::debug(kLog, peer_text(c.id, c.peer) + " sent an unterminated last line; ignored");
+    // A half-close ("printf ... | nc -U") still gets every answer before we close.
+    c.eof = true;
+    uv_read_stop(c.pipe.stream());
+    if (c.writes_in_flight == 0) drop(c, "disconnected");
+  } else if (nread < 0) {
     const int err = static_cast<int>(nread);
     if (!is_disconnect(err))
       log::warn(kLog, peer_text(c.id, c.peer) + ": read failed: " + uv_strerror(err));
-    if (c.lines.buffered() > 0 || c.lines.discarding())
-      log::debug(kLog, peer_text(c.id, c.peer) + " left with an unterminated request");
-    drop(c, err == UV_EOF ? "disconnected" : uv_strerror(err));
-    if (busy_ == 0) reap();
-    return;
+    drop(c, uv_strerror(err));
+  } else {
+    try {
+      for (auto& item : c.lines.feed(std::string_view(buf->base, static_cast<std::size_t>(nread))))
+        c.pending.push_back(std::move(item));
+    } catch (const std::exception& e) {
+      log::warn(kLog, peer_text(c.id, c.peer) + ": " + e.what());
+      drop(c, "failed");
+    }
+    answer_pending(c);
+    update_flow(c);
   }
+  if (busy_ == 0) reap();
+}
 
+void ControlServer::answer_pending(Client& c) {
   ++busy_;
   try {
     const RpcHandler handler = [this, &c](const std::string& method, const nlohmann::json& params) {
       return dispatch_(method, params, c.peer);
     };
-    for (auto& item : c.lines.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)))) {
-      if (c.dead) break;  // dispatch closed the server
+    // Stop at the high-water mark: a few bytes of requests can ask for megabytes of answers.
+    while (!c.dead && !c.pending.empty() &&
+           uv_stream_get_write_queue_size(c.pipe.stream()) <= kWriteHighWater) {
+      const LineItem item = std::move(c.pending.front());
+      c.pending.pop_front();
       if (item.oversized()) {
         log::warn(kLog, peer_text(c.id, c.peer) + ": request line over " + std::to_string(max_line_) +
                             " bytes, skipped");
         send(c, oversized_response(max_line_));
         continue;
       }
-      auto response = handle_request_line(item.text, handler);
-      if (response) send(c, std::move(*response));
+      // c.dead after this means dispatch closed the server; the answer is then dropped.
+      if (auto response = handle_request_line(item.text, handler)) send(c, std::move(*response));
     }
   } catch (const std::exception& e) {
-    // Only allocation-type failures get here (handler errors become responses).
+    // Handler errors are already responses; this is allocation failure and the like.
     log::warn(kLog, peer_text(c.id, c.peer) + ": " + e.what());
     drop(c, "failed");
   }
   --busy_;
+}
 
-  if (!c.dead && !c.paused && uv_stream_get_write_queue_size(c.pipe.stream()) > kWriteHighWater) {
+void ControlServer::update_flow(Client& c) {
+  if (c.dead || c.eof) return;
+  const bool blocked =
+      !c.pending.empty() || uv_stream_get_write_queue_size(c.pipe.stream()) > kWriteHighWater;
+  if (blocked && !c.paused) {
     uv_read_stop(c.pipe.stream());
     c.paused = true;
+  } else if (!blocked && c.paused) {
+    c.paused = false;
+    if (int rc = start_reading(c); rc != 0) {
+      log::warn(kLog, peer_text(c.id, c.peer) + ": cannot read: " + uv_strerror(rc));
+      drop(c, "read restart failed");
+    }
+  }
+}
+
+void ControlServer::on_write_done(Client& c, int status) {
+  --c.writes_in_flight;
+  if (status < 0) {
+    if (!is_disconnect(status))
+      log::warn(kLog, peer_text(c.id, c.peer) + ": write failed: " + uv_strerror(status));
+    drop(c, uv_strerror(status));
+  } else if (c.eof) {
+    if (c.writes_in_flight == 0) drop(c, "disconnected");
+  } else if (c.paused && uv_stream_get_write_queue_size(c.pipe.stream()) <= kWriteLowWater) {
+    answer_pending(c);
+    update_flow(c);
   }
   if (busy_ == 0) reap();
 }
@@ -340,25 +388,9 @@ void ControlServer::send(Client& c, std::string line) {
   w->req.data = w.get();
   uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   const int rc = uv_write(&w->req, c.pipe.stream(), &b, 1, [](uv_write_t* req, int status) {
-    std::unique_ptr<WriteReq> owned(static_cast<WriteReq*>(req->data));
-    auto* self = static_cast<Client*>(req->handle->data);
-    if (!self || self->dead) return;
-    ControlServer& server = *self->server;
-    if (status < 0) {
-      if (!is_disconnect(status))
-        log::warn(kLog, peer_text(self->id, self->peer) + ": write failed: " + uv_strerror(status));
-      server.drop(*self, uv_strerror(status));
-      if (server.busy_ == 0) server.reap();
-      return;
-    }
-    if (self->paused && uv_stream_get_write_queue_size(req->handle) <= kWriteLowWater) {
-      self->paused = false;
-      if (int rc = server.start_reading(*self); rc != 0) {
-        log::warn(kLog, peer_text(self->id, self->peer) + ": cannot read: " + uv_strerror(rc));
-        server.drop(*self, "read restart failed");
-        if (server.busy_ == 0) server.reap();
-      }
-    }
+    const std::unique_ptr<WriteReq> owned(static_cast<WriteReq*>(req->data));
+    if (auto* self = static_cast<Client*>(req->handle->data); self && !self->dead)
+      self->server->on_write_done(*self, status);
   });
   if (rc != 0) {
     if (!is_disconnect(rc))
@@ -367,6 +399,7 @@ void ControlServer::send(Client& c, std::string line) {
     return;
   }
   (void)w.release();
+  ++c.writes_in_flight;
 }
 
 void ControlServer::drop(Client& c, const char* why) {

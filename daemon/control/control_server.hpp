@@ -55,6 +55,9 @@ class ControlServer {
   void on_connection(Listener& l, int status);
   int start_reading(Client& c);
   void on_read(Client& c, ssize_t nread, const uv_buf_t* buf);
+  void answer_pending(Client& c);
+  void update_flow(Client& c);
+  void on_write_done(Client& c, int status);
   void send(Client& c, std::string line);
   void drop(Client& c, const char* why);
   void reap();

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what bvlive needs to build and test, from Debian 12's packages.
+# Idempotent: only missing packages are installed. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config            # toolchain
+  libuv1-dev libcli11-dev libtomlplusplus-dev # loop, CLI, config
+  nlohmann-json3-dev libsqlite3-dev libssl-dev
+  libboost-test-dev                           # unit and integration tests
+  man-db groff-base                           # man -l renders our pages in the tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bvlive: missing packages: ${missing[*]}; run this script as root (sudo)" >&2
+    exit 1
+  fi
+  echo "bvlive: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
