@@ -4,7 +4,10 @@
 #include "output.hpp"
 #include "util/time.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <vector>
 #include <iostream>
 
 namespace bvlive::cli {
@@ -25,12 +28,22 @@ std::string lives_text(const json& status) {
   std::string out = field_text(status, "lives_total");
   auto by = status.find("lives_by_state");
   if (by == status.end() || !by->is_object() || by->empty()) return out;
+  // Lifecycle order first, then anything else the daemon reports; zero counts left out.
+  static constexpr const char* kOrder[] = {"SCHEDULED", "PREPARING", "WAIT_FOR_PREVIEW",
+                                           "PREVIEW",   "LIVE",      "ENCODING",
+                                           "VOD_READY", "VOD",       "LIVE_END",
+                                           "CLOSED",    "ARCHIVED"};
+  std::vector<std::string> states(std::begin(kOrder), std::end(kOrder));
+  for (const auto& [state, n] : by->items())
+    if (std::find(states.begin(), states.end(), state) == states.end()) states.push_back(state);
   std::string parts;
-  for (const auto& [state, n] : by->items()) {
+  for (const auto& state : states) {
+    auto n = by->find(state);
+    if (n == by->end() || (n->is_number() && n->get<double>() == 0)) continue;
     if (!parts.empty()) parts += ", ";
-    parts += state + " " + text_of(n);
+    parts += state + " " + text_of(*n);
   }
-  return out + " (" + parts + ")";
+  return parts.empty() ? out : out + " (" + parts + ")";
 }
 
 int run_status(const Context& ctx) {
@@ -47,7 +60,8 @@ int run_status(const Context& ctx) {
   kv.add("uptime", uptime_text(status));
   kv.add("socket", status.contains("socket") ? field_text(status, "socket") : ctx.socket_path());
   kv.add("state dir", field_text(status, "state_dir"));
-  kv.add("config", field_text(status, "config"));
+  std::string config = field_text(status, "config");
+  kv.add("config", config == "-" ? "none (built-in defaults)" : config);
   kv.add("lives", lives_text(status));
   kv.print(std::cout);
   return kExitOk;

@@ -40,11 +40,16 @@ struct UpdateArgs {
   CLI::Option* file_option = nullptr;
 };
 
-constexpr const char* kBodyFooter =
+constexpr const char* kCreateFooter =
     "The body file holds a live as in the hosted API's create body ({\"live\": {...}} or the bare\n"
     "object); enum values may use the long names (BROADCAST_MODE_DVR) or the short forms (dvr).\n"
-    "Flags override the fields of the file. TIME is RFC 3339 (2025-06-01T09:00:00Z); DUR is a\n"
-    "duration (90s, 15m, 1h30m, 2d); 'none' clears a TIME or DUR field.";
+    "Flags override the fields of the file.\n";
+constexpr const char* kUpdateFooter =
+    "The patch holds only the fields to change (RFC 7396 merge patch: null removes a field);\n"
+    "flags override the fields of the file. Prints the changed fields, then the live.\n";
+constexpr const char* kFlagFooter =
+    "TIME is RFC 3339 (2025-06-01T09:00:00Z); DUR is a duration (90s, 15m, 1h30m, 2d);\n"
+    "'none' clears a TIME or DUR field.";
 
 int run_create(const Context& ctx, const CreateArgs& a) {
   bool json_out = ctx.options.json || a.output == "json" || a.json_option->count() > 0;
@@ -111,7 +116,7 @@ void register_create_update(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"text", "json"}))
         ->option_text("text|json");
     add_live_flags(*sub, args->flags);
-    set_footer(*sub, std::string(kBodyFooter) +
+    set_footer(*sub, std::string(kCreateFooter) + kFlagFooter +
                 "\n\nExamples:\n"
                 "  bvlive create --name 'Sunday service' --custom-id sunday \\\n"
                 "      --scheduled-at 2025-06-01T09:00:00Z --broadcast-mode dvr --ingest rtmp,srt\n"
@@ -129,7 +134,7 @@ void register_create_update(CLI::App& app, Context& ctx) {
                                         "read a JSON merge patch (RFC 7396) from FILE, or - for stdin")
                             ->option_text("FILE|-");
     add_live_flags(*sub, args->flags);
-    set_footer(*sub, std::string(kBodyFooter) +
+    set_footer(*sub, std::string(kUpdateFooter) + kFlagFooter +
                 "\n\nExamples:\n"
                 "  bvlive update sunday --scheduled-at 2025-06-08T09:00:00Z --auto-start\n"
                 "  bvlive update sunday --live-vod none --no-ull");

@@ -118,7 +118,6 @@ void bool_flag(CLI::App& sub, BoolFlag& flag, const std::string& on_name,
                const std::string& off_name, const std::string& on_help, const std::string& off_help) {
   flag.on_option = sub.add_flag(on_name, flag.on, on_help)->group(kFieldGroup);
   flag.off_option = sub.add_flag(off_name, flag.off, off_help)->group(kFieldGroup);
-  flag.on_option->excludes(flag.off_option);
 }
 
 }  // namespace
@@ -142,7 +141,7 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
               short_names(kResolutions))
       .option->transform(enum_name(kResolutions));
   bool_flag(sub, f.ull, "--ull", "--no-ull", "ultra-low latency (LL-HLS): ull_enabled true",
-            "ull_enabled false");
+            "ultra-low latency off");
   f.ingest_option =
       sub.add_option("--ingest", f.ingest,
                      "accepted ingest protocol; repeat or separate with commas (ingestion_types)")
@@ -167,11 +166,11 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.description, "--description", "short description (metadata.short_description)",
               "TEXT");
   text_option(sub, f.auto_preview, "--auto-preview",
-              "open preview this long before scheduled_at (schedule.auto_preview), or none", "DUR")
+              "enter PREVIEW this long before scheduled_at (0: as soon as ready), or none", "DUR")
       .option->check(duration_or_none());
   bool_flag(sub, f.auto_start, "--auto-start", "--no-auto-start",
             "go live at scheduled_at without a start op (schedule.auto_start)",
-            "schedule.auto_start false");
+            "start only with a start op");
   text_option(sub, f.auto_end, "--auto-end",
               "end the live this long after it started (schedule.auto_end), or none", "DUR")
       .option->check(duration_or_none());
@@ -196,7 +195,10 @@ json read_body_file(const std::string& path) {
   try {
     body = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw CliError(kExitUsage, where + ": not JSON: " + e.what());
+    std::string what = e.what();  // "[json.exception.parse_error.101] parse error at ..."
+    if (auto p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
+      what.erase(0, p + 2);
+    throw CliError(kExitUsage, where + ": not JSON: " + what);
   }
   if (body.is_object() && body.size() == 1 && body.contains("live")) body = body["live"];
   if (!body.is_object())
@@ -205,6 +207,10 @@ json read_body_file(const std::string& path) {
 }
 
 void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
+  for (const BoolFlag* b : {&f.ull, &f.auto_start})
+    if (b->on_option->count() > 0 && b->off_option->count() > 0)
+      throw CliError(kExitUsage, b->on_option->get_name() + " and " + b->off_option->get_name() +
+                                     " contradict each other");
   if (!body.is_object()) body = json::object();
   if (f.name.given()) body["name"] = f.name.value;
   if (f.custom_id.given()) body["custom_id"] = f.custom_id.value;

@@ -33,7 +33,7 @@ Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
-  for (auto& c : cells) c = one_line(std::move(c));
+  for (auto& c : cells) c = c.empty() ? std::string("-") : one_line(std::move(c));
   rows_.push_back(std::move(cells));
 }
 

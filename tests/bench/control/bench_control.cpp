@@ -221,9 +221,13 @@ void print_us(const std::string& label, const Stats& s) {
 }
 
 std::string with_commas(long long v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
+  const std::string digits = std::to_string(v < 0 ? -v : v);
+  std::string out = v < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- JSON-RPC client
@@ -476,6 +480,15 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::string loadavg() {
+  std::ifstream f("/proc/loadavg");
+  double a = 0, b = 0, c = 0;
+  if (!(f >> a >> b >> c)) return "unknown";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f", a, b, c);
+  return buf;
+}
+
 std::string fs_type(const std::string& path) {
   struct statfs s {};
   if (::statfs(path.c_str(), &s) != 0) return "unknown";
@@ -541,6 +554,8 @@ int run(const Options& o) {
   std::printf("  machine: %s, %u CPUs (nproc %ld), %s %s\n", cpu_model().c_str(),
               std::thread::hardware_concurrency(), ::sysconf(_SC_NPROCESSORS_ONLN), u.sysname,
               u.release);
+  std::printf("  load average at start: %s (other work on the machine skews every figure)\n",
+              loadavg().c_str());
   std::printf("  work dir: %s (%s)\n", dir.c_str(), fs_type(dir).c_str());
   std::printf("  bvlived: %s\n  bvlive:  %s\n", o.bvlived.c_str(), o.bvlive.c_str());
   std::printf("  runs: show %d, raw rpc %d per mode, lives %s, list %d (+%d warm-up each)\n\n",
@@ -688,6 +703,8 @@ int run(const Options& o) {
   if (!d.alive()) throw Broken("bvlived died during the benchmark");
   const int drc = d.stop();
   if (drc != 0) throw Broken("bvlived exited " + std::to_string(drc) + " on SIGTERM");
+
+  std::printf("load average at end: %s\n\n", loadavg().c_str());
 
   // 6. Summary.
   const std::string lives_txt = with_commas(o.lives);
