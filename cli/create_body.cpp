@@ -24,16 +24,17 @@ constexpr const char* kFieldGroup = "Live fields";
 bool is_none(const std::string& v) { return v == kNone; }
 
 // A CLI11 validator/transform: a short or long enum name -> the long name.
-CLI::Validator enum_name(std::span<const EnumName> table) {
+template <typename E>
+CLI::Validator enum_name() {
   return CLI::Validator(
-      [table](std::string& value) -> std::string {
-        if (auto long_name = to_long_name(table, value)) {
+      [](std::string& value) -> std::string {
+        if (auto long_name = to_long_name<E>(value)) {
           value = *long_name;
           return {};
         }
-        return "'" + value + "' is not one of " + short_names(table);
+        return "'" + value + "' is not one of " + short_names<E>();
       },
-      short_names(table));
+      short_names<E>());
 }
 
 CLI::Validator rfc3339_or_none() {
@@ -60,7 +61,7 @@ CLI::Validator live_vod_source() {
       [](std::string& value) -> std::string {
         if (is_none(value)) return {};
         std::string source = value.substr(0, value.find(':'));
-        auto long_name = to_long_name(kLiveVodSources, source);
+        auto long_name = to_long_name<LiveVodSource>(source);
         if (!long_name)
           return "'" + value + "' is not one of catchup, replace:LIBRARY_ID, playback:PLAYBACK_ID";
         return {};
@@ -126,20 +127,20 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.name, "--name", "display name", "TEXT");
   text_option(sub, f.custom_id, "--custom-id", "your own unique id for the live", "ID");
   text_option(sub, f.type, "--type", "live, or simulive (plays a library video as a live)",
-              short_names(kLiveTypes))
-      .option->transform(enum_name(kLiveTypes));
+              short_names<LiveType>())
+      .option->transform(enum_name<LiveType>());
   text_option(sub, f.library_id, "--library-id", "source video of a simulive (source.library.id)",
               "ID");
   text_option(sub, f.broadcast_mode, "--broadcast-mode",
               "traditional (sliding window), dvr (start-over), playback (simulive only)",
-              short_names(kBroadcastModes))
-      .option->transform(enum_name(kBroadcastModes));
+              short_names<BroadcastMode>())
+      .option->transform(enum_name<BroadcastMode>());
   text_option(sub, f.scheduled_at, "--scheduled-at",
               "launch time (RFC 3339); none: launch now", "TIME")
       .option->check(rfc3339_or_none());
   text_option(sub, f.resolution, "--resolution", "highest output rendition: 720p, 1080p, 2160p",
-              short_names(kResolutions))
-      .option->transform(enum_name(kResolutions));
+              short_names<Resolution>())
+      .option->transform(enum_name<Resolution>());
   bool_flag(sub, f.ull, "--ull", "--no-ull", "ultra-low latency (LL-HLS): ull_enabled true",
             "ultra-low latency off");
   f.ingest_option =
@@ -147,7 +148,7 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
                      "accepted ingest protocol; repeat or separate with commas (ingestion_types)")
           ->option_text("rtmp|srt|whip")
           ->delimiter(',')
-          ->transform(enum_name(kIngestTypes))
+          ->transform(enum_name<IngestType>())
           ->group(kFieldGroup);
   text_option(sub, f.live_vod, "--live-vod",
               "VOD after the live: catchup, replace:LIBRARY_ID, playback:PLAYBACK_ID, or none",
@@ -158,8 +159,8 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.vod_end, "--vod-end", "VOD offered until (live_vod.ended_at)", "TIME")
       .option->check(rfc3339_or_none());
   text_option(sub, f.privacy, "--privacy", "who may watch (security.privacy.type)",
-              short_names(kPrivacyTypes))
-      .option->transform(enum_name(kPrivacyTypes));
+              short_names<PrivacyType>())
+      .option->transform(enum_name<PrivacyType>());
   text_option(sub, f.device_limit, "--device-limit",
               "devices per token with --privacy token (0: no limit)", "N")
       .option->check(non_negative_integer());
@@ -232,7 +233,7 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
     } else {
       const std::string& v = f.live_vod.value;
       auto colon = v.find(':');
-      std::string source = *to_long_name(kLiveVodSources, v.substr(0, colon));
+      std::string source = *to_long_name<LiveVodSource>(v.substr(0, colon));
       json& vod = object_at(body, "live_vod");
       vod["source"] = source;
       if (colon != std::string::npos) {

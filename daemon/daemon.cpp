@@ -145,8 +145,7 @@ int Daemon::run() {
                           (config_file_.empty() ? "embedded defaults" : config_file_) + ")");
   // Transitions that fell due while the daemon was down are applied now, with
   // cause missed-schedule, before any client is served.
-  service_->run_due(now_ms());
-  scheduler_->rearm();
+  scheduler_->fire_now();
   uv_run(loop_.get(), UV_RUN_DEFAULT);
   log::info("daemon", "stopped");
   return 0;

@@ -365,7 +365,7 @@ std::optional<TimeMs> LiveService::next_due() const {
   return best;
 }
 
-std::vector<AppliedTransition> LiveService::run_due(TimeMs now) {
+std::vector<AppliedTransition> LiveService::run_due(TimeMs now, std::vector<std::string>* failures) {
   // Collect first (applying may erase nothing here, but keeps iteration simple),
   // then apply in time order so history reads chronologically.
   std::vector<std::pair<TimeMs, std::string>> due;
@@ -376,8 +376,14 @@ std::vector<AppliedTransition> LiveService::run_due(TimeMs now) {
   for (const auto& [at, id] : due) {
     auto it = lives_.find(id);
     if (it == lives_.end()) continue;
-    auto ts = follow_automatic(it->second, now);
-    out.insert(out.end(), ts.begin(), ts.end());
+    try {
+      auto ts = follow_automatic(it->second, now);
+      out.insert(out.end(), ts.begin(), ts.end());
+    } catch (const std::exception& e) {
+      // One live that cannot move (e.g. its media folder cannot be made) must
+      // not hold the others back; it is retried on the next run.
+      if (failures) failures->push_back("live " + it->second.label() + ": " + e.what());
+    }
   }
   return out;
 }

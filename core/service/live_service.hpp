@@ -64,9 +64,10 @@ class LiveService {
   nlohmann::json reconcile(const std::vector<LiveDecl>& decls);
 
   // Scheduler: the earliest pending automatic transition, and applying every one
-  // due at `now` (in time order, following chains). Returns what it applied.
+  // due at `now` (in time order, following chains). Returns what it applied; a
+  // live whose transition fails is skipped (described in `failures`) and stays due.
   std::optional<TimeMs> next_due() const;
-  std::vector<AppliedTransition> run_due(TimeMs now);
+  std::vector<AppliedTransition> run_due(TimeMs now, std::vector<std::string>* failures = nullptr);
 
   // Called for each applied transition (logging, later: ingest and packager hooks).
   std::function<void(const AppliedTransition&)> on_transition;

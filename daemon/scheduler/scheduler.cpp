@@ -7,6 +7,7 @@
 namespace bvlive {
 namespace {
 constexpr TimeMs kMaxSleepMs = 60'000;
+constexpr std::uint64_t kRetryMs = 5'000;
 }
 
 Scheduler::Scheduler(uv_loop_t* loop, LiveService& service) : timer_(loop), service_(service) {}
@@ -15,18 +16,20 @@ void Scheduler::rearm() {
   const auto next = service_.next_due();
   const TimeMs now = now_ms();
   const TimeMs wait = next ? std::clamp<TimeMs>(*next - now, 0, kMaxSleepMs) : kMaxSleepMs;
-  timer_.start(static_cast<std::uint64_t>(wait), 0, [this] { fire(); });
+  timer_.start(static_cast<std::uint64_t>(wait), 0, [this] { fire_now(); });
 }
 
 void Scheduler::stop() { timer_.stop(); }
 
-void Scheduler::fire() {
-  try {
-    service_.run_due(now_ms());
-  } catch (const std::exception& e) {
-    // A failing transition (disk full, ...) must not stop the others: log and retry later.
-    log::error("scheduler", std::string("automatic transition failed: ") + e.what());
-    timer_.start(5000, 0, [this] { fire(); });
+void Scheduler::fire_now() {
+  // run_due skips a live whose transition fails (disk full, ...) and goes on
+  // with the others; the failed one is still due, so retry it after a pause
+  // instead of spinning.
+  std::vector<std::string> failures;
+  service_.run_due(now_ms(), &failures);
+  for (const auto& f : failures) log::error("scheduler", "automatic transition failed, retrying in 5 s: " + f);
+  if (!failures.empty()) {
+    timer_.start(kRetryMs, 0, [this] { fire_now(); });
     return;
   }
   rearm();

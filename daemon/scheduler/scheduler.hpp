@@ -14,10 +14,11 @@ class Scheduler {
   Scheduler(uv_loop_t* loop, LiveService& service);
   // Recomputes the next wake-up. Call after anything that may change a schedule.
   void rearm();
+  // Applies everything due now (used at start-up for missed schedules), then rearms.
+  void fire_now();
   void stop();
 
  private:
-  void fire();
   uv::Timer timer_;
   LiveService& service_;
 };

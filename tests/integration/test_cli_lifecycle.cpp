@@ -659,7 +659,7 @@ BOOST_FIXTURE_TEST_CASE(errors_and_exit_codes, DaemonFixture) {
   BOOST_TEST(contains(r.err, "scheduled_at"), r.describe());
   r = cli.run_stdin("{not json", {"create", "-f", "-"});
   CHECK_EXIT(r, 2);
-  r = cli.run_stdin(R"({"custom_id": "nameless"})", {"create", "-f", "-"});
+  r = cli.run_stdin(R"({"ull_enabled": true})", {"create", "-f", "-"});
   CHECK_EXIT(r, 2);
   BOOST_TEST(contains(r.err, "live.name"), r.describe());
 
