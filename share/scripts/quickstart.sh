@@ -30,4 +30,5 @@ echo
 echo
 "$bvlive" events demo
 echo
-echo "Next: bvlive end demo; bvlive close demo; bvlive --help; man -l man/bvlive.1"
+echo "Next: build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"
+echo "(cmake --install build puts bvlive and bvlived on your PATH with their man pages)"
