@@ -155,7 +155,7 @@ nlohmann::json Client::call(std::string_view method, const nlohmann::json& param
   }
   auto result = reply.find("result");
   if (result == reply.end()) throw CliError(kExitError, "bvlived sent a reply with no result");
-  return *result;
+  return std::move(*result);
 }
 
 }  // namespace bvlive::cli

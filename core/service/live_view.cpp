@@ -46,14 +46,18 @@ json live_json(const LiveRecord& l, const std::optional<DueTransition>& next,
 }
 
 json live_summary_json(const LiveRecord& l, bool session_running) {
-  return {{"id", l.id},
-          {"custom_id", l.spec.custom_id ? json(*l.spec.custom_id) : json(nullptr)},
-          {"name", l.spec.name},
-          {"type", std::string(long_name(l.spec.type))},
-          {"state", std::string(to_string(l.state))},
-          {"channel_state", std::string(to_string(channel_state(l.state, session_running)))},
-          {"scheduled_at", opt_time(l.spec.scheduled_at)},
-          {"updated_at", format_rfc3339(l.updated_at)}};
+  // Built key by key: `list` makes thousands of these, and an initializer list
+  // copies every value once more.
+  json j(json::value_t::object);
+  j["id"] = l.id;
+  j["custom_id"] = l.spec.custom_id ? json(*l.spec.custom_id) : json(nullptr);
+  j["name"] = l.spec.name;
+  j["type"] = long_name(l.spec.type);
+  j["state"] = to_string(l.state);
+  j["channel_state"] = to_string(channel_state(l.state, session_running));
+  j["scheduled_at"] = opt_time(l.spec.scheduled_at);
+  j["updated_at"] = format_rfc3339(l.updated_at);
+  return j;
 }
 
 }  // namespace bvlive

@@ -1,5 +1,7 @@
 #include "control/control_server.hpp"
 
+#include <malloc.h>
+
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/socket.h>
@@ -31,6 +33,7 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // much output is queued, and resumes below the low mark: memory stays bounded.
 constexpr std::size_t kWriteHighWater = 8u << 20;
 constexpr std::size_t kWriteLowWater = 1u << 20;
+constexpr std::size_t kTrimAfterBytes = 1u << 20;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -388,9 +391,14 @@ void ControlServer::send(Client& c, std::string line) {
   w->req.data = w.get();
   uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   const int rc = uv_write(&w->req, c.pipe.stream(), &b, 1, [](uv_write_t* req, int status) {
-    const std::unique_ptr<WriteReq> owned(static_cast<WriteReq*>(req->data));
+    std::unique_ptr<WriteReq> owned(static_cast<WriteReq*>(req->data));
+    const bool large = owned->data.size() >= kTrimAfterBytes;
     if (auto* self = static_cast<Client*>(req->handle->data); self && !self->dead)
       self->server->on_write_done(*self, status);
+    owned.reset();
+    // A large reply (a list of thousands of lives) leaves megabytes in malloc's
+    // free lists; hand them back so an idle daemon stays small.
+    if (large) malloc_trim(0);
   });
   if (rc != 0) {
     if (!is_disconnect(rc))

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/boost_json.hpp"
+#include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/process.hpp"
 
@@ -37,18 +37,6 @@ struct DaemonFixture {
     }
   }
 };
-
-#define CHECK_EXIT(r, expected) BOOST_TEST((r).code == (expected), "expected exit " << (expected) << (r).describe())
-#define REQUIRE_EXIT(r, expected) \
-  BOOST_TEST_REQUIRE((r).code == (expected), "expected exit " << (expected) << (r).describe())
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
-json parse_out(const RunResult& r) {
-  json j = json::parse(r.out, nullptr, false);
-  BOOST_TEST_REQUIRE(!j.is_discarded(), "stdout is not JSON" << r.describe());
-  return j;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

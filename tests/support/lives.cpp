@@ -55,6 +55,12 @@ std::string joined(const std::vector<std::string>& lines) {
   return s;
 }
 
+bool has_line(const std::vector<std::string>& lines, const std::string& line) {
+  for (const auto& l : lines)
+    if (l == line) return true;
+  return false;
+}
+
 json find_event(const json& events, const std::string& to, const std::string& from) {
   for (const auto& e : events) {
     if (text(e.value("to", json())) != to) continue;

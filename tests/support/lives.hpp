@@ -20,6 +20,7 @@ nlohmann::json events_of(const Cli& cli, const std::string& id);
 // One line per event, "FROM -> TO trigger/cause", for comparing and printing histories.
 std::vector<std::string> history(const nlohmann::json& events);
 std::string joined(const std::vector<std::string>& lines);
+bool has_line(const std::vector<std::string>& lines, const std::string& line);
 // The first event whose "to" is `to` (and "from" is `from` unless empty); null if none.
 nlohmann::json find_event(const nlohmann::json& events, const std::string& to, const std::string& from = "");
 // `bvlive list --json` exactly as printed (for "nothing changed" comparisons).
