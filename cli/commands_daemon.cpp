@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "lifecycle/live_state.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -29,11 +30,8 @@ std::string lives_text(const json& status) {
   auto by = status.find("lives_by_state");
   if (by == status.end() || !by->is_object() || by->empty()) return out;
   // Lifecycle order first, then anything else the daemon reports; zero counts left out.
-  static constexpr const char* kOrder[] = {"SCHEDULED", "PREPARING", "WAIT_FOR_PREVIEW",
-                                           "PREVIEW",   "LIVE",      "ENCODING",
-                                           "VOD_READY", "VOD",       "LIVE_END",
-                                           "CLOSED",    "ARCHIVED"};
-  std::vector<std::string> states(std::begin(kOrder), std::end(kOrder));
+  std::vector<std::string> states;
+  for (auto s : kAllLiveStates) states.emplace_back(to_string(s));
   for (const auto& [state, n] : by->items())
     if (std::find(states.begin(), states.end(), state) == states.end()) states.push_back(state);
   std::string parts;

@@ -54,10 +54,15 @@ ScheduleRules rules_of(const Settings& s) { return {s.prepare_lead, s.close_afte
 
 }  // namespace
 
+std::string resolve_config_file(const std::string& from_flag) {
+  if (!from_flag.empty()) return from_flag;
+  if (auto env = env_or_empty("BVLIVE_CONFIG"); !env.empty()) return env;
+  if (fs::exists(kSystemConfig)) return kSystemConfig;
+  return "";
+}
+
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
-  config_file_ = options_.config_file;
-  if (config_file_.empty()) config_file_ = env_or_empty("BVLIVE_CONFIG");
-  if (config_file_.empty() && fs::exists(kSystemConfig)) config_file_ = kSystemConfig;
+  config_file_ = resolve_config_file(options_.config_file);
   settings_ = load_settings();
   log::set_level(options_.log_level.value_or(settings_.log_level));
 
@@ -200,6 +205,8 @@ nlohmann::json Daemon::reload() {
   };
   differs("daemon.socket", !options_.socket_path.empty() ? false : (!fresh.socket_path.empty() && fresh.socket_path != settings_.socket_path));
   differs("daemon.state_dir", !options_.state_dir.empty() ? false : (!fresh.state_dir.empty() && fresh.state_dir != settings_.state_dir));
+  differs("daemon.socket_mode", fresh.socket_mode != settings_.socket_mode);
+  differs("daemon.socket_group", fresh.socket_group != settings_.socket_group);
   differs("daemon.sync", fresh.sync_full != settings_.sync_full);
   differs("daemon.max_request_bytes", fresh.max_request_bytes != settings_.max_request_bytes);
   settings_.prepare_lead = fresh.prepare_lead;

@@ -24,6 +24,10 @@ struct DaemonOptions {
   std::optional<LogLevel> log_level;
 };
 
+// The config file bvlived reads: --config, else $BVLIVE_CONFIG, else
+// /etc/bvlive/bvlived.toml when it exists; empty means the embedded defaults.
+std::string resolve_config_file(const std::string& from_flag);
+
 class Daemon {
  public:
   explicit Daemon(DaemonOptions options);

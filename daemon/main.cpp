@@ -5,6 +5,7 @@
 
 #include "bvlive/version.hpp"
 #include "config/config_loader.hpp"
+#include "config/live_decl_spec.hpp"
 #include "daemon.hpp"
 #include "log/log.hpp"
 #include "store/sqlite.hpp"
@@ -44,12 +45,16 @@ int main(int argc, char** argv) {
   }
   try {
     if (check_config) {
-      if (opts.config_file.empty()) {
-        std::cerr << "bvlived: --check-config needs --config FILE\n";
-        return kExitUsage;
+      // The same file the daemon would read, checked as deeply as a start would
+      // check it: TOML, every key, and each [[live]] table as a create body.
+      const std::string file = bvlive::resolve_config_file(opts.config_file);
+      if (file.empty()) {
+        std::cout << "no config file (--config, $BVLIVE_CONFIG, /etc/bvlive/bvlived.toml): embedded defaults\n";
+        return kExitOk;
       }
-      const auto s = bvlive::load_config_file(opts.config_file);
-      std::cout << opts.config_file << ": ok (" << s.lives.size() << " [[live]] table(s))\n";
+      const auto s = bvlive::load_config_file(file);
+      bvlive::live_decl_specs(s.lives);
+      std::cout << file << ": ok (" << s.lives.size() << " [[live]] table(s))\n";
       return kExitOk;
     }
     bvlive::Daemon daemon(opts);

@@ -137,6 +137,7 @@ LiveSchedule read_schedule(JsonReader& r) {
   s.auto_end = r.duration("auto_end");
   if (s.auto_end && *s.auto_end <= 0) r.fail("auto_end", "must be longer than 0s");
   s.close_after = r.duration("close_after");
+  (void)r.raw("from_config");  // read-only, in `show --json` output
   r.finish();
   return s;
 }

@@ -41,8 +41,8 @@ std::optional<DueTransition> next_automatic(const LiveRecord& l, const ScheduleR
   return std::nullopt;
 }
 
-std::string_view automatic_cause(const DueTransition& due, TimeMs daemon_started_at) {
-  if (due.at < daemon_started_at) return "missed-schedule";
+std::string_view automatic_cause(const DueTransition& due, TimeMs daemon_started_at, TimeMs live_changed_at) {
+  if (due.at < daemon_started_at && live_changed_at < daemon_started_at) return "missed-schedule";
   return due.trigger == Trigger::CloseAfter ? "timeout" : "schedule";
 }
 

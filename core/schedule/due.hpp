@@ -34,9 +34,10 @@ struct DueTransition {
 std::optional<DueTransition> next_automatic(const LiveRecord& live, const ScheduleRules& rules);
 
 // The cause written to the history for an automatic transition: "timeout" for
-// close-after, else "schedule"; "missed-schedule" when it fell due before the
-// daemon started (it was down).
-std::string_view automatic_cause(const DueTransition& due, TimeMs daemon_started_at);
+// close-after, else "schedule"; "missed-schedule" when it fell due while the
+// daemon was down: before the daemon started, for a live last changed before
+// then (a live created later with a time in the past missed nothing).
+std::string_view automatic_cause(const DueTransition& due, TimeMs daemon_started_at, TimeMs live_changed_at);
 
 // Whether a reopened live goes straight to PREPARING.
 bool prepare_due(const LiveSpec& spec, const ScheduleRules& rules, TimeMs now);

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "config/config_loader.hpp"
+#include "config/live_decl_spec.hpp"
 #include "lifecycle/session_state.hpp"
 #include "rpc/error.hpp"
 #include "service/live_view.hpp"
@@ -55,14 +55,6 @@ std::vector<std::string> changed_fields(const json& before, const json& after) {
   for (auto it = after.begin(); it != after.end(); ++it)
     if (!before.contains(it.key()) || before[it.key()] != it.value()) out.push_back(it.key());
   return out;
-}
-
-json schedule_json(const ScheduleDecl& d) {
-  auto dur = [](const std::optional<DurationMs>& v) { return v ? json(format_duration(*v)) : json(nullptr); };
-  return {{"auto_preview", dur(d.auto_preview)},
-          {"auto_start", d.auto_start},
-          {"auto_end", dur(d.auto_end)},
-          {"close_after", dur(d.close_after)}};
 }
 
 }  // namespace
@@ -286,14 +278,15 @@ std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trig
   return {applied};
 }
 
-std::vector<AppliedTransition> LiveService::follow_automatic(LiveRecord& live, TimeMs now,
-                                                             std::string_view cause_override) {
+std::vector<AppliedTransition> LiveService::follow_automatic(LiveRecord& live, TimeMs now) {
   std::vector<AppliedTransition> out;
+  // Taken before the chain moves the live: every step of a chain that was
+  // pending while the daemon was down counts as missed.
+  const TimeMs changed_at = live.updated_at;
   for (int i = 0; i < kMaxChain; ++i) {
     auto due = next_automatic(live, rules_);
     if (!due || due->at > now) break;
-    const std::string cause = cause_override.empty() ? std::string(automatic_cause(*due, started_at_))
-                                                     : std::string(cause_override);
+    const std::string cause(automatic_cause(*due, started_at_, changed_at));
     auto ts = apply(live, due->trigger, cause, std::nullopt, now);
     out.insert(out.end(), ts.begin(), ts.end());
   }
@@ -390,18 +383,7 @@ std::vector<AppliedTransition> LiveService::run_due(TimeMs now, std::vector<std:
 
 json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
   // 1. Validate every declaration; any error refuses the whole file.
-  std::vector<LiveSpec> specs;
-  for (const auto& d : decls) {
-    json body = d.body;
-    body["custom_id"] = d.custom_id;
-    body["schedule"] = schedule_json(d.schedule);
-    try {
-      specs.push_back(live_spec_from_json(body));
-    } catch (const RpcError& e) {
-      const std::string path = e.data().value("path", "");
-      throw ConfigError(d.locate(path).str() + ": [[live]] '" + d.custom_id + "': " + e.what());
-    }
-  }
+  const std::vector<LiveSpec> specs = live_decl_specs(decls);
   // 2. Apply.
   json created = json::array(), updated = json::array(), unchanged = json::array(), skipped = json::array();
   const Caller config{std::nullopt, "config"};

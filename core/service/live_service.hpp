@@ -77,7 +77,7 @@ class LiveService {
   LiveRecord* find(std::string_view id_or_custom_id);
   std::vector<AppliedTransition> apply(LiveRecord& live, Trigger trigger, const std::string& cause,
                                        std::optional<std::int64_t> uid, TimeMs now);
-  std::vector<AppliedTransition> follow_automatic(LiveRecord& live, TimeMs now, std::string_view cause_override = {});
+  std::vector<AppliedTransition> follow_automatic(LiveRecord& live, TimeMs now);
   LiveRecord make_live(const LiveSpec& spec, TimeMs now, bool from_config);
   void insert(LiveRecord rec, const Caller& caller, std::vector<std::string>* warnings);
   void check_custom_id_free(const LiveSpec& spec, const std::string& own_id) const;

@@ -260,5 +260,6 @@ BOOST_AUTO_TEST_CASE(show_output_can_be_fed_back) {
   out["id"] = "abc";
   out["state"] = "LIVE";
   out["stream_key"] = "sk_x";
+  out["schedule"]["from_config"] = true;
   BOOST_TEST((live_spec_from_json(out) == live_spec_from_json(minimal())));
 }

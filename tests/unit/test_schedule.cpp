@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(close_after_default_and_override) {
   BOOST_TEST(next_automatic(l, rules)->at == kT0 + kHour);
   l.spec.schedule.close_after = 2 * kHour;
   BOOST_TEST(next_automatic(l, rules)->at == kT0 + 2 * kHour);
-  BOOST_TEST(automatic_cause(*next_automatic(l, rules), kT0) == "timeout");
+  BOOST_TEST(automatic_cause(*next_automatic(l, rules), kT0, kT0) == "timeout");
 }
 
 BOOST_AUTO_TEST_CASE(final_states_have_nothing_due) {
@@ -95,7 +95,9 @@ BOOST_AUTO_TEST_CASE(final_states_have_nothing_due) {
 
 BOOST_AUTO_TEST_CASE(missed_schedule_cause) {
   DueTransition d{Trigger::PrepareDue, kT0 - 1};
-  BOOST_TEST(automatic_cause(d, kT0) == "missed-schedule");
+  BOOST_TEST(automatic_cause(d, kT0, kT0 - 100) == "missed-schedule");
+  // A live created after the start with a time in the past missed nothing.
+  BOOST_TEST(automatic_cause(d, kT0, kT0 + 5) == "schedule");
   d.at = kT0;
-  BOOST_TEST(automatic_cause(d, kT0) == "schedule");
+  BOOST_TEST(automatic_cause(d, kT0, kT0 - 100) == "schedule");
 }
