@@ -27,32 +27,28 @@ std::string env_or_empty(const char* name) {
   return v && *v ? v : "";
 }
 
-// Holds an exclusive flock on STATE_DIR/bvlived.lock for the daemon's lifetime so
-// two daemons never write one store.
-class StateLock {
- public:
-  explicit StateLock(const std::string& dir) {
-    const std::string path = dir + "/bvlived.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd_);
-      throw std::runtime_error("another bvlived is already using the state directory " + dir);
-    }
-  }
-  ~StateLock() { ::close(fd_); }
-  StateLock(const StateLock&) = delete;
-  StateLock& operator=(const StateLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
-std::unique_ptr<StateLock> g_state_lock;
 
 ScheduleRules rules_of(const Settings& s) { return {s.prepare_lead, s.close_after}; }
 
 }  // namespace
+
+// Holds an exclusive flock on STATE_DIR/bvlived.lock for the daemon's lifetime so
+// two daemons never write one store.
+struct Daemon::StateLock {
+  explicit StateLock(const std::string& dir) {
+    const std::string path = dir + "/bvlived.lock";
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      throw std::runtime_error("another bvlived is already using the state directory " + dir);
+    }
+  }
+  ~StateLock() { ::close(fd); }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  int fd = -1;
+};
 
 std::string resolve_config_file(const std::string& from_flag) {
   if (!from_flag.empty()) return from_flag;
@@ -78,10 +74,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   std::error_code ec;
   fs::create_directories(settings_.state_dir + "/media", ec);
   if (ec) throw std::runtime_error("cannot create state directory " + settings_.state_dir + ": " + ec.message());
-  g_state_lock = std::make_unique<StateLock>(settings_.state_dir);
-
-  loop_ = std::make_unique<uv_loop_t>();
-  if (uv_loop_init(loop_.get()) != 0) throw std::runtime_error("uv_loop_init failed");
+  lock_ = std::make_unique<StateLock>(settings_.state_dir);
 
   started_at_ = now_ms();
   store_ = std::make_unique<Store>(settings_.state_dir + "/bvlive.db", settings_.sync_full);
@@ -116,6 +109,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   sighup_ = std::make_unique<uv::Signal>(loop_.get(), SIGHUP, [this] {
     try {
       const auto r = reload();
+      scheduler_->rearm();  // the reload may have added or moved a schedule
       log::info("config", "reloaded " + r["config"].get<std::string>() + ": " + r.dump());
     } catch (const std::exception& e) {
       log::error("config", std::string("reload refused, running config kept: ") + e.what());
@@ -125,18 +119,9 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 }
 
 Daemon::~Daemon() {
-  // Close every handle, let libuv run their close callbacks, then close the loop.
-  sigterm_.reset();
-  sigint_.reset();
-  sighup_.reset();
-  scheduler_.reset();
+  // Unlinks the socket; every handle owner then closes its handle as it is
+  // destroyed, and loop_ (destroyed after them) finishes the closes.
   if (control_) control_->close();
-  control_.reset();
-  if (loop_) {
-    uv_run(loop_.get(), UV_RUN_DEFAULT);
-    uv_loop_close(loop_.get());
-  }
-  g_state_lock.reset();
 }
 
 Settings Daemon::load_settings() const {

@@ -12,6 +12,7 @@
 #include "scheduler/scheduler.hpp"
 #include "service/live_service.hpp"
 #include "store/store.hpp"
+#include "uv/loop.hpp"
 #include "uv/signal.hpp"
 
 namespace bvlive {
@@ -45,10 +46,15 @@ class Daemon {
   Settings load_settings() const;
   void apply_settings(const Settings& s);
 
+  struct StateLock;
+
   DaemonOptions options_;
   std::string config_file_;
   Settings settings_;
-  std::unique_ptr<uv_loop_t> loop_;
+  // Order matters: members are destroyed in reverse, so the lock is released
+  // last and the loop outlives every handle owner declared after it.
+  std::unique_ptr<StateLock> lock_;
+  uv::Loop loop_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<LiveService> service_;
   std::unique_ptr<ControlServer> control_;

@@ -230,6 +230,15 @@ BOOST_FIXTURE_TEST_CASE(create_from_flags, DaemonFixture) {
   BOOST_TEST(contains(r.out, "WAIT_FOR_PREVIEW"), r.describe());
   BOOST_TEST(contains(r.out, "stream_key:"), r.describe());
 
+  // `--json` with no FILE, last on the line: just JSON output.
+  r = cli.run({"create", "--name", "Json last", "--json"});
+  REQUIRE_EXIT(r, 0);
+  BOOST_TEST(parse_out(r)["live"]["name"] == "Json last");
+  // ... and before the command name.
+  r = cli.run({"--json", "create", "--name", "Json first"});
+  REQUIRE_EXIT(r, 0);
+  BOOST_TEST(parse_out(r)["live"]["name"] == "Json first");
+
   // -q: only the id.
   const std::string id = create_live(cli, {"--name", "Quiet"});
   BOOST_TEST(id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==

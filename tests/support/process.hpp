@@ -30,6 +30,14 @@ struct RunOptions {
   Ms timeout = 30s;                             // the child is SIGKILLed after this
 };
 
+// RunOptions with only a timeout (designated initializers would leave the other
+// members out, which -Wextra reports).
+inline RunOptions with_timeout(Ms timeout) {
+  RunOptions o;
+  o.timeout = timeout;
+  return o;
+}
+
 struct RunResult {
   std::vector<std::string> argv;
   std::string out;
