@@ -93,6 +93,10 @@ int run_reload(const Context& ctx) {
   kv.add("config", field_text(result, "config"));
   for (const char* key : {"created", "updated", "unchanged", "skipped"})
     kv.add(key, list_text(result.value(key, json::array())));
+  // Only worth a line when there is something to say.
+  for (const char* key : {"not_applied", "restart_needed_for"})
+    if (auto it = result.find(key); it != result.end() && it->is_array() && !it->empty())
+      kv.add(key == std::string("not_applied") ? "not applied" : "restart needed for", list_text(*it));
   kv.print(std::cout);
   return kExitOk;
 }

@@ -21,9 +21,10 @@ namespace fs = std::filesystem;
 constexpr int kMaxChain = 16;
 
 std::string require_id(const json& params) {
-  if (!params.is_object() || !params.contains("id") || !params["id"].is_string() ||
-      params["id"].get<std::string>().empty())
+  if (!params.is_object() || !params.contains("id") || params["id"].is_null())
     throw_invalid("id", "required: the live's id or custom_id");
+  if (!params["id"].is_string() || params["id"].get<std::string>().empty())
+    throw_invalid("id", "must be a non-empty string: the live's id or custom_id");
   return params["id"].get<std::string>();
 }
 
@@ -386,6 +387,7 @@ json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
   const std::vector<LiveSpec> specs = live_decl_specs(decls);
   // 2. Apply.
   json created = json::array(), updated = json::array(), unchanged = json::array(), skipped = json::array();
+  json not_applied = json::array();
   const Caller config{std::nullopt, "config"};
   for (std::size_t i = 0; i < decls.size(); ++i) {
     const LiveSpec& want = specs[i];
@@ -408,8 +410,18 @@ json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
     json patch = json::object();
     const json want_json = to_json(want);
     const json have_json = to_json(live->spec);
-    for (const char* key : {"scheduled_at", "schedule"})
-      if (want_json[key] != have_json[key]) patch[key] = want_json[key];
+    json other = json::array();
+    for (const auto& key : changed_fields(have_json, want_json)) {
+      if (key == "scheduled_at" || key == "schedule") patch[key] = want_json[key];
+      else other.push_back(key);
+    }
+    // Only the schedule follows the file; other fields are the operator's to
+    // change (bvlive update), and the report says they differ.
+    if (!other.empty())
+      not_applied.push_back({{"custom_id", decls[i].custom_id},
+                             {"fields", other},
+                             {"reason", "only scheduled_at and the schedule keys follow the config for an existing "
+                                        "live; change these with bvlive update"}});
     if (patch.empty()) {
       unchanged.push_back(decls[i].custom_id);
       continue;
@@ -417,7 +429,8 @@ json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
     auto result = update({{"id", live->id}, {"live", patch}}, config);
     updated.push_back({{"custom_id", decls[i].custom_id}, {"fields", result["changed"]}});
   }
-  return {{"created", created}, {"updated", updated}, {"unchanged", unchanged}, {"skipped", skipped}};
+  return {{"created", created},     {"updated", updated},         {"unchanged", unchanged},
+          {"skipped", skipped},     {"not_applied", not_applied}};
 }
 
 }  // namespace bvlive

@@ -228,6 +228,11 @@ BOOST_AUTO_TEST_CASE(reconcile_creates_updates_and_skips) {
   BOOST_TEST(r["skipped"][0]["custom_id"] == "b");
   BOOST_TEST(svc->get({{"id", "b"}})["live"]["scheduled_at"].is_null());  // running live untouched
   BOOST_TEST(svc->reconcile({a, b})["unchanged"] == json::array({"a"}));
+  // Other fields of an existing live are reported, not applied.
+  a.body["name"] = "A renamed";
+  r = svc->reconcile({a, b});
+  BOOST_TEST(r["not_applied"][0]["fields"] == json::array({"name"}));
+  BOOST_TEST(svc->get({{"id", "a"}})["live"]["name"] == "A");
 }
 
 BOOST_AUTO_TEST_CASE(reconcile_is_all_or_nothing) {
