@@ -27,7 +27,6 @@ std::string env_or_empty(const char* name) {
   return v && *v ? v : "";
 }
 
-
 ScheduleRules rules_of(const Settings& s) { return {s.prepare_lead, s.close_after}; }
 
 }  // namespace
@@ -76,6 +75,19 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   if (ec) throw std::runtime_error("cannot create state directory " + settings_.state_dir + ": " + ec.message());
   lock_ = std::make_unique<StateLock>(settings_.state_dir);
 
+  // Bind first: a start refused because another daemon answers on the socket
+  // must not have touched the store. Nothing is served before run().
+  control_ = std::make_unique<ControlServer>(
+      loop_.get(), [this](const std::string& m, const nlohmann::json& p, const Peer& peer) { return dispatch(m, p, peer); },
+      settings_.max_request_bytes);
+  const auto fds = systemd_listen_fds();
+  if (!fds.empty()) {
+    for (int fd : fds) control_->adopt_fd(fd);
+    log::info("control", "listening on " + std::to_string(fds.size()) + " socket(s) from systemd");
+  } else {
+    control_->listen_path(settings_.socket_path, settings_.socket_mode, settings_.socket_group);
+  }
+
   started_at_ = now_ms();
   store_ = std::make_unique<Store>(settings_.state_dir + "/bvlive.db", settings_.sync_full);
   for (const auto& s : store_->end_orphaned_sessions(started_at_, "daemon-restart"))
@@ -92,16 +104,6 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   for (const auto& s : report["skipped"])
     log::warn("config", "left live " + s["custom_id"].get<std::string>() + " alone: " + s["reason"].get<std::string>());
 
-  control_ = std::make_unique<ControlServer>(
-      loop_.get(), [this](const std::string& m, const nlohmann::json& p, const Peer& peer) { return dispatch(m, p, peer); },
-      settings_.max_request_bytes);
-  const auto fds = systemd_listen_fds();
-  if (!fds.empty()) {
-    for (int fd : fds) control_->adopt_fd(fd);
-    log::info("control", "listening on " + std::to_string(fds.size()) + " socket(s) from systemd");
-  } else {
-    control_->listen_path(settings_.socket_path, settings_.socket_mode, settings_.socket_group);
-  }
   scheduler_ = std::make_unique<Scheduler>(loop_.get(), *service_);
 
   sigterm_ = std::make_unique<uv::Signal>(loop_.get(), SIGTERM, [this] { shutdown(); });
@@ -118,11 +120,9 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-Daemon::~Daemon() {
-  // Unlinks the socket; every handle owner then closes its handle as it is
-  // destroyed, and loop_ (destroyed after them) finishes the closes.
-  if (control_) control_->close();
-}
+// Members close their handles (the control server also unlinks its socket) as
+// they are destroyed; loop_, destroyed after them, finishes the closes.
+Daemon::~Daemon() = default;
 
 Settings Daemon::load_settings() const {
   if (config_file_.empty()) return Settings{};

@@ -1,6 +1,7 @@
 // bvlived.toml -> Settings, with toml++ (built with exceptions: toml::parse throws
 // toml::parse_error). Every problem becomes one ConfigError line "FILE:LINE:COLUMN: what; fix".
 #include "config/config_loader.hpp"
+#include "live/json_reader.hpp"
 
 #include <toml++/toml.h>
 
@@ -401,7 +402,7 @@ class Loader {
       }
     } else if (auto a = n.as_array()) {
       for (std::size_t i = 0; i < a->size(); ++i) {
-        const std::string p = path + "[" + std::to_string(i) + "]";
+        const std::string p = indexed_path(path, i);
         out[p] = at((*a)[i]);
         record_positions((*a)[i], p, out);
       }
@@ -452,7 +453,7 @@ class Loader {
         nlohmann::json arr = nlohmann::json::array();
         const toml::array& a = *n.as_array();
         for (std::size_t i = 0; i < a.size(); ++i)
-          arr.push_back(to_json(a[i], name + "[" + std::to_string(i) + "]"));
+          arr.push_back(to_json(a[i], indexed_path(name, i)));
         return arr;
       }
       case toml::node_type::string: return n.as_string()->get();

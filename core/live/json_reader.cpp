@@ -16,6 +16,13 @@ std::string type_name(const nlohmann::json& v) {
 
 }  // namespace
 
+std::string indexed_path(std::string path, std::size_t i) {
+  path += '[';
+  path += std::to_string(i);
+  path += ']';
+  return path;
+}
+
 JsonReader::JsonReader(const nlohmann::json& value, std::string path) : obj_(value), path_(std::move(path)) {
   if (!obj_.is_object()) throw_invalid(path_, "must be an object, not " + type_name(obj_));
 }
@@ -95,7 +102,7 @@ std::optional<std::vector<std::string>> JsonReader::string_list(std::string_view
   for (std::size_t i = 0; i < v->size(); ++i) {
     const auto& e = (*v)[i];
     if (!e.is_string())
-      throw_invalid(child_path(key) + "[" + std::to_string(i) + "]", "must be a string, not " + type_name(e));
+      throw_invalid(indexed_path(child_path(key), i), "must be a string, not " + type_name(e));
     out.push_back(e.get<std::string>());
   }
   return out;

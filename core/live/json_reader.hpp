@@ -14,6 +14,9 @@
 
 namespace bvlive {
 
+// "path[i]": the path of an array element.
+std::string indexed_path(std::string path, std::size_t i);
+
 class JsonReader {
  public:
   // `value` must outlive the reader. A non-object throws with `path`.

@@ -46,7 +46,7 @@ std::vector<IngestType> read_ingestion_types(JsonReader& r) {
   } else if (v->is_array()) {
     for (std::size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string())
-        throw_invalid(r.child_path(key) + "[" + std::to_string(i) + "]", "must be a string");
+        throw_invalid(indexed_path(r.child_path(key), i), "must be a string");
       names.push_back((*v)[i].get<std::string>());
     }
   } else {
@@ -56,7 +56,7 @@ std::vector<IngestType> read_ingestion_types(JsonReader& r) {
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto t = parse_enum<IngestType>(names[i]);
     if (!t)
-      throw_invalid(r.child_path(key) + (v->is_array() ? "[" + std::to_string(i) + "]" : ""),
+      throw_invalid(v->is_array() ? indexed_path(r.child_path(key), i) : r.child_path(key),
                     "'" + names[i] + "' is not one of " + enum_choices<IngestType>());
     if (std::ranges::find(out, *t) == out.end()) out.push_back(*t);
   }
@@ -109,10 +109,10 @@ Security read_security(JsonReader& r, std::vector<std::string>* warnings) {
       const bool alpha2 = code.size() == 2 && std::isalpha(static_cast<unsigned char>(code[0])) &&
                           std::isalpha(static_cast<unsigned char>(code[1]));
       if (code.empty())
-        throw_invalid(r.child_path("geo_control") + "[" + std::to_string(i) + "]",
+        throw_invalid(indexed_path(r.child_path("geo_control"), i),
                       "empty country code; use ISO 3166-1 alpha-2 codes such as \"US\"");
       if (!alpha2 && warnings)
-        warnings->push_back(r.child_path("geo_control") + "[" + std::to_string(i) + "]: '" + (*geo)[i] +
+        warnings->push_back(indexed_path(r.child_path("geo_control"), i) + ": '" + (*geo)[i] +
                             "' is not an ISO 3166-1 alpha-2 country code; it will match no viewer");
       if (std::ranges::find(s.geo_control, code) == s.geo_control.end()) s.geo_control.push_back(code);
     }
@@ -209,7 +209,7 @@ LiveSpec live_spec_from_json(const json& body_in, std::vector<std::string>* warn
     if (const json* libs = sr->raw("libraries")) {
       if (!libs->is_array()) sr->fail("libraries", "must be an array of {\"id\": ...}");
       for (std::size_t i = 0; i < libs->size(); ++i) {
-        JsonReader lib((*libs)[i], sr->child_path("libraries") + "[" + std::to_string(i) + "]");
+        JsonReader lib((*libs)[i], indexed_path(sr->child_path("libraries"), i));
         auto id = lib.string("id");
         if (!id) lib.fail("id", "required");
         lib.finish();

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "live/live_spec.hpp"
+#include "live/json_reader.hpp"
 #include "rpc/error.hpp"
 
 namespace bvlive {
@@ -75,7 +76,7 @@ void validate_live_spec(const LiveSpec& s) {
   const auto& dc = s.security.domain_control;
   for (std::size_t i = 0; i < dc.domains.size(); ++i)
     if (!valid_domain_pattern(dc.domains[i]))
-      throw_invalid("live.security.domain_control.domains[" + std::to_string(i) + "]",
+      throw_invalid(indexed_path("live.security.domain_control.domains", i),
                     "'" + dc.domains[i] + "' is not a host name or *.wildcard (e.g. example.com, *.example.com)");
   if (dc.enabled && dc.domains.empty())
     throw_invalid("live.security.domain_control.domains",
