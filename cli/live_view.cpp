@@ -111,7 +111,7 @@ void print_live(std::ostream& out, const json& live) {
   }
   kv.add("live_vod", live_vod_text(member(live, "live_vod")));
   kv.add("privacy", privacy_text(member(live, "security")));
-  if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-")
+  if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())
     kv.add("description", d);
   kv.add("created_at", time_field(live, "created_at"));
   kv.add("updated_at", time_field(live, "updated_at"));
