@@ -89,6 +89,8 @@ int run_update(const Context& ctx, const UpdateArgs& a) {
       std::cout << "changed: " << text_of(changed) << "\n\n";
     else
       std::cout << "no changes\n\n";
+    // A new schedule may already be due: say what it set off.
+    if (print_transitions(std::cout, result, a.id)) std::cout << '\n';
     print_live(std::cout, result.is_object() ? result.value("live", json::object()) : json::object());
   }
   ctx.print_warnings(result);

@@ -2,6 +2,7 @@
 // Each prints one line per transition the daemon made: "sunday: PREVIEW -> LIVE".
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "live_view.hpp"
 #include "output.hpp"
 
 #include <array>
@@ -35,15 +36,11 @@ int run_op(const Context& ctx, const std::string& op, const std::string& id) {
     return kExitOk;
   }
   if (ctx.options.quiet) return kExitOk;
-  const json live = result.is_object() ? result.value("live", json::object()) : json::object();
-  const std::string who = live.is_object() && !live.empty() ? display_name(live) : id;
-  const json transitions = result.is_object() ? result.value("transitions", json::array()) : json::array();
-  if (!transitions.is_array() || transitions.empty()) {
-    std::cout << who << ": " << field_text(live, "state") << " (no change)\n";
-    return kExitOk;
+  if (!print_transitions(std::cout, result, id)) {
+    const json live = result.is_object() ? result.value("live", json::object()) : json::object();
+    std::cout << (live.is_object() && !live.empty() ? display_name(live) : id) << ": " << field_text(live, "state")
+              << " (no change)\n";
   }
-  for (const auto& t : transitions)
-    std::cout << who << ": " << field_text(t, "from") << " -> " << field_text(t, "to") << '\n';
   return kExitOk;
 }
 

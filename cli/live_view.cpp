@@ -123,4 +123,14 @@ void print_live(std::ostream& out, const json& live) {
   kv.print(out);
 }
 
+bool print_transitions(std::ostream& out, const nlohmann::json& result, const std::string& fallback_name) {
+  const nlohmann::json live = result.is_object() ? result.value("live", nlohmann::json::object()) : nlohmann::json::object();
+  const std::string who = live.is_object() && !live.empty() ? display_name(live) : fallback_name;
+  const nlohmann::json transitions =
+      result.is_object() ? result.value("transitions", nlohmann::json::array()) : nlohmann::json::array();
+  if (!transitions.is_array() || transitions.empty()) return false;
+  for (const auto& t : transitions) out << who << ": " << field_text(t, "from") << " -> " << field_text(t, "to") << '\n';
+  return true;
+}
+
 }  // namespace bvlive::cli

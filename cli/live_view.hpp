@@ -9,6 +9,8 @@
 namespace bvlive::cli {
 
 void print_live(std::ostream& out, const nlohmann::json& live);
+// "NAME: FROM -> TO" for each transition of a result (op, update); false when there were none.
+bool print_transitions(std::ostream& out, const nlohmann::json& result, const std::string& fallback_name);
 
 // "PROTOCOL from REMOTE, STATE since STARTED" (or "none").
 std::string session_summary(const nlohmann::json& session);
