@@ -27,10 +27,15 @@ void bind_live(sql::Statement& st, const LiveRecord& l) {
 }  // namespace
 
 Store::Store(const std::string& path, bool sync_full) : db_(path) {
-  db_.exec("PRAGMA journal_mode=WAL");
-  db_.exec(sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  db_.exec("PRAGMA foreign_keys=ON");
-  migrate();
+  try {
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec(sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db_.exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } catch (const sql::Error& e) {
+    throw sql::Error("cannot use the store " + path + ": " + e.what() +
+                     "; restore it from a backup, or move it aside to start with no lives");
+  }
 }
 
 int Store::schema_version() {

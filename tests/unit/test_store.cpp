@@ -118,3 +118,17 @@ BOOST_AUTO_TEST_CASE(newer_schema_is_refused) {
     return std::string(e.what()).find("newer than this bvlived understands") != std::string::npos;
   });
 }
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_database_is_refused_with_its_path) {
+  TempDir dir;
+  const auto path = (dir.path / "db").string();
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("this is not SQLite, just some text long enough to have a header.................", f);
+    std::fclose(f);
+  }
+  BOOST_CHECK_EXCEPTION(Store(path, true), sql::Error, [&](const sql::Error& e) {
+    const std::string msg = e.what();
+    return msg.find(path) != std::string::npos && msg.find("move it aside") != std::string::npos;
+  });
+}
