@@ -109,11 +109,13 @@ int run_sessions(const Context& ctx, const IdArgs& a) {
     std::cout << "no sessions\n";
     return kExitOk;
   }
-  Table table({"ID", "STATE", "PROTOCOL", "REMOTE", "STARTED", "ENDED", "REASON"});
-  for (const auto& s : sessions)
+  Table table({"ID", "STATE", "PROTOCOL", "REMOTE", "STARTED", "ENDED", "SEGMENTS", "MEDIA", "REASON"});
+  for (const auto& s : sessions) {
+    const std::string media = media_summary(s.value("media", json::object()));
     table.add_row({field_text(s, "id"), field_text(s, "state"), field_text(s, "protocol"),
-                   field_text(s, "remote"), time_field(s, "started_at"),
-                   time_field(s, "ended_at"), field_text(s, "end_reason")});
+                   field_text(s, "remote"), time_field(s, "started_at"), time_field(s, "ended_at"),
+                   field_text(s, "segments"), media.empty() ? "-" : media, field_text(s, "end_reason")});
+  }
   table.print(std::cout);
   return kExitOk;
 }

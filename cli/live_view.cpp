@@ -75,6 +75,34 @@ std::string session_summary(const json& session) {
                     field_text(session, "protocol");
   if (std::string remote = field_text(session, "remote"); remote != "-") out += " from " + remote;
   out += ", since " + time_field(session, "started_at");
+  if (std::string media = media_summary(member(session, "media")); !media.empty()) out += "\n" + media;
+  const json& segments = member(session, "segments");
+  const json& bytes = member(session, "bytes_in");
+  if (segments.is_number() && bytes.is_number())
+    out += "\n" + std::to_string(segments.get<long long>()) + " segments, " +
+           std::to_string(bytes.get<long long>() / 1000) + " kB in";
+  return out;
+}
+
+std::string media_summary(const json& media) {
+  std::string out;
+  const json& v = member(media, "video");
+  if (v.is_object() && member(v, "codec").is_string()) {
+    out += text_of(member(v, "codec")) + " " + text_of(member(v, "width")) + "x" + text_of(member(v, "height"));
+    if (const json& fps = member(v, "frame_rate"); fps.is_number() && fps.get<double>() > 0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " %.3g fps", fps.get<double>());
+      out += buf;
+    }
+  }
+  const json& a = member(media, "audio");
+  if (a.is_object() && member(a, "codec").is_string()) {
+    if (!out.empty()) out += " + ";
+    out += text_of(member(a, "codec")) + " " + text_of(member(a, "sample_rate")) + " Hz " +
+           text_of(member(a, "channels")) + " ch";
+  }
+  if (const json& br = member(media, "bitrate_kbps"); br.is_number() && br.get<double>() > 0)
+    out += ", " + text_of(br) + " kb/s";
   return out;
 }
 
@@ -94,21 +122,15 @@ void print_live(std::ostream& out, const json& live) {
   kv.add("scheduled_at", time_field(live, "scheduled_at"));
   kv.add("next", next_transition(member(live, "next_transition")));
   kv.add("stream_key", field_text(live, "stream_key"));
+  kv.add("preview_token", field_text(live, "preview_token"));
   kv.add("ingestion_types", field_text(live, "ingestion_types", true));
-  // Generated addresses, when the daemon reports them (ingest_urls, playback_url, ...).
-  if (live.is_object()) {
-    for (const auto& [key, value] : live.items()) {
-      if (!(key.ends_with("_url") || key.ends_with("_urls"))) continue;
-      if (value.is_object()) {
-        std::string lines;
-        for (const auto& [k, v] : value.items())
-          lines += (lines.empty() ? "" : "\n") + k + " " + text_of(v);
-        kv.add(key, lines.empty() ? "-" : lines);
-      } else {
-        kv.add(key, text_of(value));
-      }
-    }
-  }
+  // Where to push and where to watch (the daemon fills these from its listeners).
+  const json& urls = member(live, "urls");
+  const std::pair<const char*, const char*> kUrlRows[] = {{"rtmp_server", "rtmp_server"}, {"rtmp", "rtmp_url"},
+                                                          {"srt", "srt_url"},           {"preview", "preview_url"},
+                                                          {"playback", "playback_url"}};
+  for (const auto& [key, label] : kUrlRows)
+    if (const json& u = member(urls, key); u.is_string()) kv.add(label, u.get<std::string>());
   kv.add("live_vod", live_vod_text(member(live, "live_vod")));
   kv.add("privacy", privacy_text(member(live, "security")));
   if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())

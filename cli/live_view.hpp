@@ -14,5 +14,7 @@ bool print_transitions(std::ostream& out, const nlohmann::json& result, const st
 
 // "PROTOCOL from REMOTE, STATE since STARTED" (or "none").
 std::string session_summary(const nlohmann::json& session);
+// "h264 640x360 25 fps + aac 48000 Hz 2 ch, 2100 kb/s" from a session's media info ("" when none yet).
+std::string media_summary(const nlohmann::json& media);
 
 }  // namespace bvlive::cli

@@ -13,6 +13,7 @@
 #include "config/config_loader.hpp"
 #include "control/socket_activation.hpp"
 #include "log/log.hpp"
+#include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
 #include "util/paths.hpp"
 
@@ -93,10 +94,14 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   for (const auto& s : store_->end_orphaned_sessions(started_at_, "daemon-restart"))
     log::warn("session", "session " + s.id + " of live " + s.live_id + " was running when bvlived stopped; ended");
   service_ = std::make_unique<LiveService>(*store_, rules_of(settings_), settings_.state_dir + "/media", started_at_);
-  service_->on_transition = [](const AppliedTransition& t) {
+  service_->on_transition = [this](const AppliedTransition& t) {
     log::info("lifecycle", "live " + t.label + ": " + (t.from ? std::string(to_string(*t.from)) : "-") + " -> " +
                                (t.to ? std::string(to_string(*t.to)) : "deleted") + " (" +
                                std::string(to_string(t.trigger)) + ", " + t.cause + ")");
+    if (sessions_) {
+      sessions_->on_transition(t);
+      sessions_->refresh_keys();
+    }
   };
   const auto report = service_->reconcile(settings_.lives);
   if (!report["created"].empty()) log::info("config", "created lives " + report["created"].dump());
@@ -104,6 +109,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   for (const auto& s : report["skipped"])
     log::warn("config", "left live " + s["custom_id"].get<std::string>() + " alone: " + s["reason"].get<std::string>());
 
+  start_media_plane();
   scheduler_ = std::make_unique<Scheduler>(loop_.get(), *service_);
 
   sigterm_ = std::make_unique<uv::Signal>(loop_.get(), SIGTERM, [this] { shutdown(); });
@@ -122,11 +128,119 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 
 // Members close their handles (the control server also unlinks its socket) as
 // they are destroyed; loop_, destroyed after them, finishes the closes.
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  // Sessions end with the daemon as their reason, before the listeners drop their encoders.
+  if (sessions_) sessions_->end_all("daemon shutting down");
+}
+
+// Ingest, sessions and the origin. Listeners bind here, before run(), so a port in use
+// stops the start with a message instead of a daemon that cannot be pushed to.
+void Daemon::start_media_plane() {
+  public_host_ = settings_.public_host;
+  if (public_host_.empty()) {
+    char host[256] = {};
+    public_host_ = ::gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "localhost";
+  }
+  media_index_ = std::make_unique<MediaIndex>(*store_, settings_.state_dir + "/media");
+  sessions_ = std::make_unique<SessionManager>(loop_.get(), *service_, *store_, *media_index_, settings_.media);
+  if (settings_.http.enabled) {
+    origin_ = std::make_unique<Origin>(*service_, *media_index_, settings_.media, [this] { return metrics_text(); });
+    http::ServerOptions opts;
+    opts.idle_timeout_ms = static_cast<std::uint64_t>(settings_.http.idle_timeout);
+    http_ = std::make_unique<http::HttpServer>(
+        loop_.get(), [this](const http::Request& r, const http::ClientInfo& c) { return origin_->handle(r, c); }, opts);
+    ports_.http = http_->listen(settings_.http.listen, settings_.http.port);
+    log::info("http", "listening on " + settings_.http.listen + ":" + std::to_string(ports_.http));
+  }
+  if (settings_.rtmp.enabled) {
+    rtmp_ = std::make_unique<RtmpServer>(loop_.get(), settings_.rtmp, *sessions_);
+    ports_.rtmp = rtmp_->listen();
+  }
+  if (settings_.srt.enabled) {
+    srt_ = std::make_unique<SrtListener>(loop_.get(), settings_.srt, *sessions_);
+    ports_.srt = srt_->start();
+  }
+}
+
+std::string Daemon::metrics_text() const {
+  metrics::PrometheusText m;
+  m.family("bvlive_lives", "gauge", "Lives by state.");
+  auto counts = service_->count_by_state();
+  for (auto s : kAllLiveStates) m.sample(counts.count(s) ? counts.at(s) : 0, {{"state", std::string(to_string(s))}});
+  m.family("bvlive_sessions_running", "gauge", "Sessions in INIT, PROCESSING or LIVE.");
+  m.sample(static_cast<double>(sessions_->running_count()));
+  const auto& st = sessions_->stats();
+  m.family("bvlive_sessions_started_total", "counter", "Pushes accepted as sessions.").sample(st.started);
+  m.family("bvlive_sessions_refused_total", "counter", "Pushes refused (wrong key, live not taking ingest).")
+      .sample(st.refused);
+  m.family("bvlive_sessions_failed_total", "counter", "Sessions that went to ERROR.").sample(st.errors);
+  double bytes_in = static_cast<double>(st.bytes_in);
+  for (const auto& [raw, s] : sessions_->sessions()) bytes_in += static_cast<double>(s->row().bytes_in);
+  m.family("bvlive_ingest_bytes_total", "counter", "Bytes received from encoders.").sample(bytes_in);
+  m.family("bvlive_segments_written_total", "counter", "Media segments written.")
+      .sample(static_cast<double>(media_index_->segments_written()));
+  // Publish latency: from a segment's last fragment leaving the packager to the segment
+  // being listed. The mean is this total over bvlive_segment_publish_count.
+  m.family("bvlive_segment_publish_seconds_total", "counter", "Sum of segment publish latencies, in seconds.")
+      .sample(st.publish_latency.sum_seconds);
+  m.family("bvlive_segment_publish_count", "counter", "Segments whose publish latency was measured.")
+      .sample(static_cast<double>(st.publish_latency.count));
+  m.family("bvlive_segment_publish_seconds_max", "gauge", "Slowest segment publication since start, in seconds.")
+      .sample(st.publish_latency.max_seconds);
+  m.family("bvlive_packager_speed", "gauge", "ffmpeg speed of each running session (1 = real time).");
+  for (const auto& [raw, s] : sessions_->sessions())
+    if (s->running()) m.sample(s->packager_speed(), {{"live", s->live_id()}, {"session", s->id()}});
+  if (http_) {
+    const auto& hs = http_->stats();
+    m.family("bvlive_http_responses_total", "counter", "HTTP responses by status code.");
+    for (const auto& [code, n] : hs.responses_by_status) m.sample(static_cast<double>(n), {{"code", std::to_string(code)}});
+    m.family("bvlive_http_bytes_out_total", "counter", "Bytes sent by the HTTP origin.")
+        .sample(static_cast<double>(hs.bytes_out));
+    m.family("bvlive_http_connections", "gauge", "Open HTTP connections.")
+        .sample(static_cast<double>(hs.connections_open));
+  }
+  if (rtmp_) {
+    m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")
+        .sample(static_cast<double>(rtmp_->connections()));
+  }
+  if (srt_) {
+    m.family("bvlive_srt_connections", "gauge", "SRT callers pushing.").sample(static_cast<double>(srt_->connections()));
+  }
+  return m.str();
+}
+
+nlohmann::json Daemon::urls(const LiveRecord& live) const {
+  nlohmann::json u = nlohmann::json::object();
+  const std::string host = public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;
+  if (rtmp_) {
+    u["rtmp_server"] = "rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live";
+    u["rtmp"] = u["rtmp_server"].get<std::string>() + "/" + live.stream_key;
+  }
+  if (ports_.srt)
+    u["srt"] = "srt://" + host + ":" + std::to_string(ports_.srt) + "?streamid=#!::r=" + live.stream_key + ",m=publish";
+  if (http_) {
+    const std::string base =
+        settings_.http.public_url.empty() ? "http://" + host + ":" + std::to_string(ports_.http) : settings_.http.public_url;
+    u["playback"] = base + "/live/" + live.id + "/index.m3u8";
+    u["preview"] = base + "/preview/" + live.id + "/index.m3u8?token=" + live.preview_token;
+  }
+  return u;
+}
+
+nlohmann::json Daemon::live_view(const nlohmann::json& params) {
+  nlohmann::json out = service_->get(params);
+  if (const LiveRecord* l = service_->by_id_or_custom_id(out["live"]["id"].get<std::string>()))
+    out["live"]["urls"] = urls(*l);
+  return out;
+}
 
 Settings Daemon::load_settings() const {
-  if (config_file_.empty()) return Settings{};
-  return load_config_file(config_file_);
+  Settings s = config_file_.empty() ? Settings{} : load_config_file(config_file_);
+  if (!options_.listen.empty()) s.rtmp.listen = s.srt.listen = s.http.listen = options_.listen;
+  if (options_.rtmp_port) s.rtmp.port = *options_.rtmp_port;
+  if (options_.srt_port) s.srt.port = *options_.srt_port;
+  if (options_.http_port) s.http.port = *options_.http_port;
+  return s;
 }
 
 int Daemon::run() {
@@ -162,6 +276,10 @@ nlohmann::json Daemon::status() const {
           {"state_dir", settings_.state_dir},
           {"config", config_file_.empty() ? nlohmann::json(nullptr) : nlohmann::json(config_file_)},
           {"lives_total", service_->size()},
+          {"listeners", {{"rtmp", rtmp_ ? nlohmann::json(ports_.rtmp) : nlohmann::json(nullptr)},
+                         {"srt", ports_.srt ? nlohmann::json(ports_.srt) : nlohmann::json(nullptr)},
+                         {"http", http_ ? nlohmann::json(ports_.http) : nlohmann::json(nullptr)}}},
+          {"sessions_running", sessions_->running_count()},
           {"lives_by_state", by_state}};
 }
 
@@ -194,6 +312,11 @@ nlohmann::json Daemon::reload() {
   differs("daemon.socket_group", fresh.socket_group != settings_.socket_group);
   differs("daemon.sync", fresh.sync_full != settings_.sync_full);
   differs("daemon.max_request_bytes", fresh.max_request_bytes != settings_.max_request_bytes);
+  differs("daemon.public_host", fresh.public_host != settings_.public_host);
+  differs("rtmp", fresh.rtmp != settings_.rtmp);
+  differs("srt", fresh.srt != settings_.srt);
+  differs("http", fresh.http != settings_.http);
+  differs("media", fresh.media != settings_.media);
   settings_.prepare_lead = fresh.prepare_lead;
   settings_.close_after = fresh.close_after;
   settings_.lives = fresh.lives;

@@ -9,6 +9,12 @@
 
 #include "config/settings.hpp"
 #include "control/control_server.hpp"
+#include "http/http_server.hpp"
+#include "ingest/rtmp/rtmp_server.hpp"
+#include "ingest/srt/srt_listener.hpp"
+#include "media/media_index.hpp"
+#include "origin/origin.hpp"
+#include "sessions/session_manager.hpp"
 #include "scheduler/scheduler.hpp"
 #include "service/live_service.hpp"
 #include "store/store.hpp"
@@ -23,6 +29,8 @@ struct DaemonOptions {
   std::string socket_path;
   std::string state_dir;
   std::optional<LogLevel> log_level;
+  std::string listen;                 // all listeners' address
+  std::optional<int> rtmp_port, srt_port, http_port;
 };
 
 // The config file bvlived reads: --config, else $BVLIVE_CONFIG, else
@@ -39,11 +47,16 @@ class Daemon {
   // The JSON-RPC methods (daemon/rpc_methods.cpp).
   nlohmann::json dispatch(const std::string& method, const nlohmann::json& params, const Peer& peer);
   nlohmann::json status() const;
+  // live.get plus what only the daemon knows: ingest and playback URLs.
+  nlohmann::json live_view(const nlohmann::json& params);
   nlohmann::json reload();
   void shutdown();
 
  private:
-  Settings load_settings() const;
+  Settings load_settings() const;  // the config file with the command line's overrides applied
+  void start_media_plane();
+  std::string metrics_text() const;
+  nlohmann::json urls(const LiveRecord& live) const;
   void apply_settings(const Settings& s);
 
   struct StateLock;
@@ -57,6 +70,17 @@ class Daemon {
   uv::Loop loop_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<LiveService> service_;
+  std::unique_ptr<MediaIndex> media_index_;
+  std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<Origin> origin_;
+  // Listeners go before the sessions they feed: their connections close first.
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<RtmpServer> rtmp_;
+  std::unique_ptr<SrtListener> srt_;
+  struct Ports {
+    int rtmp = 0, srt = 0, http = 0;
+  } ports_;
+  std::string public_host_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<uv::Signal> sigterm_, sigint_, sighup_;

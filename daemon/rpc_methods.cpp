@@ -24,7 +24,7 @@ Handler live_op(Trigger t) {
 const Method kMethods[] = {
     {"live.create", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.create(p, c); }},
     {"live.list", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.list(p); }},
-    {"live.get", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.get(p); }},
+    {"live.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.live_view(p); }},
     {"live.update", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.update(p, c); }},
     {"live.preview", live_op(Trigger::Preview)},
     {"live.start", live_op(Trigger::Start)},
@@ -52,6 +52,7 @@ json Daemon::dispatch(const std::string& method, const json& params, const Peer&
     json result = m.handler(*this, *service_, params, caller);
     // Any call may have changed a schedule; recomputing the wake-up is cheap.
     scheduler_->rearm();
+    sessions_->refresh_keys();  // create, update, rotate-key and ops change which keys are accepted
     return result;
   }
   std::string known;

@@ -104,9 +104,18 @@ std::string local_text(const toml::date_time& dt) {
   return out;
 }
 
-const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "live"};
+const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt",
+                                                           "http", "media", "live"};
+const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", "port", "handshake_timeout"};
+const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "port", "latency", "passphrase"};
+const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
+                                                           "idle_timeout"};
+const std::initializer_list<std::string_view> kMediaKeys = {
+    "ffmpeg", "segment_duration", "live_window", "keep_segments", "session_max_duration",
+    "first_segment_timeout"};
 const std::initializer_list<std::string_view> kDaemonKeys = {
-    "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync"};
+    "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
+    "public_host"};
 const std::initializer_list<std::string_view> kDefaultsKeys = {"prepare_lead", "close_after"};
 const std::initializer_list<std::string_view> kScheduleKeys = {"auto_preview", "auto_start",
                                                               "auto_end", "close_after"};
@@ -125,10 +134,19 @@ class Loader {
           daemon(section(node, "daemon", "[daemon]"), s);
         } else if (k == "defaults") {
           defaults(section(node, "defaults", "[defaults]"), s);
+        } else if (k == "rtmp") {
+          rtmp(section(node, "rtmp", "[rtmp]"), s.rtmp);
+        } else if (k == "srt") {
+          srt(section(node, "srt", "[srt]"), s.srt);
+        } else if (k == "http") {
+          http(section(node, "http", "[http]"), s.http);
+        } else if (k == "media") {
+          media(section(node, "media", "[media]"), s.media);
         } else if (k == "live") {
           lives(key, node, s);
         } else {
-          unknown(key, "", kRootKeys, "the top-level tables are [daemon], [defaults] and [[live]]");
+          unknown(key, "", kRootKeys,
+                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [media] and [[live]]");
         }
       });
     }
@@ -251,6 +269,10 @@ class Loader {
           s.socket_mode = socket_mode(n, name);
         } else if (k == "state_dir") {
           s.state_dir = string_value(n, name);
+        } else if (k == "public_host") {
+          s.public_host = string_value(n, name);
+          if (s.public_host.find_first_of("/ ?#") != std::string::npos)
+            fail(at(n), name + ": " + show(n) + " is not a host name; use e.g. \"live.example.com\" or an address");
         } else if (k == "log_level") {
           const std::string v = string_value(n, name);
           auto l = parse_log_level(v);
@@ -319,6 +341,122 @@ class Loader {
         else unknown(key, "defaults", kDefaultsKeys, "the keys of [defaults] are " + key_list(kDefaultsKeys));
       });
     }
+  }
+
+  std::int64_t int_in(const toml::node& n, const std::string& name, std::int64_t lo, std::int64_t hi,
+                      std::string_view what) const {
+    auto i = n.as_integer();
+    if (!i) wrong_type(n, name, "an integer (" + std::string(what) + ")");
+    if (i->get() < lo || i->get() > hi)
+      fail(at(n), name + ": " + show(n) + " is out of range; use " + std::to_string(lo) + " to " +
+                      std::to_string(hi) + " (" + std::string(what) + ")");
+    return i->get();
+  }
+
+  int port(const toml::node& n, const std::string& name) const {
+    return static_cast<int>(int_in(n, name, 0, 65535, "a port number; 0 picks a free one"));
+  }
+
+  // A listen address: an IPv4 or IPv6 literal (no host names: the daemon binds before DNS is up).
+  std::string address(const toml::node& n, const std::string& name) const {
+    const std::string v = string_value(n, name);
+    const bool ok = !v.empty() && v.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos &&
+                    (v.find('.') != std::string::npos || v.find(':') != std::string::npos);
+    if (!ok)
+      fail(at(n), name + ": " + json_quoted(v) +
+                      " is not an IP address; use e.g. \"0.0.0.0\" (all IPv4), \"::\" (all) or \"127.0.0.1\"");
+    return v;
+  }
+
+  // Walks a flat section; `one` handles a key and returns false when it does not know it.
+  template <typename F>
+  void flat_section(const toml::table& t, const std::string& table,
+                    std::initializer_list<std::string_view> keys, F&& one) {
+    for (auto&& [key, node] : t) {
+      const std::string k(key.str());
+      const toml::node& n = node;
+      guard([&] {
+        if (!one(k, table + "." + k, n))
+          unknown(key, table, keys, "the keys of [" + table + "] are " + key_list(keys));
+      });
+    }
+  }
+
+  void rtmp(const toml::table& t, RtmpSettings& r) {
+    flat_section(t, "rtmp", kRtmpKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "enabled") r.enabled = bool_value(n, name);
+      else if (k == "listen") r.listen = address(n, name);
+      else if (k == "port") r.port = port(n, name);
+      else if (k == "handshake_timeout") r.handshake_timeout = positive_duration(n, name);
+      else return false;
+      return true;
+    });
+  }
+
+  void srt(const toml::table& t, SrtSettings& r) {
+    flat_section(t, "srt", kSrtKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "enabled") r.enabled = bool_value(n, name);
+      else if (k == "listen") r.listen = address(n, name);
+      else if (k == "port") r.port = port(n, name);
+      else if (k == "latency") r.latency = duration(n, name);
+      else if (k == "passphrase") {
+        r.passphrase = string_value(n, name);
+        if (!r.passphrase.empty() && (r.passphrase.size() < 10 || r.passphrase.size() > 79))
+          fail(at(n), name + ": SRT passphrases are 10 to 79 characters (this one has " +
+                          std::to_string(r.passphrase.size()) + "); use \"\" for no encryption");
+      } else return false;
+      return true;
+    });
+  }
+
+  void http(const toml::table& t, HttpSettings& r) {
+    flat_section(t, "http", kHttpKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "enabled") r.enabled = bool_value(n, name);
+      else if (k == "listen") r.listen = address(n, name);
+      else if (k == "port") r.port = port(n, name);
+      else if (k == "idle_timeout") r.idle_timeout = positive_duration(n, name);
+      else if (k == "public_url") {
+        r.public_url = string_value(n, name);
+        while (!r.public_url.empty() && r.public_url.back() == '/') r.public_url.pop_back();
+        if (!r.public_url.empty() && r.public_url.rfind("http://", 0) != 0 && r.public_url.rfind("https://", 0) != 0)
+          fail(at(n), name + ": " + show(n) + " is not an http(s) URL; use e.g. \"https://live.example.com\"");
+      } else return false;
+      return true;
+    });
+  }
+
+  void media(const toml::table& t, MediaSettings& r) {
+    flat_section(t, "media", kMediaKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "ffmpeg") {
+        r.ffmpeg = string_value(n, name);
+        if (r.ffmpeg.empty()) fail(at(n), name + ": empty; use \"ffmpeg\" or a path to the binary");
+      } else if (k == "segment_duration") {
+        const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
+                         : n.is_floating_point() ? n.as_floating_point()->get() : -1;
+        if (!n.is_integer() && !n.is_floating_point()) wrong_type(n, name, "a number of seconds");
+        if (!(v >= 0.5 && v <= 30))
+          fail(at(n), name + ": " + show(n) + " is out of range; use 0.5 to 30 (seconds)");
+        r.segment_duration = v;
+      } else if (k == "live_window") {
+        r.live_window = static_cast<int>(int_in(n, name, 2, 1000, "segments in a live playlist"));
+      } else if (k == "keep_segments") {
+        r.keep_segments = static_cast<int>(int_in(n, name, 2, 100000, "segments kept on disk per live"));
+      } else if (k == "session_max_duration") {
+        r.session_max_duration = positive_duration(n, name);
+      } else if (k == "first_segment_timeout") {
+        r.first_segment_timeout = positive_duration(n, name);
+      } else return false;
+      return true;
+    });
+    if (r.keep_segments < r.live_window)
+      fail(at(t), "media.keep_segments (" + std::to_string(r.keep_segments) + ") is smaller than media.live_window (" +
+                      std::to_string(r.live_window) + "); keep at least the segments a playlist lists");
+  }
+
+  DurationMs positive_duration(const toml::node& n, const std::string& name) const {
+    const DurationMs d = duration(n, name);
+    if (d <= 0) fail(at(n), name + ": must be longer than 0; use e.g. \"10s\"");
+    return d;
   }
 
   void lives(const toml::key& key, const toml::node& node, Settings& s) {

@@ -51,6 +51,46 @@ struct LiveDecl {
   SourcePos locate(std::string_view path) const;
 };
 
+// [rtmp]: the RTMP ingest listener (rtmp://HOST:PORT/live/STREAM_KEY).
+struct RtmpSettings {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";  // address to bind
+  int port = 1935;                 // 0 = any free port (tests)
+  DurationMs handshake_timeout = 10'000;  // a client that stalls before publishing is dropped
+  bool operator==(const RtmpSettings&) const = default;
+};
+
+// [srt]: the SRT ingest listener (streamid "#!::r=STREAM_KEY,m=publish" or the bare key).
+struct SrtSettings {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";
+  int port = 9000;                 // UDP; 0 = any free port (tests)
+  DurationMs latency = 120;        // SRTO_LATENCY
+  std::string passphrase;          // empty = no encryption; else 10 to 79 characters
+  bool operator==(const SrtSettings&) const = default;
+};
+
+// [http]: the HTTP origin (playlists, segments, /healthz, /metrics).
+struct HttpSettings {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";
+  int port = 8080;                 // 0 = any free port (tests)
+  std::string public_url;          // base of printed URLs, e.g. "https://live.example.com"; empty = http://HOST:PORT
+  DurationMs idle_timeout = 30'000;  // keep-alive connections idle this long are closed
+  bool operator==(const HttpSettings&) const = default;
+};
+
+// [media]: the packager, the segmenter and retention.
+struct MediaSettings {
+  std::string ffmpeg = "ffmpeg";   // the packager binary (PATH is searched)
+  double segment_duration = 2.0;   // target segment length in seconds (cut at keyframes)
+  int live_window = 6;             // segments in a traditional live playlist
+  int keep_segments = 12;          // traditional mode without live_vod: segments kept on disk per live
+  DurationMs session_max_duration = 24LL * 3600 * 1000;  // a push is ended after this long
+  DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR
+  bool operator==(const MediaSettings&) const = default;
+};
+
 struct Settings {
   // [daemon]
   std::string socket_path;        // empty: resolved at start (see paths.hpp)
@@ -60,10 +100,16 @@ struct Settings {
   LogLevel log_level = LogLevel::Info;
   std::size_t max_request_bytes = 1 << 20;
   bool sync_full = true;          // SQLite synchronous=FULL (else NORMAL)
+  std::string public_host;        // host in printed ingest/playback URLs; empty = this machine's host name
 
   // [defaults]
   DurationMs prepare_lead = 12LL * 3600 * 1000;
   DurationMs close_after = 0;     // 0 = never close automatically
+
+  RtmpSettings rtmp;
+  SrtSettings srt;
+  HttpSettings http;
+  MediaSettings media;
 
   // [[live]]
   std::vector<LiveDecl> lives;

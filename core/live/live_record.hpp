@@ -21,6 +21,7 @@ struct LiveRecord {
   std::optional<TimeMs> live_started_at;  // last entry into LIVE
   std::optional<TimeMs> live_ended_at;    // last exit from LIVE
   bool from_config = false;               // declared by a [[live]] table
+  std::string preview_token;              // the host preview URL's ?token= (bvlive show prints it)
 
   // "custom_id" when set, else the id: how a person names the live.
   const std::string& label() const { return spec.custom_id ? *spec.custom_id : id; }

@@ -73,16 +73,32 @@ json transitions_json(const std::vector<AppliedTransition>& ts) {
 LiveService::LiveService(Store& store, ScheduleRules rules, std::string media_root, TimeMs daemon_started_at)
     : store_(store), rules_(rules), media_root_(std::move(media_root)), started_at_(daemon_started_at) {
   for (auto& l : store_.load_lives()) {
+    if (l.preview_token.empty()) {  // made before preview tokens existed (schema 1)
+      l.preview_token = new_preview_token();
+      store_.update_live(l);
+    }
     auto id = l.id;
     lives_.emplace(std::move(id), std::move(l));
   }
 }
 
-LiveRecord* LiveService::find(std::string_view key) {
+const LiveRecord* LiveService::by_stream_key(std::string_view key) const {
+  if (key.empty()) return nullptr;
+  for (const auto& [id, live] : lives_)
+    if (live.stream_key == key) return &live;
+  return nullptr;
+}
+
+const LiveRecord* LiveService::by_id_or_custom_id(std::string_view key) const {
   if (auto it = lives_.find(key); it != lives_.end()) return &it->second;
-  for (auto& [id, l] : lives_)
+  for (const auto& [id, l] : lives_)
     if (l.spec.custom_id && *l.spec.custom_id == key) return &l;
   return nullptr;
+}
+
+LiveRecord* LiveService::find(std::string_view key) {
+  // The records are ours to change; the lookup itself is the const one.
+  return const_cast<LiveRecord*>(by_id_or_custom_id(key));
 }
 
 LiveRecord& LiveService::resolve(const json& params) {
@@ -123,6 +139,7 @@ LiveRecord LiveService::make_live(const LiveSpec& spec, TimeMs now, bool from_co
   rec.spec = spec;
   rec.state = LiveState::Scheduled;
   rec.stream_key = new_stream_key();
+  rec.preview_token = new_preview_token();
   rec.created_at = rec.updated_at = rec.state_changed_at = now;
   rec.from_config = from_config;
   return rec;

@@ -57,6 +57,11 @@ class LiveService {
   nlohmann::json rotate_key(const nlohmann::json& params, const Caller& caller);
   std::map<LiveState, int> count_by_state() const;
   std::size_t size() const { return lives_.size(); }
+  const std::map<std::string, LiveRecord, std::less<>>& lives() const { return lives_; }
+  Store& store() const { return store_; }
+  // Lookups for the media plane (ingest by key; the origin by id or custom_id). Null when none.
+  const LiveRecord* by_stream_key(std::string_view key) const;
+  const LiveRecord* by_id_or_custom_id(std::string_view id) const;
 
   // Config reconciliation: create missing [[live]]s, update the schedule fields of
   // those not yet LIVE, never touch the others. Validates every declaration first

@@ -33,6 +33,7 @@ json live_json(const LiveRecord& l, const std::optional<DueTransition>& next,
   j["state"] = std::string(to_string(l.state));
   j["channel_state"] = std::string(to_string(channel_state(l.state, running)));
   j["stream_key"] = l.stream_key;
+  j["preview_token"] = l.preview_token;
   j["created_at"] = format_rfc3339(l.created_at);
   j["updated_at"] = format_rfc3339(l.updated_at);
   j["state_changed_at"] = format_rfc3339(l.state_changed_at);

@@ -50,6 +50,22 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_live ON events(live_id, seq);
 )sql",
+    // 2: the segment index of the media plane; the host preview token of each live
+    R"sql(
+ALTER TABLE lives ADD COLUMN preview_token TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE segments (
+  live_id      TEXT NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+  seq          INTEGER NOT NULL,         -- per live, across sessions (EXT-X-MEDIA-SEQUENCE)
+  session_id   TEXT NOT NULL,
+  duration     REAL NOT NULL,            -- seconds
+  pdt          INTEGER NOT NULL,         -- wall clock of the first frame, ms since the epoch
+  file         TEXT NOT NULL,            -- relative to the live's media folder
+  init_file    TEXT NOT NULL,
+  bytes        INTEGER NOT NULL,
+  PRIMARY KEY (live_id, seq)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

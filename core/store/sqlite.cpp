@@ -43,6 +43,11 @@ Statement& Statement::bind(int i, std::int64_t v) {
   if (sqlite3_bind_int64(stmt_.get(), i, v) != SQLITE_OK) fail(db_, "bind");
   return *this;
 }
+Statement& Statement::bind(int i, double v) {
+  if (sqlite3_bind_double(stmt_.get(), i, v) != SQLITE_OK) fail(db_, "bind");
+  return *this;
+}
+double Statement::real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
 Statement& Statement::bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
 Statement& Statement::bind(int i, const std::optional<std::string>& v) {
   return v ? bind(i, std::string_view(*v)) : bind_null(i);

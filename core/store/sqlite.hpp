@@ -45,6 +45,7 @@ class Statement {
   Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Statement& bind(int i, std::int64_t v);
+  Statement& bind(int i, double v);
   Statement& bind(int i, const std::optional<std::int64_t>& v);
   Statement& bind(int i, const std::optional<std::string>& v);
   Statement& bind_null(int i);
@@ -57,6 +58,7 @@ class Statement {
   std::optional<std::string> opt_text(int col) const;
   std::int64_t integer(int col) const;
   std::optional<std::int64_t> opt_integer(int col) const;
+  double real(int col) const;
 
  private:
   struct Finalizer {

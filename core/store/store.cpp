@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kLiveColumns =
     "id, custom_id, name, state, spec, stream_key, created_at, updated_at, state_changed_at, "
-    "live_started_at, live_ended_at, from_config";
+    "live_started_at, live_ended_at, from_config, preview_token";
 
 void bind_live(sql::Statement& st, const LiveRecord& l) {
   st.bind(1, l.id)
@@ -21,7 +21,8 @@ void bind_live(sql::Statement& st, const LiveRecord& l) {
       .bind(9, l.state_changed_at)
       .bind(10, l.live_started_at)
       .bind(11, l.live_ended_at)
-      .bind(12, std::int64_t{l.from_config ? 1 : 0});
+      .bind(12, std::int64_t{l.from_config ? 1 : 0})
+      .bind(13, l.preview_token);
 }
 
 }  // namespace
@@ -60,7 +61,7 @@ void Store::migrate() {
 }
 
 void Store::insert_live(const LiveRecord& l) {
-  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
   bind_live(st, l);
   st.run();
 }
@@ -68,7 +69,7 @@ void Store::insert_live(const LiveRecord& l) {
 void Store::update_live(const LiveRecord& l) {
   auto st = db_.prepare(
       "UPDATE lives SET custom_id=?2, name=?3, state=?4, spec=?5, stream_key=?6, created_at=?7, updated_at=?8, "
-      "state_changed_at=?9, live_started_at=?10, live_ended_at=?11, from_config=?12 WHERE id=?1");
+      "state_changed_at=?9, live_started_at=?10, live_ended_at=?11, from_config=?12, preview_token=?13 WHERE id=?1");
   bind_live(st, l);
   st.run();
   if (db_.changes() != 1) throw sql::Error("update of live " + l.id + " matched no row");
@@ -99,6 +100,7 @@ std::vector<LiveRecord> Store::load_lives() {
     l.live_started_at = st.opt_integer(9);
     l.live_ended_at = st.opt_integer(10);
     l.from_config = st.integer(11) != 0;
+    l.preview_token = st.text(12);
     out.push_back(std::move(l));
   }
   return out;
@@ -178,6 +180,46 @@ std::vector<SessionRow> Store::sessions(const std::string& live_id) {
                         " FROM sessions WHERE live_id=? ORDER BY started_at DESC, id DESC");
   st.bind(1, live_id);
   return read_sessions(st);
+}
+
+void Store::insert_segment(const SegmentRecord& r) {
+  db_.prepare(
+         "INSERT INTO segments (live_id, seq, session_id, duration, pdt, file, init_file, bytes) "
+         "VALUES (?,?,?,?,?,?,?,?)")
+      .bind(1, r.live_id)
+      .bind(2, r.seq)
+      .bind(3, r.session_id)
+      .bind(4, r.duration)
+      .bind(5, r.program_date_time)
+      .bind(6, r.file)
+      .bind(7, r.init_file)
+      .bind(8, r.bytes)
+      .run();
+}
+
+std::vector<SegmentRecord> Store::segments(const std::string& live_id) {
+  auto st = db_.prepare(
+      "SELECT live_id, session_id, seq, duration, pdt, file, init_file, bytes FROM segments WHERE live_id=? "
+      "ORDER BY seq");
+  st.bind(1, live_id);
+  std::vector<SegmentRecord> out;
+  while (st.step()) {
+    SegmentRecord r;
+    r.live_id = st.text(0);
+    r.session_id = st.text(1);
+    r.seq = st.integer(2);
+    r.duration = st.real(3);
+    r.program_date_time = st.integer(4);
+    r.file = st.text(5);
+    r.init_file = st.text(6);
+    r.bytes = st.integer(7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void Store::delete_segments_before(const std::string& live_id, std::int64_t seq) {
+  db_.prepare("DELETE FROM segments WHERE live_id=? AND seq<?").bind(1, live_id).bind(2, seq).run();
 }
 
 std::vector<SessionRow> Store::end_orphaned_sessions(TimeMs now, const std::string& reason) {

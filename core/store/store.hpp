@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "live/live_record.hpp"
+#include "media/segment_record.hpp"
 #include "store/sqlite.hpp"
 
 namespace bvlive {
@@ -42,7 +43,7 @@ struct SessionRow {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates `path`, switches to WAL and applies pending migrations.
   Store(const std::string& path, bool sync_full);
@@ -61,6 +62,11 @@ class Store {
   void insert_session(const SessionRow& s);
   void update_session(const SessionRow& s);
   std::vector<SessionRow> sessions(const std::string& live_id);
+  // The segment index (in seq order) and its retention.
+  void insert_segment(const SegmentRecord& r);
+  std::vector<SegmentRecord> segments(const std::string& live_id);
+  void delete_segments_before(const std::string& live_id, std::int64_t seq);
+
   // Sessions left running by a daemon that stopped: marked ENDED with `reason`. Returns them.
   std::vector<SessionRow> end_orphaned_sessions(TimeMs now, const std::string& reason);
 

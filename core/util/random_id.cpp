@@ -27,8 +27,11 @@ std::string random_string(std::size_t n, std::string_view alphabet) {
 
 std::string new_live_id() { return random_string(12, "abcdefghijklmnopqrstuvwxyz0123456789"); }
 
-std::string new_stream_key() {
-  return "sk_" + random_string(32, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+namespace {
+constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 }
+
+std::string new_stream_key() { return "sk_" + random_string(32, kAlnum); }
+std::string new_preview_token() { return "pt_" + random_string(32, kAlnum); }
 
 }  // namespace bvlive

@@ -7,7 +7,11 @@ packages=(
   g++ cmake ninja-build pkg-config            # toolchain
   libuv1-dev libcli11-dev libtomlplusplus-dev # loop, CLI, config
   nlohmann-json3-dev libsqlite3-dev libssl-dev
+  libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
+  ffmpeg                                      # packager (spawned), ffprobe in the tests
   libboost-test-dev                           # unit and integration tests
+  clang libclang-rt-14-dev                    # libFuzzer targets
+  nginx-light libnginx-mod-rtmp               # the ingest benchmark's comparison
   man-db groff-base                           # man -l renders our pages in the tests
 )
 

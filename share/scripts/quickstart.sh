@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: installs dependencies, builds bvlive,
-# starts bvlived (unless one already answers), creates the live "demo", takes it
-# through preview to LIVE, and prints what it has.
-# Media ingest and playback arrive with the media plane; until then the live's
-# lifecycle is what this shows.
+# The main job on embedded defaults: installs dependencies, builds bvlive, starts
+# bvlived (unless one already answers), creates the live "demo", pushes a test
+# pattern to it with ffmpeg over RTMP, takes it LIVE and prints where to watch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash share/scripts/install-deps.sh
@@ -11,24 +9,38 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build bvlived bvlive
 bvlived=$PWD/build/daemon/bvlived
 bvlive=$PWD/build/cli/bvlive
+logs=${TMPDIR:-/tmp}
 
 if ! "$bvlive" status >/dev/null 2>&1; then
-  log=${TMPDIR:-/tmp}/bvlived-quickstart.log
-  "$bvlived" >"$log" 2>&1 &
+  "$bvlived" >"$logs/bvlived-quickstart.log" 2>&1 &
   pid=$!
   for _ in $(seq 50); do "$bvlive" status >/dev/null 2>&1 && break; sleep 0.1; done
-  "$bvlive" status >/dev/null || { echo "bvlived did not start; see $log" >&2; exit 1; }
-  echo "started bvlived (pid $pid, log $log); stop it with: kill $pid"
+  "$bvlive" status >/dev/null || { echo "bvlived did not start; see $logs/bvlived-quickstart.log" >&2; exit 1; }
+  echo "started bvlived (pid $pid, log $logs/bvlived-quickstart.log); stop it with: kill $pid"
 fi
 
+field() { "$bvlive" show demo | awk -v k="$1:" '$1 == k { print $2; exit }'; }
 "$bvlive" show demo >/dev/null 2>&1 || "$bvlive" create --name "Demo channel" --custom-id demo -q
-state=$("$bvlive" show demo --json | sed -n 's/^ *"state": "\([A-Z_]*\)".*/\1/p' | head -1)
-[[ $state == WAIT_FOR_PREVIEW ]] && "$bvlive" preview demo
-[[ $state == WAIT_FOR_PREVIEW || $state == PREVIEW ]] && "$bvlive" start demo
+[[ $(field state) == WAIT_FOR_PREVIEW ]] && "$bvlive" preview demo
+[[ $(field state) == PREVIEW || $(field state) == LIVE ]] || {
+  echo "the live demo is $(field state); delete it (bvlive delete demo) and run this again" >&2
+  exit 1
+}
+
+# An encoder: ffmpeg's test pattern and a tone, in real time, as OBS would push it.
+rtmp=$(field rtmp_url)
+ffmpeg -hide_banner -loglevel error -nostdin -re \
+  -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+  -c:v libx264 -preset veryfast -tune zerolatency -g 60 -b:v 2500k -pix_fmt yuv420p -c:a aac -b:a 128k \
+  -f flv "$rtmp" >"$logs/bvlive-quickstart-encoder.log" 2>&1 &
+encoder=$!
+echo "pushing a test pattern to rtmp (ffmpeg pid $encoder); stop it with: kill $encoder"
+
+for _ in $(seq 150); do "$bvlive" show demo | grep -q "^session: .* LIVE" && break; sleep 0.2; done
+[[ $(field state) == PREVIEW ]] && "$bvlive" start demo
 echo
 "$bvlive" show demo
 echo
-"$bvlive" events demo
-echo
-echo "Next: build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"
-echo "(cmake --install build puts bvlive and bvlived on your PATH with their man pages)"
+echo "Watch:   ffplay $(field playback_url)    (or open it in VLC, Safari or any HLS player)"
+echo "Preview: $(field preview_url)"
+echo "Next:    build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"

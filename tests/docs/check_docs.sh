@@ -7,8 +7,8 @@
 #   - man/bvlive.1, man/bvlived.8 or man/bvlived.toml.5 makes groff (or man) warn;
 #   - a subcommand listed by `bvlive --help` has no subsection in bvlive.1's COMMANDS,
 #     or an option shown by `bvlive [COMMAND] --help` is not mentioned in bvlive.1;
-#   - a config key the loader accepts (the uncommented keys of [daemon] and [defaults]
-#     in share/bvlived.toml, the [[live]] keys listed in its comments, and the key
+#   - a config key the loader accepts (the uncommented keys of [daemon], [defaults],
+#     [rtmp], [srt], [http] and [media] in share/bvlived.toml, the [[live]] keys listed in its comments, and the key
 #     lists of core/config/config_loader.cpp) has no entry in its section of
 #     bvlived.toml.5;
 #   - an exit code of bvlive (0 1 2 3 4 69, and any in `bvlive --help`) is missing from
@@ -174,7 +174,7 @@ if [[ -f $toml_5 ]]; then
     done < <(awk '
       /^[ \t]*\[\[/ { sec = ""; next }
       /^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec); next }
-      (sec == "daemon" || sec == "defaults") && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
+      sec ~ /^(daemon|defaults|rtmp|srt|http|media)$/ && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
         key = substr($0, RSTART, RLENGTH); gsub(/[ \t=]/, "", key); print sec, key
       }
     ' "$example")
@@ -191,7 +191,8 @@ if [[ -f $toml_5 ]]; then
   fi
   if [[ -f $loader ]]; then
     # const std::initializer_list<std::string_view> kDaemonKeys = {"socket", ...};
-    for pair in daemon:kDaemonKeys defaults:kDefaultsKeys live:kScheduleKeys; do
+    for pair in daemon:kDaemonKeys defaults:kDefaultsKeys rtmp:kRtmpKeys srt:kSrtKeys http:kHttpKeys \
+      media:kMediaKeys live:kScheduleKeys; do
       sec=${pair%%:*} var=${pair#*:}
       list=$(awk -v var="$var" '
         index($0, var " =") { inside = 1 }
@@ -202,19 +203,16 @@ if [[ -f $toml_5 ]]; then
     done
   fi
   ((${#want[@]})) || fail "found no config keys to check"
-  daemon_text=$(section "$toml_5" "[daemon]")
-  defaults_text=$(section "$toml_5" "[defaults]")
-  live_text=$(section "$toml_5" "[[live]]")
-  [[ -n $daemon_text ]] || fail "bvlived.toml.5 has no [daemon] section"
-  [[ -n $defaults_text ]] || fail "bvlived.toml.5 has no [defaults] section"
-  [[ -n $live_text ]] || fail "bvlived.toml.5 has no [[live]] section"
+  declare -A section_text=()
+  for sec in daemon defaults rtmp srt http media; do
+    section_text[$sec]=$(section "$toml_5" "[$sec]")
+    [[ -n ${section_text[$sec]} ]] || fail "bvlived.toml.5 has no [$sec] section"
+  done
+  section_text[live]=$(section "$toml_5" "[[live]]")
+  [[ -n ${section_text[live]} ]] || fail "bvlived.toml.5 has no [[live]] section"
   for entry in "${!want[@]}"; do
     sec=${entry%% *} key=${entry#* }
-    case $sec in
-      daemon) text=$daemon_text ;;
-      defaults) text=$defaults_text ;;
-      live) text=$live_text ;;
-    esac
+    text=${section_text[$sec]}
     printf '%s\n' "$text" | has_tp_entry "$key" ||
       fail "bvlived.toml.5: key '$key' of [$sec] (from ${want[$entry]}) has no '.TP' entry '.B $key' in its section"
   done

@@ -354,6 +354,77 @@ void sleep_for(Ms d) { std::this_thread::sleep_for(d); }
 
 // ---------------------------------------------------------------------------
 
+BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, std::string log_path)
+    : argv_(std::move(argv)), log_path_(std::move(log_path)) {
+  const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) fail("open " + log_path_);
+  std::vector<std::string> args;
+  if (::access("/usr/bin/setpriv", X_OK) == 0) args = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
+  args.insert(args.end(), argv_.begin(), argv_.end());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, log, 1);
+  posix_spawn_file_actions_adddup2(&fa, log, 2);
+  posix_spawnattr_t attr;
+  init_spawn_attr(attr);
+  std::vector<std::string> env = child_env(RunOptions{});
+  auto cargs = c_strings(args);
+  auto cenv = c_strings(env);
+  const int rc = ::posix_spawnp(&pid_, args[0].c_str(), &fa, &attr, cargs.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(log);
+  if (rc != 0) {
+    pid_ = -1;
+    errno = rc;
+    fail("posix_spawn " + args[0]);
+  }
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    reap(true, 5s);
+  }
+}
+
+bool BackgroundProcess::reap(bool block, Ms timeout) {
+  if (pid_ <= 0) return true;
+  const std::int64_t deadline = mono_ms() + timeout.count();
+  for (;;) {
+    int status = 0;
+    const pid_t w = ::waitpid(pid_, &status, WNOHANG);
+    if (w == pid_) {
+      exit_code_ = status_code(status);
+      pid_ = -1;
+      return true;
+    }
+    if (w < 0 && errno != EINTR) {
+      pid_ = -1;
+      return true;
+    }
+    if (!block || mono_ms() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+bool BackgroundProcess::running() { return !reap(false, 0ms); }
+
+std::optional<int> BackgroundProcess::wait(Ms timeout) {
+  if (reap(true, timeout)) return exit_code_;
+  return std::nullopt;
+}
+
+int BackgroundProcess::stop(int sig, Ms timeout) {
+  if (pid_ <= 0) return exit_code_.value_or(-1);
+  ::kill(pid_, sig);
+  if (reap(true, timeout)) return *exit_code_;
+  ::kill(pid_, SIGKILL);
+  reap(true, 5s);
+  return -1;
+}
+
 DaemonProcess::DaemonProcess(std::string dir, DaemonOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {
   if (options_.config) {
@@ -370,7 +441,10 @@ DaemonProcess::~DaemonProcess() {
 }
 
 std::vector<std::string> DaemonProcess::argv() const {
-  std::vector<std::string> a = {BVLIVED_BIN, "--config", config_, "--socket", socket(), "--state-dir", state_dir()};
+  // Listeners on loopback and on ports the kernel picks, so tests run in parallel;
+  // `bvlive status` tells the ports.
+  std::vector<std::string> a = {BVLIVED_BIN, "--config", config_, "--socket", socket(), "--state-dir", state_dir(),
+                                "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0"};
   a.insert(a.end(), options_.extra_args.begin(), options_.extra_args.end());
   return a;
 }

@@ -95,6 +95,33 @@ bool poll_until(const std::function<bool()>& done, Ms timeout = 10s, Ms interval
 void sleep_for(Ms d);
 
 // ---------------------------------------------------------------------------
+// Any other program running beside a test (an encoder, a second client): output to a
+// log file, killed with the test (PR_SET_PDEATHSIG through setpriv) and on destruction.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(std::vector<std::string> argv, std::string log_path);
+  ~BackgroundProcess();  // SIGKILL if still running
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  bool running();                         // reaps it if it has exited
+  // Sends `sig`, waits up to `timeout`; returns the exit code (128+N for signal N), -1 if it had to be killed.
+  int stop(int sig = 15, Ms timeout = 10s);
+  // Waits up to `timeout` for it to exit by itself; the exit code, or nullopt if still running.
+  std::optional<int> wait(Ms timeout);
+  pid_t pid() const { return pid_; }
+  std::string log() const { return read_file(log_path_); }
+  std::optional<int> exit_code() const { return exit_code_; }
+
+ private:
+  bool reap(bool block, Ms timeout);
+  std::vector<std::string> argv_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// ---------------------------------------------------------------------------
 // A bvlived under test.
 
 struct DaemonOptions {

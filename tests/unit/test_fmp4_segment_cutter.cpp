@@ -131,3 +131,29 @@ BOOST_AUTO_TEST_CASE(timed_fragment_uses_the_video_track) {
   info.tracks.pop_back();  // audio only: times come from the audio track
   BOOST_TEST(timed_fragment(info, {})->start_seconds == 1.0);
 }
+
+// With keyframe fragments (ffmpeg's frag_keyframe), a segment closes on the fragment that
+// completes it, not on the next one: the same segments, each available one GOP earlier.
+BOOST_AUTO_TEST_CASE(keyframe_fragments_close_as_soon_as_the_target_is_reached) {
+  SegmentCutter eager(2.0, /*keyframe_fragments=*/true);
+  auto input = fragments(6, 1.0, 1);
+  std::vector<std::size_t> closed_after;  // index of the fragment whose push closed a segment
+  std::vector<Segment> out;
+  for (std::size_t i = 0; i < input.size(); ++i)
+    if (auto s = eager.push(std::move(input[i]))) {
+      closed_after.push_back(i);
+      out.push_back(std::move(*s));
+    }
+  BOOST_TEST(!eager.flush().has_value());
+  BOOST_REQUIRE_EQUAL(out.size(), 3u);
+  BOOST_TEST(closed_after == (std::vector<std::size_t>{1, 3, 5}), boost::test_tools::per_element());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    BOOST_TEST(out[i].start_seconds == 2.0 * i);
+    BOOST_TEST(out[i].duration_seconds == 2.0);
+    BOOST_TEST(out[i].fragments.size() == 2u);
+  }
+  // The lazy cutter closes the same segments a fragment later.
+  const auto lazy = cut(fragments(6, 1.0, 1));
+  BOOST_REQUIRE_EQUAL(lazy.size(), 3u);
+  for (std::size_t i = 0; i < lazy.size(); ++i) BOOST_TEST(lazy[i].fragments == out[i].fragments);
+}

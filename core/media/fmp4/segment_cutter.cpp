@@ -38,6 +38,8 @@ std::optional<Segment> SegmentCutter::push(TimedFragment fragment) {
   open_->duration_seconds =
       fragment.start_seconds + fragment.duration_seconds - open_->start_seconds;
   open_->fragments.push_back(std::move(fragment.bytes));
+  if (!closed && keyframe_fragments_ && open_->duration_seconds + kToleranceSeconds >= target_seconds_)
+    closed = close();
   return closed;
 }
 

@@ -36,6 +36,11 @@ std::optional<TimedFragment> timed_fragment(const FragmentInfo& info, Bytes byte
 class SegmentCutter {
  public:
   explicit SegmentCutter(double target_seconds = 2.0) : target_seconds_(target_seconds) {}
+  // `keyframe_fragments`: the packager starts every fragment at a keyframe (ffmpeg's
+  // frag_keyframe without frag_duration), so a segment may close as soon as it holds the
+  // target instead of waiting for the next fragment: it is listed a GOP earlier.
+  SegmentCutter(double target_seconds, bool keyframe_fragments)
+      : target_seconds_(target_seconds), keyframe_fragments_(keyframe_fragments) {}
 
   // Adds a fragment; returns the segment it closed, if it closed one. Fragments that are
   // not independent arriving before any segment has started are dropped (counted).
@@ -50,6 +55,7 @@ class SegmentCutter {
   Segment close();
 
   double target_seconds_;
+  bool keyframe_fragments_ = false;
   std::optional<Segment> open_;
   std::uint64_t next_sequence_ = 0;
   std::size_t dropped_ = 0;

@@ -156,7 +156,9 @@ ChunkReader::Step ChunkReader::parse_chunk(ChunkFeedResult& out) {
     st.in_progress = true;
     st.remaining = length;
     st.payload.clear();
-    st.payload.reserve(length);
+    // Reserve what one chunk brings, not the declared length: a peer could declare 8 MB
+    // on each of thousands of chunk streams without ever sending it.
+    st.payload.reserve(std::min<std::uint32_t>(length, chunk_size_));
   }
   st.payload.insert(st.payload.end(), payload->begin(), payload->end());
   st.remaining -= this_chunk;

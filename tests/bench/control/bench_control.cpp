@@ -408,7 +408,8 @@ class Daemon {
     // An empty config file: embedded defaults, whatever /etc/bvlive holds on this host.
     { std::ofstream(config) << "# bench_control: embedded defaults\n"; }
     pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", state,
-                  "--log-level", "warn"},
+                  "--log-level", "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0",
+                  "--http-port", "0"},
                  true);
     auto t0 = Clock::now();
     for (;;) {

@@ -1,0 +1,124 @@
+#include "media/hls/media_playlist.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "media/hls/program_date_time.hpp"
+
+namespace bvlive::hls {
+namespace {
+
+// A segment's duration as EXTINF prints it: three decimals, never negative.
+double printed_duration(double seconds) {
+  if (!(seconds > 0)) return 0;  // also catches NaN
+  return std::round(seconds * 1000) / 1000;
+}
+
+std::string three_decimals(double value) {
+  char text[64];
+  const auto result = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 3);
+  return std::string(text, result.ptr);
+}
+
+// [first, last) of `all` that the view lists.
+struct Range {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+
+Range select_range(std::span<const SegmentRecord> all, const MediaPlaylistOptions& options) {
+  std::size_t first = 0;
+  if (options.dvr_start && options.view != View::Preview) {
+    const TimeMs start = *options.dvr_start;
+    const auto it = std::find_if(all.begin(), all.end(), [start](const SegmentRecord& s) {
+      const auto end_ms = s.program_date_time +
+                          static_cast<TimeMs>(std::llround(printed_duration(s.duration) * 1000));
+      return end_ms > start;
+    });
+    first = static_cast<std::size_t>(it - all.begin());
+  }
+  if (options.view != View::Dvr && options.window > 0) {
+    const auto window = static_cast<std::size_t>(options.window);
+    if (all.size() - first > window) first = all.size() - window;
+  }
+  return Range{first, all.size()};
+}
+
+// RFC 8216 §4.3.3.1: an integer at least every EXTINF rounded to the nearest integer;
+// the ceiling is safe whatever rounding a player applies.
+std::int64_t target_duration(std::span<const SegmentRecord> all, double hint) {
+  double longest = hint > 0 ? printed_duration(hint) : 0;
+  for (const SegmentRecord& s : all) longest = std::max(longest, printed_duration(s.duration));
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(longest)));
+}
+
+std::string uri(const std::string& file, const MediaPlaylistOptions& options) {
+  return options.uri_prefix + file + options.uri_query;
+}
+
+// Past this gap between a segment's time and where the previous one ended, the playlist
+// states the time again instead of letting players extrapolate.
+constexpr TimeMs kDateTimeDriftMs = 500;
+
+}  // namespace
+
+std::vector<SegmentRecord> select_segments(std::span<const SegmentRecord> all,
+                                           const MediaPlaylistOptions& options) {
+  const Range range = select_range(all, options);
+  return {all.begin() + static_cast<std::ptrdiff_t>(range.first),
+          all.begin() + static_cast<std::ptrdiff_t>(range.last)};
+}
+
+std::string media_playlist(std::span<const SegmentRecord> all,
+                           const MediaPlaylistOptions& options) {
+  const Range range = select_range(all, options);
+  const auto selected = all.subspan(range.first, range.last - range.first);
+
+  // Discontinuities already slid out of the window still count (§6.2.2).
+  std::int64_t discontinuity_sequence = 0;
+  for (std::size_t i = 1; i <= range.first && i < all.size(); ++i)
+    if (all[i].session_id != all[i - 1].session_id) ++discontinuity_sequence;
+  // With nothing selected, the next segment to come is the one after the last known.
+  const std::int64_t media_sequence =
+      !selected.empty() ? selected.front().seq : (all.empty() ? 0 : all.back().seq + 1);
+  const bool all_independent = std::all_of(selected.begin(), selected.end(),
+                                           [](const SegmentRecord& s) { return s.independent; });
+
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n";
+  out += "#EXT-X-TARGETDURATION:" +
+         std::to_string(target_duration(all, options.target_duration_hint)) + "\n";
+  out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(media_sequence) + "\n";
+  out += "#EXT-X-DISCONTINUITY-SEQUENCE:" + std::to_string(discontinuity_sequence) + "\n";
+  if (options.view == View::Dvr) out += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
+  // Only a promise when it holds for every listed segment (§4.3.5.1).
+  if (all_independent) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+
+  const SegmentRecord* previous = nullptr;
+  std::string current_map;
+  for (const SegmentRecord& s : selected) {
+    const bool new_session = previous && previous->session_id != s.session_id;
+    if (new_session) out += "#EXT-X-DISCONTINUITY\n";
+    if (!previous || new_session || s.init_file != current_map) {
+      current_map = s.init_file;
+      out += "#EXT-X-MAP:URI=\"" + uri(s.init_file, options) + "\"\n";
+    }
+    bool state_time = !previous || new_session;
+    if (!state_time) {
+      const TimeMs expected =
+          previous->program_date_time +
+          static_cast<TimeMs>(std::llround(printed_duration(previous->duration) * 1000));
+      state_time = std::llabs(s.program_date_time - expected) > kDateTimeDriftMs;
+    }
+    if (state_time)
+      out += "#EXT-X-PROGRAM-DATE-TIME:" + format_program_date_time(s.program_date_time) + "\n";
+    out += "#EXTINF:" + three_decimals(printed_duration(s.duration)) + ",\n";
+    out += uri(s.file, options) + "\n";
+    previous = &s;
+  }
+  if (options.ended) out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+}  // namespace bvlive::hls

@@ -1,0 +1,51 @@
+// What a route answers, and how the server writes its head.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bvlive::http {
+
+// A body the server sends straight from a file (sendfile(2)); it opens the file when
+// it sends the answer, so a file gone by then is a 404.
+struct FileBody {
+  std::string path;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // as they go out
+  std::string body;                // ignored when `file` is set
+  std::optional<FileBody> file;
+
+  // Sets a header, replacing any with the same name (case-insensitive).
+  void set(std::string name, std::string value);
+  // The first header with this name (case-insensitive).
+  std::optional<std::string_view> header(std::string_view name) const;
+  // A text/plain; charset=utf-8 answer whose body ends with a newline.
+  static Response text(int status, std::string body);
+  // A file answer; Content-Type comes from the extension unless set.
+  static Response file_at(std::string path);
+};
+
+// "Not Found" for 404; "Unknown" for a status without a registered phrase.
+std::string_view reason_phrase(int status);
+
+// IMF-fixdate, as in Date and Last-Modified: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(std::time_t t);
+
+// True when a response with this status never has a body (1xx, 204, 304).
+bool status_has_no_body(int status);
+
+// The head: "HTTP/1.1 STATUS REASON", then `headers` (a Content-Length or Date among
+// them is dropped), then Content-Length (except for 1xx/204/304) and Date, then the
+// blank line.
+std::string serialize_head(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::uint64_t content_length, std::string_view date);
+
+}  // namespace bvlive::http

@@ -1,0 +1,604 @@
+#include "http/http_server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+
+#include "http/unique_fd.hpp"
+#include "log/log.hpp"
+#include "protocols/http/byte_range.hpp"
+#include "protocols/http/content_type.hpp"
+#include "protocols/http/request_parser.hpp"
+#include "uv/handle.hpp"
+
+namespace bvlive::http {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kAcceptBatch = 64;
+// Bytes one connection may send per loop iteration, so one fast client pulling a big
+// file does not delay every other connection; the poll is level-triggered and comes back.
+constexpr std::uint64_t kWriteBudget = 4 << 20;
+constexpr std::uint64_t kSendfileChunk = 1 << 20;
+// After a final answer (error, Connection: close) the server shuts its side down and
+// reads what the client still sends for at most this long, so closing does not reset
+// the connection and destroy the answer before the client has read it.
+constexpr std::uint64_t kLingerMs = 2000;
+constexpr std::uint64_t kAcceptRetryMs = 100;
+
+constexpr const char* kExposeHeaders = "Content-Length, Content-Range, Location, ETag";
+constexpr const char* kAllowMethods = "GET, HEAD, POST, DELETE, PATCH, OPTIONS";
+constexpr const char* kAllowHeaders = "Authorization, Content-Type, If-Match, Range";
+
+ClientInfo client_info(const sockaddr_storage& ss) {
+  ClientInfo info;
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+    info.port = ntohs(sin->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+      inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf, sizeof buf);
+    else
+      inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
+    info.port = ntohs(sin6->sin6_port);
+  }
+  info.address = buf;
+  return info;
+}
+
+std::string listen_hint(int err, const std::string& host) {
+  switch (err) {
+    case EADDRINUSE:
+      return "another program already listens there; stop it or choose another [http] port";
+    case EACCES:
+      return "ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port above 1023";
+    case EADDRNOTAVAIL:
+      return "'" + host + "' is not an address of this machine; check [http] listen";
+    case EAFNOSUPPORT:
+      return "IPv6 is disabled on this machine; listen on an IPv4 address";
+    default:
+      return "check [http] listen and port";
+  }
+}
+
+// Adds the CORS headers web players need, unless the route chose its own.
+void add_cors(Response& r) {
+  if (!r.header("access-control-allow-origin")) r.set("Access-Control-Allow-Origin", "*");
+  if (!r.header("access-control-expose-headers")) r.set("Access-Control-Expose-Headers", kExposeHeaders);
+}
+
+Response preflight() {
+  Response r;
+  r.status = 204;
+  r.set("Access-Control-Allow-Methods", kAllowMethods);
+  r.set("Access-Control-Allow-Headers", kAllowHeaders);
+  r.set("Access-Control-Max-Age", "86400");
+  return r;
+}
+
+// Per-request and per-connection lines are built only when someone reads them.
+// Strong validator from the file's size and modification time (nanoseconds, so a
+// playlist rewritten within the same second still gets a new one).
+std::string file_etag(const struct stat& st) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "\"%llx-%llx-%lx\"", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(st.st_mtim.tv_sec), static_cast<long>(st.st_mtim.tv_nsec));
+  return buf;
+}
+
+// If-None-Match: "*" or a comma-separated list of (possibly weak) entity tags.
+bool etag_listed(std::string_view list, std::string_view etag) {
+  if (etag.empty()) return false;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.substr(0, 2) == "W/") item.remove_prefix(2);  // weak comparison (RFC 9110 13.1.2)
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool debug_on() { return log::level() == LogLevel::Debug; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+// Members are destroyed in reverse order: the poll handle is closed (and leaves epoll)
+// before its descriptor is closed.
+struct HttpServer::Listener {
+  UniqueFd fd;
+  uv::UvHandle<uv_poll_t> poll;
+  uv::UvHandle<uv_timer_t> retry;  // resumes accepting after running out of descriptors
+  HttpServer* server = nullptr;
+  std::string where;
+};
+
+struct HttpServer::Connection {
+  explicit Connection(ParserLimits limits) : parser(limits) {}
+
+  UniqueFd sock;
+  UniqueFd file;  // the file body being sent, if any
+  uv::UvHandle<uv_poll_t> poll;
+  uv::UvHandle<uv_timer_t> idle;
+  HttpServer* server = nullptr;
+  std::list<std::unique_ptr<Connection>>::iterator self;
+  ClientInfo peer;
+  RequestParser parser;
+  std::deque<Request> pending;          // parsed, not yet answered (pipelining)
+  std::optional<ParseError> parse_error;  // answered after `pending`, then the connection closes
+  std::string out;                      // head (and string body) being written
+  std::size_t out_off = 0;
+  std::uint64_t file_off = 0;
+  std::uint64_t file_left = 0;
+  bool responding = false;   // a response is being written; nothing else is read meanwhile
+  bool close_after = false;  // close once the current response is out
+  bool peer_eof = false;     // the client shut its side down
+  bool lingering = false;    // our side is shut down; discarding input until EOF
+  bool dead = false;         // dropped; erased by the callback that dropped it
+  int poll_events = 0;
+};
+
+HttpServer::HttpServer(uv_loop_t* loop, Handler handler, ServerOptions options)
+    : loop_(loop), handler_(std::move(handler)), options_(options), read_buffer_(kReadChunk) {}
+
+HttpServer::~HttpServer() { close(); }
+
+void HttpServer::close() {
+  listeners_.clear();
+  while (!connections_.empty()) {
+    drop(*connections_.front(), "server closing");
+    connections_.pop_front();
+  }
+}
+
+int HttpServer::listen(const std::string& host, int port) {
+  const bool any = host.empty() || host == "*";
+  const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : (any ? "*" : host);
+  const std::string where = shown_host + ":" + std::to_string(port);
+  auto fail = [&](const std::string& reason, const std::string& hint) -> std::runtime_error {
+    return std::runtime_error("cannot listen on " + where + " for HTTP: " + reason + "; " + hint);
+  };
+  if (port < 0 || port > 65535) throw fail("invalid port", "use a port between 1 and 65535 (0 picks a free one)");
+
+  addrinfo hints{};
+  hints.ai_family = any ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(any ? nullptr : host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    throw fail(std::string("cannot resolve '") + host + "': " + gai_strerror(rc),
+               "use an IP address such as 0.0.0.0, 127.0.0.1 or ::");
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, &freeaddrinfo);
+  const addrinfo* ai = addresses.get();
+
+  auto l = std::make_unique<Listener>();
+  l->server = this;
+  l->fd.reset(::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!l->fd) throw fail(std::strerror(errno), listen_hint(errno, host));
+  int one = 1;
+  setsockopt(l->fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // IPv6 sockets take IPv6 only, so "0.0.0.0" and "::" can both be listened on.
+  if (ai->ai_family == AF_INET6) setsockopt(l->fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(l->fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) throw fail(std::strerror(errno), listen_hint(errno, host));
+  if (::listen(l->fd.get(), SOMAXCONN) != 0) throw fail(std::strerror(errno), listen_hint(errno, host));
+
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  if (getsockname(l->fd.get(), reinterpret_cast<sockaddr*>(&bound), &len) != 0)
+    throw fail(std::strerror(errno), listen_hint(errno, host));
+  const int bound_port = client_info(bound).port;
+  l->where = shown_host + ":" + std::to_string(bound_port);
+
+  if (int rc = uv_poll_init(loop_, l->poll.get(), l->fd.get()); rc != 0) throw fail(uv_strerror(rc), "internal error");
+  l->poll.mark_initialized();
+  if (int rc = uv_timer_init(loop_, l->retry.get()); rc != 0) throw fail(uv_strerror(rc), "internal error");
+  l->retry.mark_initialized();
+  l->poll->data = l.get();
+  l->retry->data = l.get();
+  uv_poll_start(l->poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
+    if (auto* listener = static_cast<Listener*>(h->data)) listener->server->on_acceptable(*listener);
+  });
+  log::debug("http", "listening on " + l->where);
+  listeners_.push_back(std::move(l));
+  return bound_port;
+}
+
+void HttpServer::on_acceptable(Listener& l) {
+  for (std::size_t i = 0; i < kAcceptBatch; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int fd = ::accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        log::debug("http", "accept on " + l.where + ": " + std::strerror(errno) + "; pausing");
+        pause_accepting(l);
+      }
+      return;  // EAGAIN: nothing more to accept
+    }
+    accept_one(fd, client_info(ss));
+  }
+}
+
+// Out of descriptors: the pending connection stays queued and the level-triggered poll
+// would fire again at once, so stop watching for a moment.
+void HttpServer::pause_accepting(Listener& l) {
+  uv_poll_stop(l.poll.get());
+  uv_timer_start(
+      l.retry.get(),
+      [](uv_timer_t* t) {
+        auto* listener = static_cast<Listener*>(t->data);
+        if (!listener) return;
+        uv_poll_start(listener->poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
+          if (auto* ll = static_cast<Listener*>(h->data)) ll->server->on_acceptable(*ll);
+        });
+      },
+      kAcceptRetryMs, 0);
+}
+
+void HttpServer::accept_one(int fd, const ClientInfo& peer) {
+  UniqueFd sock(fd);
+  if (connections_.size() >= options_.max_connections) {
+    const std::string body = "too many connections; try again later\n";
+    const std::string msg = serialize_head(503, {{"Content-Type", "text/plain; charset=utf-8"}, {"Connection", "close"},
+                                                 {"Retry-After", "1"}, {"Access-Control-Allow-Origin", "*"}},
+                                           body.size(), date_now()) + body;
+    const ssize_t n = ::send(sock.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) stats_.bytes_out += static_cast<std::uint64_t>(n);
+    ++stats_.responses_by_status[503];
+    log::debug("http", "refused " + peer.address + ": " + std::to_string(connections_.size()) + " connections open");
+    return;
+  }
+  int one = 1;
+  setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  auto owned = std::make_unique<Connection>(ParserLimits{options_.max_header_bytes, options_.max_body_bytes});
+  Connection& c = *owned;
+  c.server = this;
+  c.peer = peer;
+  if (uv_poll_init(loop_, c.poll.get(), sock.get()) != 0) return;
+  c.poll.mark_initialized();
+  if (uv_timer_init(loop_, c.idle.get()) != 0) return;
+  c.idle.mark_initialized();
+  c.sock = std::move(sock);
+  c.poll->data = &c;
+  c.idle->data = &c;
+  connections_.push_back(std::move(owned));
+  c.self = std::prev(connections_.end());
+  ++stats_.connections_open;
+  ++stats_.connections_total;
+  if (debug_on()) log::debug("http", "connection from " + peer.address + ":" + std::to_string(peer.port));
+  touch(c);
+  update_poll(c);
+}
+
+void HttpServer::touch(Connection& c) {
+  const std::uint64_t idle = options_.idle_timeout_ms;
+  if (idle == 0 && !c.lingering) return;  // 0: no idle timeout
+  const std::uint64_t timeout = c.lingering ? (idle == 0 ? kLingerMs : std::min(kLingerMs, idle)) : idle;
+  uv_timer_start(
+      c.idle.get(),
+      [](uv_timer_t* t) {
+        auto* conn = static_cast<Connection*>(t->data);
+        if (!conn) return;
+        HttpServer* server = conn->server;
+        server->on_idle(*conn);
+        if (conn->dead) server->erase(*conn);
+      },
+      timeout, 0);
+}
+
+void HttpServer::on_idle(Connection& c) { drop(c, c.lingering ? "closed after the last answer" : "idle timeout"); }
+
+void HttpServer::update_poll(Connection& c) {
+  if (c.dead) return;
+  int events = 0;
+  if (c.lingering)
+    events = UV_READABLE;
+  else if (c.responding)
+    events = UV_WRITABLE;
+  else if (!c.peer_eof && !c.parse_error && c.pending.empty())
+    events = UV_READABLE;
+  if (events == c.poll_events) return;
+  c.poll_events = events;
+  if (events == 0) {
+    uv_poll_stop(c.poll.get());
+    return;
+  }
+  uv_poll_start(c.poll.get(), events, [](uv_poll_t* h, int status, int ev) {
+    auto* conn = static_cast<Connection*>(h->data);
+    if (!conn) return;
+    HttpServer* server = conn->server;
+    server->on_poll(*conn, status, ev);
+    if (conn->dead) server->erase(*conn);
+  });
+}
+
+void HttpServer::on_poll(Connection& c, int status, int events) {
+  if (status < 0) {
+    drop(c, uv_strerror(status));
+    return;
+  }
+  if (c.lingering) {
+    const ssize_t n = ::recv(c.sock.get(), read_buffer_.data(), read_buffer_.size(), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) drop(c, "closed after the last answer");
+    return;
+  }
+  if ((events & UV_WRITABLE) && c.responding) write_some(c);
+  else if (events & UV_READABLE) on_readable(c);
+  serve_next(c);
+}
+
+void HttpServer::on_readable(Connection& c) {
+  const ssize_t n = ::recv(c.sock.get(), read_buffer_.data(), read_buffer_.size(), 0);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR) drop(c, std::strerror(errno));
+    return;
+  }
+  touch(c);
+  if (n == 0) {
+    c.peer_eof = true;
+    return;
+  }
+  auto result = c.parser.feed(std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
+  for (auto& r : result.requests) c.pending.push_back(std::move(r));
+  if (result.error && !c.parse_error) c.parse_error = std::move(result.error);
+}
+
+// Answers what is queued, one response at a time, until one has to wait for the socket.
+void HttpServer::serve_next(Connection& c) {
+  while (!c.dead && !c.responding && !c.lingering) {
+    if (!c.pending.empty()) {
+      Request req = std::move(c.pending.front());
+      c.pending.pop_front();
+      start_response(c, respond(req, c.peer), &req, req.keep_alive);
+    } else if (c.parse_error) {
+      const ParseError err = std::move(*c.parse_error);
+      c.parse_error.reset();
+      if (debug_on()) log::debug("http", c.peer.address + ": " + std::to_string(err.status) + " " + err.message);
+      start_response(c, Response::text(err.status, err.message), nullptr, false);
+    } else if (c.peer_eof) {
+      drop(c, "client closed");
+    } else {
+      break;
+    }
+    if (!c.dead && c.responding) write_some(c);
+  }
+  update_poll(c);
+}
+
+Response HttpServer::respond(const Request& req, const ClientInfo& peer) {
+  if (req.method == "OPTIONS" && req.header("access-control-request-method")) return preflight();
+  try {
+    return handler_(req, peer);
+  } catch (const std::exception& e) {
+    log::debug("http", req.method + " " + req.path + ": handler failed: " + e.what());
+  } catch (...) {
+    log::debug("http", req.method + " " + req.path + ": handler failed");
+  }
+  return Response::text(500, "internal server error");
+}
+
+// Turns a route's answer into bytes to send: resolves a file body (404 when gone),
+// applies Range, adds CORS, Connection, Content-Length and Date.
+void HttpServer::start_response(Connection& c, Response resp, const Request* req, bool keep_alive) {
+  const bool head_only = req && req->method == "HEAD";
+  c.file.reset();
+  c.file_off = 0;
+  c.file_left = 0;
+
+  if (resp.file) attach_file(c, resp, req);
+
+  // Every error answer carries a body a person can read.
+  if (resp.status >= 400 && resp.body.empty() && !c.file) {
+    const Response text = Response::text(resp.status, std::string(reason_phrase(resp.status)));
+    resp.body = text.body;
+    if (!resp.header("content-type")) resp.set("Content-Type", "text/plain; charset=utf-8");
+  }
+  add_cors(resp);
+
+  if (const auto conn = resp.header("connection"); conn && iequals(*conn, "close")) keep_alive = false;
+  if (!keep_alive) {
+    resp.set("Connection", "close");
+  } else if (req && req->http_major == 1 && req->http_minor == 0) {
+    resp.set("Connection", "keep-alive");
+  }
+  c.close_after = !keep_alive;
+
+  const std::uint64_t length = c.file ? c.file_left : resp.body.size();
+  c.out = serialize_head(resp.status, resp.headers, length, date_now());
+  c.out_off = 0;
+  if (head_only || status_has_no_body(resp.status)) {
+    c.file.reset();
+    c.file_left = 0;
+  } else if (!c.file) {
+    c.out += resp.body;
+  }
+  c.responding = true;
+  ++stats_.responses_by_status[resp.status];
+  if (req && debug_on()) log::debug("http", c.peer.address + " " + req->method + " " + req->target + " " + std::to_string(resp.status));
+}
+
+// Opens the route's file and makes it the body: 404/403 when it cannot be read, 304
+// when the client's copy is current, 206/416 for a Range.
+void HttpServer::attach_file(Connection& c, Response& resp, const Request* req) {
+  const std::string path = resp.file->path;
+  resp.file.reset();
+  const std::string request_path = req ? req->path : std::string();
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  int err = 0;
+  if (!fd) err = errno;
+  else if (::fstat(fd.get(), &st) != 0) err = errno;
+  else if (!S_ISREG(st.st_mode)) err = EISDIR;
+  if (err == ENOENT || err == ENOTDIR || err == EISDIR) {
+    resp = Response::text(404, "not found: " + request_path);
+    return;
+  }
+  if (err == EACCES || err == EPERM) {
+    resp = Response::text(403, "forbidden: " + request_path);
+    return;
+  }
+  if (err != 0) {
+    log::debug("http", "cannot open " + path + ": " + std::strerror(err));
+    resp = Response::text(500, "internal server error");
+    return;
+  }
+
+  if (!resp.header("content-type")) resp.set("Content-Type", std::string(content_type_for(path)));
+  if (!resp.header("last-modified")) resp.set("Last-Modified", http_date(st.st_mtime));
+  if (!resp.header("etag")) resp.set("ETag", file_etag(st));
+  resp.set("Accept-Ranges", "bytes");
+  const bool get_or_head = req && (req->method == "GET" || req->method == "HEAD");
+  if (resp.status != 200 || !get_or_head) {
+    c.file = std::move(fd);
+    c.file_left = static_cast<std::uint64_t>(st.st_size);
+    return;
+  }
+  // A client revalidating what it has gets 304 without the body. (No If-Modified-Since:
+  // its one-second resolution would miss a live playlist rewritten within a second.)
+  if (const auto inm = req->header("if-none-match"); inm && etag_listed(*inm, resp.header("etag").value_or(""))) {
+    resp.status = 304;
+    return;
+  }
+
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  RangeRequest range;
+  if (const auto range_header = req->header("range")) {
+    // If-Range: the range only applies to the representation the client already has.
+    const auto if_range = req->header("if-range");
+    const bool same = !if_range || *if_range == resp.header("etag").value_or("") ||
+                      *if_range == resp.header("last-modified").value_or("");
+    if (same) range = parse_range(*range_header, size);
+  }
+  if (range.kind == RangeRequest::Kind::Unsatisfiable) {
+    auto r416 = Response::text(416, "range not satisfiable: the file has " + std::to_string(size) + " bytes");
+    r416.set("Content-Range", "bytes */" + std::to_string(size));
+    for (const auto& [name, value] : resp.headers)
+      if (!iequals(name, "content-type") && !iequals(name, "content-range")) r416.set(name, value);
+    resp = std::move(r416);
+    return;
+  }
+  c.file = std::move(fd);
+  c.file_left = size;
+  if (range.kind == RangeRequest::Kind::Partial) {
+    resp.status = 206;
+    resp.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +
+                                  std::to_string(range.range.last) + "/" + std::to_string(size));
+    c.file_off = range.range.first;
+    c.file_left = range.range.length();
+  }
+}
+
+void HttpServer::write_some(Connection& c) {
+  std::uint64_t budget = kWriteBudget;
+  while (c.out_off < c.out.size()) {
+    const ssize_t n = ::send(c.sock.get(), c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) drop(c, std::strerror(errno));
+      return;
+    }
+    c.out_off += static_cast<std::size_t>(n);
+    stats_.bytes_out += static_cast<std::uint64_t>(n);
+    budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
+    touch(c);
+  }
+  while (c.file_left > 0) {
+    if (budget == 0) return;  // the socket is still writable: the poll comes back next iteration
+    auto off = static_cast<off_t>(c.file_off);
+    const std::size_t want = static_cast<std::size_t>(std::min({c.file_left, kSendfileChunk, budget}));
+    const ssize_t n = ::sendfile(c.sock.get(), c.file.get(), &off, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) drop(c, std::strerror(errno));
+      return;
+    }
+    if (n == 0) {  // the file shrank under us: the promised length cannot be sent
+      drop(c, "file truncated while sending");
+      return;
+    }
+    c.file_off = static_cast<std::uint64_t>(off);
+    c.file_left -= static_cast<std::uint64_t>(n);
+    stats_.bytes_out += static_cast<std::uint64_t>(n);
+    budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
+    touch(c);
+  }
+  response_done(c);
+}
+
+void HttpServer::response_done(Connection& c) {
+  c.responding = false;
+  c.out.clear();
+  c.out_off = 0;
+  c.file.reset();
+  if (!c.close_after) return;
+  if (c.peer_eof)
+    drop(c, "answered a closing client");
+  else
+    linger_close(c);
+}
+
+void HttpServer::linger_close(Connection& c) {
+  ::shutdown(c.sock.get(), SHUT_WR);
+  c.lingering = true;
+  c.pending.clear();
+  c.parse_error.reset();
+  touch(c);
+  update_poll(c);
+}
+
+void HttpServer::drop(Connection& c, const char* why) {
+  if (c.dead) return;
+  c.dead = true;
+  if (debug_on()) log::debug("http", "closing " + c.peer.address + ":" + std::to_string(c.peer.port) + ": " + why);
+  c.poll.reset();
+  c.idle.reset();
+  c.file.reset();
+  c.sock.reset();
+  --stats_.connections_open;
+}
+
+void HttpServer::erase(Connection& c) { connections_.erase(c.self); }
+
+std::string HttpServer::date_now() {
+  const std::time_t now = std::time(nullptr);
+  if (now != date_second_ || date_text_.empty()) {
+    date_second_ = now;
+    date_text_ = http_date(now);
+  }
+  return date_text_;
+}
+
+}  // namespace bvlive::http

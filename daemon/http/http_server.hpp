@@ -1,0 +1,100 @@
+// The HTTP/1.1 origin server: raw non-blocking sockets polled by libuv (uv_poll_t), so
+// file bodies go out with sendfile(2) straight from the page cache. Generic: routes are
+// a Handler; the server adds what every answer needs (Content-Length, Date, CORS,
+// Connection), serves files with Range support, answers CORS preflights, and protects
+// itself (header/body limits, idle timeout, one response in flight per connection).
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocols/http/request.hpp"
+#include "protocols/http/response.hpp"
+
+namespace bvlive::http {
+
+struct ClientInfo {
+  std::string address;  // "127.0.0.1", "::1" (IPv4-mapped IPv6 shown as IPv4)
+  int port = 0;
+};
+
+// Runs on the loop thread for every request except CORS preflights. May throw: the
+// client then gets a 500. Must not destroy the server.
+using Handler = std::function<Response(const Request&, const ClientInfo&)>;
+
+struct ServerOptions {
+  std::uint64_t idle_timeout_ms = 30000;  // no byte in or out for this long: close (0: never)
+  std::size_t max_header_bytes = 16384;   // request line + headers; more is a 431 (414 for the target)
+  std::size_t max_body_bytes = 1 << 20;   // more is a 413
+  std::size_t max_connections = 10000;    // more are answered 503 and closed
+};
+
+struct ServerStats {
+  std::map<int, std::uint64_t> responses_by_status;
+  std::uint64_t bytes_out = 0;  // heads and bodies, sendfile included
+  std::uint64_t connections_open = 0;
+  std::uint64_t connections_total = 0;
+};
+
+class HttpServer {
+ public:
+  HttpServer(uv_loop_t* loop, Handler handler, ServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Listens on host:port (an IPv4 or IPv6 literal or a host name; "" or "*" = every
+  // IPv4 address) and returns the bound port (port 0 picks a free one). May be called
+  // again for more addresses. Throws std::runtime_error
+  // "cannot listen on HOST:PORT for HTTP: <reason>; <what to do>".
+  int listen(const std::string& host, int port);
+  // Stops accepting and closes every connection at once. Idempotent.
+  void close();
+
+  const ServerStats& stats() const { return stats_; }
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  struct Listener;
+  struct Connection;
+
+  void on_acceptable(Listener& l);
+  void pause_accepting(Listener& l);
+  void accept_one(int fd, const ClientInfo& peer);
+  void on_poll(Connection& c, int status, int events);
+  void on_readable(Connection& c);
+  void on_idle(Connection& c);
+  void serve_next(Connection& c);
+  Response respond(const Request& req, const ClientInfo& peer);
+  void start_response(Connection& c, Response resp, const Request* req, bool keep_alive);
+  void attach_file(Connection& c, Response& resp, const Request* req);
+  void write_some(Connection& c);
+  void response_done(Connection& c);
+  void update_poll(Connection& c);
+  void touch(Connection& c);
+  void linger_close(Connection& c);
+  void drop(Connection& c, const char* why);
+  void erase(Connection& c);
+  std::string date_now();
+
+  uv_loop_t* loop_;
+  Handler handler_;
+  ServerOptions options_;
+  ServerStats stats_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::list<std::unique_ptr<Connection>> connections_;
+  std::vector<std::uint8_t> read_buffer_;
+  std::time_t date_second_ = 0;
+  std::string date_text_;
+};
+
+}  // namespace bvlive::http

@@ -1,0 +1,66 @@
+#include "ingest/rtmp/rtmp_server.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "ingest/rtmp/rtmp_connection.hpp"
+#include "log/log.hpp"
+#include "net/address.hpp"
+
+namespace bvlive {
+
+RtmpServer::RtmpServer(uv_loop_t* loop, const RtmpSettings& settings, ingest::IngestHandler& handler)
+    : loop_(loop), settings_(settings), handler_(handler), reaper_(loop) {}
+
+RtmpServer::~RtmpServer() {
+  // Connections close first (each finishes its publication), then the listener.
+  auto conns = std::move(connections_);
+  for (auto& [raw, conn] : conns) conn->close("daemon shutting down");
+  graveyard_.clear();
+}
+
+int RtmpServer::listen() {
+  const std::string where = settings_.listen + ":" + std::to_string(settings_.port);
+  sockaddr_storage addr{};
+  net::parse_address(settings_.listen, settings_.port, addr);
+  if (uv_tcp_init(loop_, listener_.get()) != 0) throw std::runtime_error("uv_tcp_init failed");
+  listener_.mark_initialized();
+  listener_->data = this;
+  int rc = uv_tcp_bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0)
+    rc = uv_listen(listener_.stream(), 128, [](uv_stream_t* s, int status) {
+      if (auto* self = static_cast<RtmpServer*>(s->data)) self->on_connection(status);
+    });
+  if (rc != 0)
+    throw std::runtime_error("cannot listen for RTMP on " + where + ": " + uv_strerror(rc) +
+                             "; set [rtmp] port in bvlived.toml to a free port, or enabled = false");
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
+  const int port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                               : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  log::info("rtmp", "listening on " + settings_.listen + ":" + std::to_string(port));
+  return port;
+}
+
+void RtmpServer::on_connection(int status) {
+  if (status < 0) {
+    log::warn("rtmp", std::string("accept failed: ") + uv_strerror(status));
+    return;
+  }
+  auto conn = std::make_shared<RtmpConnection>(*this, loop_);
+  if (uv_accept(listener_.stream(), reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) return;
+  ++stats_.connections_total;
+  connections_.emplace(conn.get(), conn);
+  conn->start();
+}
+
+void RtmpServer::forget(RtmpConnection* c) {
+  auto it = connections_.find(c);
+  if (it == connections_.end()) return;
+  graveyard_.push_back(std::move(it->second));
+  connections_.erase(it);
+  reaper_.start(0, 0, [this] { graveyard_.clear(); });
+}
+
+}  // namespace bvlive

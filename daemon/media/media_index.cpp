@@ -1,0 +1,51 @@
+#include "media/media_index.hpp"
+
+#include <unistd.h>
+
+#include "log/log.hpp"
+
+namespace bvlive {
+
+MediaIndex::MediaIndex(Store& store, std::string media_root) : store_(store), media_root_(std::move(media_root)) {}
+
+const std::deque<SegmentRecord>& MediaIndex::segments(const std::string& live_id) {
+  auto it = cache_.find(live_id);
+  if (it == cache_.end()) {
+    auto rows = store_.segments(live_id);
+    it = cache_.emplace(live_id, std::deque<SegmentRecord>(std::make_move_iterator(rows.begin()),
+                                                           std::make_move_iterator(rows.end())))
+             .first;
+  }
+  return it->second;
+}
+
+std::int64_t MediaIndex::next_seq(const std::string& live_id) {
+  const auto& list = segments(live_id);
+  return list.empty() ? 0 : list.back().seq + 1;
+}
+
+void MediaIndex::append(const SegmentRecord& r, const SessionRow& session) {
+  segments(r.live_id);  // load before the row exists, so it is not listed twice
+  {
+    sql::Transaction tx(store_.db());
+    store_.insert_segment(r);
+    store_.update_session(session);
+    tx.commit();
+  }
+  cache_[r.live_id].push_back(r);
+  ++segments_written_;
+}
+
+void MediaIndex::trim(const std::string& live_id, std::size_t keep) {
+  auto& list = cache_[live_id];
+  if (list.size() <= keep) return;
+  const std::size_t drop = list.size() - keep;
+  store_.delete_segments_before(live_id, list[drop].seq);
+  for (std::size_t i = 0; i < drop; ++i) {
+    const std::string path = path_of(live_id, list.front().file);
+    if (::unlink(path.c_str()) != 0) log::debug("media", "cannot remove " + path);
+    list.pop_front();
+  }
+}
+
+}  // namespace bvlive

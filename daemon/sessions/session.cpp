@@ -1,0 +1,259 @@
+#include "sessions/session.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "log/log.hpp"
+#include "util/random_id.hpp"
+
+namespace bvlive {
+namespace {
+
+// After we end a push, the packager gets this long to hand over what it has.
+constexpr std::uint64_t kDrainMs = 5'000;
+// bytes_in is saved this often while a push runs (and at every state change).
+constexpr std::uint64_t kStatsFlushMs = 5'000;
+
+// Writes `parts` to `path` through a temporary file and a rename, so a reader (the HTTP
+// origin) sees the whole file or none of it.
+void write_file_atomic(const std::string& path, std::span<const fmp4::Bytes> parts) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  for (const auto& part : parts) {
+    std::size_t off = 0;
+    while (off < part.size()) {
+      const ssize_t n = ::write(fd, part.data() + off, part.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
+      }
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot rename " + tmp + ": " + std::strerror(err));
+  }
+}
+
+std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmnopqrstuvwxyz0123456789"); }
+
+}  // namespace
+
+Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::PublishRequest& request)
+    : ctx_(ctx),
+      container_(request.container),
+      kick_(request.kick),
+      // The packager cuts a fragment at every keyframe (no frag_duration), so segments close eagerly.
+      cutter_(ctx.media.segment_duration, /*keyframe_fragments=*/true),
+      max_duration_(ctx.loop),
+      first_segment_(ctx.loop),
+      drain_(ctx.loop),
+      flush_stats_(ctx.loop) {
+  row_.id = new_session_id();
+  row_.live_id = live.id;
+  row_.state = std::string(to_string(SessionState::Init));
+  row_.protocol = std::string(ingest::to_string(request.protocol));
+  row_.remote = request.remote;
+  row_.started_at = now_ms();
+  ctx_.store.insert_session(row_);
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": INIT (" + row_.protocol + " from " + row_.remote + ")");
+}
+
+Session::~Session() = default;
+
+std::string Session::dir() const { return ctx_.index.media_root() + "/" + row_.live_id + "/" + row_.id; }
+
+void Session::save_row() {
+  ctx_.store.update_session(row_);
+  unsaved_bytes_ = 0;
+}
+
+void Session::advance(SessionEvent event, const std::optional<std::string>& reason) {
+  const auto next = session_transition(state_, event);
+  if (!next) return;  // e.g. a second failure after ERROR: the first reason stands
+  state_ = *next;
+  row_.state = std::string(to_string(state_));
+  if (state_ == SessionState::Ended) {
+    row_.ended_at = now_ms();
+    if (!row_.end_reason) row_.end_reason = reason.value_or("ended");
+  } else if (state_ == SessionState::Error && reason) {
+    row_.end_reason = reason;  // the failure is the reason it ends
+  }
+  save_row();
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": " + row_.state + (reason ? " (" + *reason + ")" : ""));
+  log::info("session", "live " + row_.live_id + " session " + row_.id + ": " + row_.state +
+                           (reason ? " (" + *reason + ")" : ""));
+}
+
+void Session::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(dir(), ec);
+  if (ec) {
+    fail("cannot create " + dir() + ": " + ec.message());
+    throw std::runtime_error(*row_.end_reason);
+  }
+  ffmpeg::PackagerArgs args;
+  args.ffmpeg = ctx_.media.ffmpeg;
+  args.input = container_ == ingest::Container::Flv ? ffmpeg::InputFormat::Flv : ffmpeg::InputFormat::MpegTs;
+  Packager::Callbacks cb;
+  cb.on_output = [this](std::span<const std::uint8_t> b) { on_output(b); };
+  cb.on_progress = [this](const ffmpeg::Progress& p) {
+    if (p.speed) speed_ = *p.speed;
+  };
+  cb.on_media_info = [this](const ffmpeg::MediaInfo& m) {
+    row_.media_json = m.to_json().dump();
+    save_row();
+  };
+  cb.on_exit = [this](const Packager::ExitStatus& s) { on_packager_exit(s); };
+  packager_ = std::make_unique<Packager>(ctx_.loop, args, std::move(cb));
+  try {
+    packager_->start();
+  } catch (const std::exception& e) {
+    packager_.reset();
+    fail(std::string("packager failed to start: ") + e.what());
+    throw;
+  }
+  advance(SessionEvent::PackagerStarted);
+  max_duration_.start(static_cast<std::uint64_t>(ctx_.media.session_max_duration), 0, [this] {
+    end("session_max_duration reached (" + format_duration(ctx_.media.session_max_duration) + ")");
+  });
+  first_segment_.start(static_cast<std::uint64_t>(ctx_.media.first_segment_timeout), 0, [this] {
+    if (state_ != SessionState::Processing) return;
+    std::string why = "no segment after " + format_duration(ctx_.media.first_segment_timeout);
+    if (packager_ && !packager_->errors().empty()) why += ": " + packager_->errors().back();
+    else if (row_.bytes_in == 0) why += ": the encoder sent no media";
+    fail(why);
+  });
+  flush_stats_.start(kStatsFlushMs, kStatsFlushMs, [this] {
+    if (unsaved_bytes_ > 0 && state_ != SessionState::Ended) save_row();
+  });
+}
+
+void Session::write(std::span<const std::uint8_t> bytes) {
+  if (!ending_reason_.empty() || !packager_) return;
+  row_.bytes_in += static_cast<std::int64_t>(bytes.size());
+  unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
+  if (!packager_->write(bytes)) fail("packager too slow: more than 64 MiB of input waiting");
+}
+
+void Session::encoder_finished(const std::string& reason) {
+  kick_ = nullptr;  // the connection is gone
+  end(reason);
+}
+
+void Session::end(const std::string& reason) {
+  if (!ending_reason_.empty()) return;
+  ending_reason_ = reason;
+  max_duration_.stop();
+  first_segment_.stop();
+  if (auto kick = std::exchange(kick_, nullptr)) kick(reason);
+  advance(SessionEvent::Finished, reason);
+  if (packager_ && packager_->running()) {
+    // Let ffmpeg write out the last fragment, then cut the last segment from it.
+    packager_->close_input();
+    drain_.start(kDrainMs, 0, [this] {
+      if (packager_) packager_->kill();
+    });
+  } else if (!finished_) {
+    finished_ = true;
+    flush_stats_.stop();
+    if (on_finished) on_finished(*this);
+  }
+}
+
+void Session::fail(const std::string& reason) {
+  advance(SessionEvent::Failed, reason);
+  end(reason);
+}
+
+void Session::on_output(std::span<const std::uint8_t> bytes) {
+  output_at_ns_ = uv_hrtime();
+  for (auto& ev : splitter_.feed(bytes)) {
+    if (auto* init = std::get_if<fmp4::InitSegment>(&ev)) {
+      init_ = init->info;
+      try {
+        write_file_atomic(dir() + "/init.mp4", std::span<const fmp4::Bytes>(&init->bytes, 1));
+      } catch (const std::exception& e) {
+        return fail(e.what());
+      }
+    } else if (auto* frag = std::get_if<fmp4::Fragment>(&ev)) {
+      on_fragment(std::move(*frag));
+    } else if (auto* err = std::get_if<fmp4::SplitError>(&ev)) {
+      return fail("packager output unreadable: " + err->message);
+    }
+  }
+}
+
+void Session::on_fragment(fmp4::Fragment fragment) {
+  auto timed = fmp4::timed_fragment(fragment.info, std::move(fragment.bytes));
+  if (!timed) return;
+  if (!wall_base_) {
+    // The fragment is complete when it reaches us, so its first frame was seen about
+    // its duration ago: that is the wall-clock anchor of this session's media time.
+    media_base_ = timed->start_seconds;
+    wall_base_ = now_ms() - static_cast<TimeMs>(std::llround(timed->duration_seconds * 1000));
+  }
+  if (auto seg = cutter_.push(std::move(*timed))) write_segment(*seg);
+}
+
+void Session::write_segment(const fmp4::Segment& segment) {
+  char name[32];
+  std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(segment.sequence_number));
+  SegmentRecord r;
+  r.live_id = row_.live_id;
+  r.session_id = row_.id;
+  r.seq = ctx_.index.next_seq(row_.live_id);
+  r.duration = segment.duration_seconds;
+  r.program_date_time =
+      *wall_base_ + static_cast<TimeMs>(std::llround((segment.start_seconds - media_base_) * 1000));
+  r.file = row_.id + "/" + name;
+  r.init_file = row_.id + "/init.mp4";
+  for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
+  try {
+    write_file_atomic(ctx_.index.path_of(row_.live_id, r.file), segment.fragments);
+    ++row_.segments;
+    ctx_.index.append(r, row_);
+    unsaved_bytes_ = 0;
+    if (ctx_.publish_latency && output_at_ns_)
+      ctx_.publish_latency->add(static_cast<double>(uv_hrtime() - output_at_ns_) / 1e9);
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot record a segment: ") + e.what());
+  }
+  if (const std::size_t keep = ctx_.keep_segments(row_.live_id)) ctx_.index.trim(row_.live_id, keep);
+  if (state_ == SessionState::Processing) {
+    first_segment_.stop();
+    advance(SessionEvent::FirstSegment);
+  }
+}
+
+void Session::on_packager_exit(const Packager::ExitStatus& status) {
+  drain_.stop();
+  // What ffmpeg wrote before exiting is complete: cut it into a last segment.
+  if (wall_base_ && !splitter_.failed())
+    if (auto seg = cutter_.flush()) write_segment(*seg);
+  if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop
+  else if (!status.clean) log::debug("session", "session " + row_.id + " packager stopped: " + status.message);
+  save_row();
+  if (!finished_) {
+    finished_ = true;
+    flush_stats_.stop();
+    max_duration_.stop();
+    first_segment_.stop();
+    if (on_finished) on_finished(*this);
+  }
+}
+
+}  // namespace bvlive

@@ -1,0 +1,119 @@
+// One push, from the encoder's connection to the last segment: SPEC.md section 3's
+// session. It owns the packager (one ffmpeg child) and the segmenter (core's fMP4
+// splitter and cutter), writes init.mp4 and the segment files under
+// MEDIA_ROOT/LIVE_ID/SESSION_ID/, and records each segment in the MediaIndex.
+//
+// States: INIT (accepted) -> PROCESSING (packager running) -> LIVE (first segment
+// listed) or ERROR (packager failed, unreadable output, no segment in time) -> ENDED.
+// Every state change is committed to SQLite as it happens.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+#include "ingest/publication.hpp"
+#include "lifecycle/session_state.hpp"
+#include "live/live_record.hpp"
+#include "media/ffmpeg/media_info.hpp"
+#include "media/fmp4/segment_cutter.hpp"
+#include "media/fmp4/stream_splitter.hpp"
+#include "media/media_index.hpp"
+#include "packager/packager.hpp"
+#include "store/store.hpp"
+#include "uv/timer.hpp"
+
+namespace bvlive {
+
+// How long a segment takes from its last fragment leaving the packager to being listed.
+struct PublishLatency {
+  double sum_seconds = 0;
+  double max_seconds = 0;
+  std::uint64_t count = 0;
+  void add(double s) {
+    sum_seconds += s;
+    count += 1;
+    if (s > max_seconds) max_seconds = s;
+  }
+};
+
+struct SessionContext {
+  uv_loop_t* loop;
+  Store& store;
+  MediaIndex& index;
+  const MediaSettings& media;
+  // A session line in the live's events log ("session abc: LIVE").
+  std::function<void(const std::string& live_id, const std::string& detail)> record_event;
+  // Retention after each new segment: how many segments of this live to keep (0 = all).
+  std::function<std::size_t(const std::string& live_id)> keep_segments;
+  PublishLatency* publish_latency = nullptr;
+};
+
+class Session {
+ public:
+  Session(SessionContext& ctx, const LiveRecord& live, const ingest::PublishRequest& request);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Spawns the packager: INIT -> PROCESSING. Throws std::runtime_error (the session is
+  // then ERROR -> ENDED) when it cannot.
+  void start();
+
+  // Encoder side.
+  void write(std::span<const std::uint8_t> bytes);
+  void encoder_finished(const std::string& reason);
+
+  // Ends the push for a reason of ours (replaced, max duration, live ended): the encoder
+  // is kicked, the packager drains what it has, the session is ENDED now.
+  void end(const std::string& reason);
+
+  // Called once the session is ENDED and its packager has exited: it may be destroyed.
+  std::function<void(Session&)> on_finished;
+
+  const SessionRow& row() const { return row_; }
+  const std::string& id() const { return row_.id; }
+  const std::string& live_id() const { return row_.live_id; }
+  SessionState state() const { return state_; }
+  bool running() const { return is_running(state_); }
+  double packager_speed() const { return speed_; }
+  bool packager_alive() const { return packager_ && packager_->running(); }
+  void detach_encoder() { kick_ = nullptr; }
+
+ private:
+  void advance(SessionEvent event, const std::optional<std::string>& reason = std::nullopt);
+  void fail(const std::string& reason);
+  void on_output(std::span<const std::uint8_t> bytes);
+  void on_fragment(fmp4::Fragment fragment);
+  void write_segment(const fmp4::Segment& segment);
+  void on_packager_exit(const Packager::ExitStatus& status);
+  void save_row();
+  std::string dir() const;
+
+  SessionContext& ctx_;
+  SessionRow row_;
+  SessionState state_ = SessionState::Init;
+  ingest::Container container_;
+  std::function<void(const std::string&)> kick_;
+  std::unique_ptr<Packager> packager_;
+  fmp4::StreamSplitter splitter_;
+  fmp4::SegmentCutter cutter_;
+  std::optional<fmp4::InitInfo> init_;
+  std::optional<TimeMs> wall_base_;  // wall clock of media time 0, set by the first fragment
+  double media_base_ = 0;
+  std::string ending_reason_;        // set once end() or the encoder finished it
+  uv::Timer max_duration_;
+  uv::Timer first_segment_;
+  uv::Timer drain_;
+  uv::Timer flush_stats_;
+  std::int64_t unsaved_bytes_ = 0;
+  std::uint64_t output_at_ns_ = 0;  // when the packager output being handled arrived
+  double speed_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace bvlive

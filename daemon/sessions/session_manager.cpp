@@ -1,0 +1,146 @@
+#include "sessions/session_manager.hpp"
+
+#include "ingest/ingest_policy.hpp"
+#include "log/log.hpp"
+
+namespace bvlive {
+
+// What a listener holds for an accepted push. It only names the session; the manager
+// owns it, so a session that ended on its own is never touched through a stale pointer.
+class SessionManager::Handle : public ingest::Publication {
+ public:
+  Handle(SessionManager& m, Session* s) : manager_(m), session_(s), id_(s->id()) {}
+  ~Handle() override {
+    if (auto* s = live()) s->encoder_finished("encoder disconnected");
+  }
+  void write(std::span<const std::uint8_t> bytes) override {
+    if (auto* s = live()) s->write(bytes);
+  }
+  void finish(const std::string& reason) override {
+    if (auto* s = live()) s->encoder_finished(reason);
+    session_ = nullptr;
+  }
+
+ private:
+  Session* live() {
+    if (!session_) return nullptr;
+    auto it = manager_.sessions_.find(session_);
+    if (it == manager_.sessions_.end() || it->second->id() != id_) return session_ = nullptr;
+    return session_;
+  }
+  SessionManager& manager_;
+  Session* session_;
+  std::string id_;
+};
+
+SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store, MediaIndex& index,
+                               const MediaSettings& media)
+    : loop_(loop),
+      lives_(lives),
+      store_(store),
+      index_(index),
+      media_(media),
+      ctx_{loop, store, index, media,
+           [this](const std::string& live_id, const std::string& detail) {
+             const LiveRecord* l = lives_.by_id_or_custom_id(live_id);
+             if (!l) return;
+             const std::string state(to_string(l->state));
+             store_.append_event({0, live_id, now_ms(), state, state, "session", "ingest", detail, std::nullopt});
+           },
+           [this](const std::string& live_id) { return keep_segments(live_id); }, &stats_.publish_latency},
+      reaper_(loop) {
+  refresh_keys();
+}
+
+SessionManager::~SessionManager() { end_all("daemon shutting down"); }
+
+void SessionManager::end_all(const std::string& reason) {
+  std::vector<Session*> all;
+  for (auto& [raw, s] : sessions_) all.push_back(raw);
+  for (auto* s : all) {
+    s->detach_encoder();  // listeners are closing their own connections
+    s->end(reason);
+  }
+  running_.clear();
+}
+
+std::size_t SessionManager::keep_segments(const std::string& live_id) {
+  const LiveRecord* l = lives_.by_id_or_custom_id(live_id);
+  if (!l) return 0;
+  // DVR lists everything since LIVE began, and a live with live_vod keeps its recording.
+  if (l->spec.broadcast_mode != BroadcastMode::TraditionalLive || l->spec.live_vod.enabled()) return 0;
+  return static_cast<std::size_t>(media_.keep_segments);
+}
+
+ingest::PublishResult SessionManager::publish(ingest::PublishRequest request) {
+  const IngestType protocol = request.protocol == ingest::Protocol::Rtmp  ? IngestType::Rtmp
+                              : request.protocol == ingest::Protocol::Srt ? IngestType::Srt
+                                                                          : IngestType::Whip;
+  const LiveRecord* live = lives_.by_stream_key(request.stream_key);
+  if (auto refusal = ingest_refusal(live, protocol); !refusal.empty()) {
+    ++stats_.refused;
+    return {nullptr, refusal};
+  }
+  if (auto it = running_.find(live->id); it != running_.end()) {
+    Session* old = it->second;
+    running_.erase(it);
+    old->end("replaced by a newer push from " + request.remote);
+  }
+  auto session = std::make_unique<Session>(ctx_, *live, request);
+  Session* raw = session.get();
+  raw->on_finished = [this](Session& s) { finished(s); };
+  sessions_.emplace(raw, std::move(session));
+  try {
+    raw->start();
+  } catch (const std::exception& e) {
+    ++stats_.errors;
+    return {nullptr, std::string("the session could not start: ") + e.what()};
+  }
+  ++stats_.started;
+  running_[live->id] = raw;
+  return {std::make_unique<Handle>(*this, raw), ""};
+}
+
+void SessionManager::finished(Session& s) {
+  if (s.row().state == "ERROR" || (s.row().end_reason && s.row().end_reason->rfind("packager", 0) == 0))
+    ++stats_.errors;
+  stats_.bytes_in += static_cast<std::uint64_t>(s.row().bytes_in);
+  if (auto it = running_.find(s.live_id()); it != running_.end() && it->second == &s) running_.erase(it);
+  auto it = sessions_.find(&s);
+  if (it == sessions_.end()) return;
+  // Freed on the next loop turn: we are inside one of its callbacks.
+  graveyard_.push_back(std::move(it->second));
+  sessions_.erase(it);
+  reaper_.start(0, 0, [this] { graveyard_.clear(); });
+}
+
+const Session* SessionManager::running(const std::string& live_id) const {
+  auto it = running_.find(live_id);
+  return it == running_.end() ? nullptr : it->second;
+}
+
+void SessionManager::on_transition(const AppliedTransition& t) {
+  if (!t.to) index_.forget(t.live_id);
+  if (t.to && accepts_ingest(*t.to)) return;
+  auto it = running_.find(t.live_id);
+  if (it == running_.end()) return;
+  Session* s = it->second;
+  running_.erase(it);
+  s->end(t.to ? "live " + t.label + " is now " + std::string(to_string(*t.to)) : "live " + t.label + " was deleted");
+}
+
+std::string SessionManager::check_key(std::string_view stream_key) const {
+  std::lock_guard lock(keys_mutex_);
+  auto it = keys_.find(std::string(stream_key));
+  return it == keys_.end() ? ingest_refusal(nullptr, IngestType::Srt) : it->second;
+}
+
+void SessionManager::refresh_keys() {
+  std::unordered_map<std::string, std::string> fresh;
+  fresh.reserve(lives_.lives().size());
+  for (const auto& [id, live] : lives_.lives()) fresh.emplace(live.stream_key, ingest_refusal(&live, IngestType::Srt));
+  std::lock_guard lock(keys_mutex_);
+  keys_.swap(fresh);
+}
+
+}  // namespace bvlive

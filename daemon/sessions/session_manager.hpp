@@ -1,0 +1,75 @@
+// Turns pushes into sessions: the IngestHandler every listener (RTMP, SRT) asks. It looks
+// the stream key up, applies core's ingest policy, keeps one running session per live
+// (a newer push replaces the older one), and ends sessions when their live stops taking
+// ingest (end, cancel, delete).
+#pragma once
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ingest/publication.hpp"
+#include "media/media_index.hpp"
+#include "service/live_service.hpp"
+#include "sessions/session.hpp"
+#include "uv/timer.hpp"
+
+namespace bvlive {
+
+struct SessionStats {
+  std::uint64_t started = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t bytes_in = 0;  // of sessions that have ended; add the running ones' row().bytes_in
+  PublishLatency publish_latency;
+};
+
+class SessionManager : public ingest::IngestHandler {
+ public:
+  SessionManager(uv_loop_t* loop, LiveService& lives, Store& store, MediaIndex& index, const MediaSettings& media);
+  ~SessionManager() override;
+
+  ingest::PublishResult publish(ingest::PublishRequest request) override;
+  std::string check_key(std::string_view stream_key) const override;
+
+  // After anything that may change which keys are accepted (create, update, rotate-key,
+  // delete, transitions): rebuilds the snapshot check_key reads from other threads.
+  void refresh_keys();
+  // A live changed state: its session ends when the live no longer takes ingest.
+  void on_transition(const AppliedTransition& t);
+
+  const Session* running(const std::string& live_id) const;
+  std::size_t running_count() const { return running_.size(); }
+  // Every session object still alive (running, or ended and draining its packager).
+  const std::map<Session*, std::unique_ptr<Session>>& sessions() const { return sessions_; }
+  const SessionStats& stats() const { return stats_; }
+  // Ends every session (daemon shutdown): the packagers are stopped with their sessions.
+  void end_all(const std::string& reason);
+
+ private:
+  class Handle;
+  void finished(Session& s);
+  std::size_t keep_segments(const std::string& live_id);
+
+  uv_loop_t* loop_;
+  LiveService& lives_;
+  Store& store_;
+  MediaIndex& index_;
+  const MediaSettings& media_;
+  SessionContext ctx_;
+  std::map<Session*, std::unique_ptr<Session>> sessions_;
+  std::map<std::string, Session*> running_;  // by live id
+  std::vector<std::unique_ptr<Session>> graveyard_;
+  uv::Timer reaper_;
+  SessionStats stats_;
+
+  mutable std::mutex keys_mutex_;
+  std::unordered_map<std::string, std::string> keys_;  // stream key -> refusal ("" = accepted), by protocol srt
+};
+
+}  // namespace bvlive

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) from the core parser sources they
+# need, writes seed corpora (project encoders + an fMP4 file made by ffmpeg), and runs each
+# target for FUZZ_SECONDS (default 60). Exits non-zero if a target crashes, leaks, times out
+# on an input or fails to build; the crash input and the stack are printed.
+#
+#   bash tests/fuzz/run_fuzzers.sh SOURCE_DIR WORK_DIR [TARGET...]
+#
+# Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (space-separated subset),
+# CXX_FUZZ (default clang++). Corpora grow in WORK_DIR/corpus/TARGET across runs.
+set -euo pipefail
+
+if [[ $# -lt 2 ]]; then
+  echo "usage: run_fuzzers.sh SOURCE_DIR WORK_DIR [TARGET...]" >&2
+  exit 2
+fi
+src=$(cd "$1" && pwd)
+work=$2
+shift 2
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+seconds=${FUZZ_SECONDS:-60}
+cxx=${CXX_FUZZ:-clang++}
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4}"
+fi
+
+command -v "$cxx" > /dev/null || { echo "run_fuzzers: $cxx not found (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
+command -v ffmpeg > /dev/null || { echo "run_fuzzers: ffmpeg not found (apt-get install ffmpeg)" >&2; exit 1; }
+
+rtmp_sources=(amf0 chunk_reader chunk_writer commands control_messages handshake publish_session)
+fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string)
+
+flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -I"$src/core" -I"$src/tests/fuzz")
+sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+
+# Objects are built once per run, with fuzzer coverage instrumentation but no libFuzzer
+# main, so the same objects serve the targets and the seed writer.
+obj="$work/obj"
+mkdir -p "$obj"
+compile() {  # compile SOURCE OBJECT
+  "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link -c "$1" -o "$2"
+}
+objects=()
+for name in "${rtmp_sources[@]}"; do
+  compile "$src/core/protocols/rtmp/$name.cpp" "$obj/rtmp_$name.o"
+  objects+=("$obj/rtmp_$name.o")
+done
+for name in "${fmp4_sources[@]}"; do
+  compile "$src/core/media/fmp4/$name.cpp" "$obj/fmp4_$name.o"
+  objects+=("$obj/fmp4_$name.o")
+done
+
+for target in "${targets[@]}"; do
+  "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$target.cpp" \
+    "${objects[@]}" -o "$work/fuzz_$target"
+done
+"$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link "$src/tests/fuzz/make_seeds.cpp" \
+  "${objects[@]}" -o "$work/make_seeds"
+
+# Seeds: a short, small fMP4 stream with several fragments, as the packager writes it.
+seeds="$work/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4}
+ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f lavfi -i sine \
+  -t 1 -c:v libx264 -g 5 -c:a aac -b:a 32k -f mp4 \
+  -movflags +frag_keyframe+empty_moov+default_base_moof "$work/seed.mp4"
+"$work/make_seeds" "$seeds" "$work/seed.mp4"
+
+# Stacks for UBSan reports too; a report is a failure, not a warning.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536)
+status=0
+for target in "${targets[@]}"; do
+  corpus="$work/corpus/$target"
+  artifacts="$work/artifacts/$target"
+  rm -rf "$artifacts"  # only this run's findings are reported
+  mkdir -p "$corpus" "$artifacts" "$seeds/$target"
+  log="$work/fuzz_$target.log"
+  echo "== fuzz_$target: ${seconds}s, seeds in $seeds/$target, corpus $corpus"
+  # -rss_limit_mb bounds memory per input (a parser allocating for a hostile length
+  # shows up as an OOM crash); leaks are reported by LeakSanitizer at exit.
+  if "$work/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$seconds" \
+      -max_len="${max_len[$target]:-8192}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$artifacts/" > "$log" 2>&1; then
+    grep -E '^#[0-9]+ *DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb' "$log" || true
+  else
+    status=1
+    echo "!! fuzz_$target FAILED; log: $log"
+    grep -E -A60 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|==[0-9]+==.*deadly signal' "$log" | head -120 || tail -60 "$log"
+    for input in "$artifacts"/*; do
+      [[ -e $input ]] || continue
+      echo "crash input: $input (replay: $work/fuzz_$target $input)"
+      od -A d -t x1 "$input" | head -20
+    done
+  fi
+done
+exit $status
