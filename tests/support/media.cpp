@@ -145,6 +145,14 @@ std::vector<std::string> playlist_lines(const std::string& playlist, const std::
   return out;
 }
 
+std::size_t count_lines(const std::string& playlist, const std::string& wanted) {
+  std::size_t n = 0;
+  std::istringstream in(playlist);
+  std::string line;
+  while (std::getline(in, line)) n += line == wanted;
+  return n;
+}
+
 std::vector<std::string> playlist_uris(const std::string& playlist) {
   std::vector<std::string> out;
   std::istringstream in(playlist);

@@ -43,6 +43,8 @@ std::vector<pid_t> children_named(pid_t parent, const std::string& name);
 
 // Lines of an HLS playlist that start with `tag` ("#EXTINF", "#EXT-X-DISCONTINUITY", ...).
 std::vector<std::string> playlist_lines(const std::string& playlist, const std::string& tag);
+// How many lines are exactly `line` ("#EXT-X-DISCONTINUITY").
+std::size_t count_lines(const std::string& playlist, const std::string& line);
 // The segment URIs of a media playlist, in order.
 std::vector<std::string> playlist_uris(const std::string& playlist);
 
