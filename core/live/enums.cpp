@@ -1,17 +1,12 @@
 #include "live/enums.hpp"
 
+#include "util/ascii.hpp"
+
 #include <cctype>
 
 namespace bvlive {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 bool matches_short(std::string_view forms, std::string_view text) {
   while (!forms.empty()) {

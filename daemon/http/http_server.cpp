@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include "util/ascii.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -123,13 +125,6 @@ bool etag_listed(std::string_view list, std::string_view etag) {
 
 bool debug_on() { return log::level() == LogLevel::Debug; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 }  // namespace
 

@@ -83,6 +83,28 @@ void init_spawn_attr(posix_spawnattr_t& attr) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
+// Waits for `pid` (up to `timeout` when `block`); on exit records its code and clears pid.
+// True once it is gone.
+bool reap_child(pid_t& pid, std::optional<int>& exit_code, bool block, Ms timeout) {
+  if (pid <= 0) return true;
+  const std::int64_t deadline = mono_ms() + timeout.count();
+  for (;;) {
+    int status = 0;
+    const pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      exit_code = status_code(status);
+      pid = -1;
+      return true;
+    }
+    if (w < 0 && errno != EINTR) {
+      pid = -1;  // not our child any more (cannot happen); do not loop forever
+      return true;
+    }
+    if (!block || mono_ms() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;!#~") == std::string::npos) return s;
   std::string out = "'";
@@ -389,25 +411,7 @@ BackgroundProcess::~BackgroundProcess() {
   }
 }
 
-bool BackgroundProcess::reap(bool block, Ms timeout) {
-  if (pid_ <= 0) return true;
-  const std::int64_t deadline = mono_ms() + timeout.count();
-  for (;;) {
-    int status = 0;
-    const pid_t w = ::waitpid(pid_, &status, WNOHANG);
-    if (w == pid_) {
-      exit_code_ = status_code(status);
-      pid_ = -1;
-      return true;
-    }
-    if (w < 0 && errno != EINTR) {
-      pid_ = -1;
-      return true;
-    }
-    if (!block || mono_ms() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
+bool BackgroundProcess::reap(bool block, Ms timeout) { return reap_child(pid_, exit_code_, block, timeout); }
 
 bool BackgroundProcess::running() { return !reap(false, 0ms); }
 
@@ -509,25 +513,7 @@ void DaemonProcess::start() {
                            "); its log:\n" + log_text);
 }
 
-bool DaemonProcess::reap(bool block, Ms timeout) {
-  if (pid_ <= 0) return true;
-  const std::int64_t deadline = mono_ms() + timeout.count();
-  for (;;) {
-    int status = 0;
-    const pid_t w = ::waitpid(pid_, &status, WNOHANG);
-    if (w == pid_) {
-      exit_code_ = status_code(status);
-      pid_ = -1;
-      return true;
-    }
-    if (w < 0 && errno != EINTR) {
-      pid_ = -1;  // not our child any more (cannot happen); do not loop forever
-      return true;
-    }
-    if (!block || mono_ms() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
+bool DaemonProcess::reap(bool block, Ms timeout) { return reap_child(pid_, exit_code_, block, timeout); }
 
 bool DaemonProcess::running() { return !reap(false, 0ms); }
 

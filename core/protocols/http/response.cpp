@@ -1,5 +1,7 @@
 #include "protocols/http/response.hpp"
 
+#include "util/ascii.hpp"
+
 #include <cctype>
 #include <cstdio>
 
@@ -7,13 +9,6 @@ namespace bvlive::http {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 }  // namespace
 
