@@ -138,7 +138,15 @@ void Session::start() {
     fail(why);
   });
   flush_stats_.start(kStatsFlushMs, kStatsFlushMs, [this] {
-    if (unsaved_bytes_ > 0 && state_ != SessionState::Ended) save_row();
+    if (unsaved_bytes_ == 0 || state_ == SessionState::Ended) return;
+    // ffmpeg reports no input bitrate for a pipe: the session's is what the encoder sent.
+    auto media = nlohmann::json::parse(row_.media_json, nullptr, false);
+    const TimeMs elapsed = now_ms() - row_.started_at;
+    if (media.is_object() && elapsed > 0) {
+      media["bitrate_kbps"] = row_.bytes_in * 8 / elapsed;
+      row_.media_json = media.dump();
+    }
+    save_row();
   });
 }
 
