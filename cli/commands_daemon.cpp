@@ -61,6 +61,16 @@ int run_status(const Context& ctx) {
   std::string config = field_text(status, "config");
   kv.add("config", config == "-" ? "none (built-in defaults)" : config);
   kv.add("lives", lives_text(status));
+  // Listener ports: "rtmp 1935, srt 9000, http 8080" (a disabled one is left out).
+  std::string ports;
+  const json listeners = status.value("listeners", json::object());
+  for (const char* name : {"rtmp", "srt", "http"}) {
+    const json port = listeners.is_object() ? listeners.value(name, json()) : json();
+    if (!port.is_number()) continue;
+    ports += (ports.empty() ? "" : ", ") + std::string(name) + " " + text_of(port);
+  }
+  kv.add("listeners", ports.empty() ? "none" : ports);
+  kv.add("sessions", field_text(status, "sessions_running") + " running");
   kv.print(std::cout);
   return kExitOk;
 }

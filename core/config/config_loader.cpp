@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -62,6 +63,12 @@ std::string show(const toml::node& n) {
   if (auto s = n.as_string()) return json_quoted(s->get());
   if (n.is_table()) return "a table";
   if (n.is_array()) return "an array";
+  if (auto f = n.as_floating_point()) {
+    // The shortest form that reads back as the same double: 0.1, not 0.10000000000000001.
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, f->get());
+    return std::string(buf, r.ptr);
+  }
   std::ostringstream out;
   n.visit([&](const auto& v) { out << v; });
   return one_line(out.str());

@@ -19,7 +19,10 @@ std::string escape_label_value(std::string_view v) {
 
 PrometheusText& PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
   current_ = std::string(name);
-  out_ += "# HELP " + current_ + " " + std::string(help) + "\n";
+  // HELP escapes only backslash and newline (text format 0.0.4).
+  std::string text;
+  for (char c : help) text += c == '\\' ? std::string("\\\\") : c == '\n' ? std::string("\\n") : std::string(1, c);
+  out_ += "# HELP " + current_ + " " + text + "\n";
   out_ += "# TYPE " + current_ + " " + std::string(type) + "\n";
   return *this;
 }

@@ -23,7 +23,7 @@ seconds=${FUZZ_SECONDS:-60}
 cxx=${CXX_FUZZ:-clang++}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4}"
+  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4 http_request}"
 fi
 
 command -v "$cxx" > /dev/null || { echo "run_fuzzers: $cxx not found (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
@@ -31,6 +31,8 @@ command -v ffmpeg > /dev/null || { echo "run_fuzzers: ffmpeg not found (apt-get 
 
 rtmp_sources=(amf0 chunk_reader chunk_writer commands control_messages handshake publish_session)
 fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string)
+# The HTTP parser wraps libhttp_parser (apt-get install libhttp-parser-dev); only its target links them.
+http_sources=(byte_range content_type request request_parser response)
 
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -I"$src/core" -I"$src/tests/fuzz")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
@@ -51,10 +53,17 @@ for name in "${fmp4_sources[@]}"; do
   compile "$src/core/media/fmp4/$name.cpp" "$obj/fmp4_$name.o"
   objects+=("$obj/fmp4_$name.o")
 done
+http_objects=()
+for name in "${http_sources[@]}"; do
+  compile "$src/core/protocols/http/$name.cpp" "$obj/http_$name.o"
+  http_objects+=("$obj/http_$name.o")
+done
 
 for target in "${targets[@]}"; do
+  extra=()
+  [[ $target == http_request ]] && extra=("${http_objects[@]}" -lhttp_parser)
   "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$target.cpp" \
-    "${objects[@]}" -o "$work/fuzz_$target"
+    "${objects[@]}" "${extra[@]}" -o "$work/fuzz_$target"
 done
 "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link "$src/tests/fuzz/make_seeds.cpp" \
   "${objects[@]}" -o "$work/make_seeds"
@@ -62,7 +71,14 @@ done
 # Seeds: a short, small fMP4 stream with several fragments, as the packager writes it.
 seeds="$work/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4}
+mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4,http_request}
+# HTTP seeds: the first byte picks the feed split (0 = whole), then what players send.
+printf '\x00GET /live/abc/index.m3u8?token=pt_x HTTP/1.1\r\nHost: a\r\n\r\n' > "$seeds/http_request/get"
+printf '\x07GET /live/abc/s1/seg_1.m4s HTTP/1.1\r\nHost: a\r\nRange: bytes=100-\r\n\r\nHEAD /healthz HTTP/1.0\r\n\r\n' \
+  > "$seeds/http_request/pipelined"
+printf '\x03POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nRange: bytes=-500\r\n\r\nhelloGET /%%2e%%2e/x HTTP/1.1\r\n\r\n' \
+  > "$seeds/http_request/body"
+printf '\x01POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$seeds/http_request/chunked"
 ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f lavfi -i sine \
   -t 1 -c:v libx264 -g 5 -c:a aac -b:a 32k -f mp4 \
   -movflags +frag_keyframe+empty_moov+default_base_moof "$work/seed.mp4"
@@ -71,7 +87,7 @@ ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f l
 # Stacks for UBSan reports too; a report is a failure, not a warning.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536)
+declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536 [http_request]=8192)
 status=0
 for target in "${targets[@]}"; do
   corpus="$work/corpus/$target"

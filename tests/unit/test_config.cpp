@@ -418,3 +418,148 @@ BOOST_AUTO_TEST_CASE(shipped_example_parses) {
   BOOST_TEST(ex.lives[1].custom_id == "town-hall");
   BOOST_TEST((ex.lives[1].schedule.auto_preview == DurationMs{0}));
 }
+
+// ---------------------------------------------------------------------------
+// The media plane sections: [rtmp] [srt] [http] [media] and [daemon] public_host.
+
+BOOST_AUTO_TEST_CASE(media_plane_defaults) {
+  const Settings s = parse_config("", kFile);
+  BOOST_TEST(s.public_host.empty());
+  BOOST_TEST(s.rtmp.enabled);
+  BOOST_TEST(s.rtmp.listen == "0.0.0.0");
+  BOOST_TEST(s.rtmp.port == 1935);
+  BOOST_TEST(s.rtmp.handshake_timeout == 10'000);
+  BOOST_TEST(s.srt.enabled);
+  BOOST_TEST(s.srt.listen == "0.0.0.0");
+  BOOST_TEST(s.srt.port == 9000);
+  BOOST_TEST(s.srt.latency == 120);
+  BOOST_TEST(s.srt.passphrase.empty());
+  BOOST_TEST(s.http.enabled);
+  BOOST_TEST(s.http.listen == "0.0.0.0");
+  BOOST_TEST(s.http.port == 8080);
+  BOOST_TEST(s.http.public_url.empty());
+  BOOST_TEST(s.http.idle_timeout == 30'000);
+  BOOST_TEST(s.media.ffmpeg == "ffmpeg");
+  BOOST_TEST(s.media.segment_duration == 2.0);
+  BOOST_TEST(s.media.live_window == 6);
+  BOOST_TEST(s.media.keep_segments == 12);
+  BOOST_TEST(s.media.session_max_duration == 24LL * 3600 * 1000);
+  BOOST_TEST(s.media.first_segment_timeout == 20'000);
+  // Empty sections are the defaults too.
+  const Settings e = parse_config("[rtmp]\n[srt]\n[http]\n[media]\n", kFile);
+  BOOST_TEST((e.rtmp == RtmpSettings{}));
+  BOOST_TEST((e.srt == SrtSettings{}));
+  BOOST_TEST((e.http == HttpSettings{}));
+  BOOST_TEST((e.media == MediaSettings{}));
+}
+
+BOOST_AUTO_TEST_CASE(media_plane_every_key_parsed) {
+  const Settings s = parse_config(R"(
+[daemon]
+public_host = "live.example.com"
+
+[rtmp]
+enabled = false
+listen = "127.0.0.1"
+port = 11935
+handshake_timeout = "5s"
+
+[srt]
+enabled = false
+listen = "::"
+port = 0
+latency = "250ms"
+passphrase = "0123456789"
+
+[http]
+enabled = false
+listen = "::1"
+port = 65535
+public_url = "https://cdn.example.com/base/"
+idle_timeout = "1m"
+
+[media]
+ffmpeg = "/opt/ffmpeg/bin/ffmpeg"
+segment_duration = 4.5
+live_window = 3
+keep_segments = 3
+session_max_duration = "2h"
+first_segment_timeout = 45
+)",
+                                  kFile);
+  BOOST_TEST(s.public_host == "live.example.com");
+  BOOST_TEST(!s.rtmp.enabled);
+  BOOST_TEST(s.rtmp.listen == "127.0.0.1");
+  BOOST_TEST(s.rtmp.port == 11935);
+  BOOST_TEST(s.rtmp.handshake_timeout == 5'000);
+  BOOST_TEST(!s.srt.enabled);
+  BOOST_TEST(s.srt.listen == "::");
+  BOOST_TEST(s.srt.port == 0);
+  BOOST_TEST(s.srt.latency == 250);
+  BOOST_TEST(s.srt.passphrase == "0123456789");
+  BOOST_TEST(!s.http.enabled);
+  BOOST_TEST(s.http.listen == "::1");
+  BOOST_TEST(s.http.port == 65535);
+  BOOST_TEST(s.http.public_url == "https://cdn.example.com/base");  // trailing '/' dropped
+  BOOST_TEST(s.http.idle_timeout == 60'000);
+  BOOST_TEST(s.media.ffmpeg == "/opt/ffmpeg/bin/ffmpeg");
+  BOOST_TEST(s.media.segment_duration == 4.5);
+  BOOST_TEST(s.media.live_window == 3);
+  BOOST_TEST(s.media.keep_segments == 3);
+  BOOST_TEST(s.media.session_max_duration == 2LL * 3600 * 1000);
+  BOOST_TEST(s.media.first_segment_timeout == 45'000);
+  // Integer seconds for segment_duration, and the passphrase bounds (10 and 79).
+  BOOST_TEST(parse_config("[media]\nsegment_duration = 6\n", kFile).media.segment_duration == 6.0);
+  BOOST_TEST(parse_config("[srt]\npassphrase = \"" + std::string(79, 'p') + "\"\n", kFile).srt.passphrase.size() ==
+             79u);
+  BOOST_TEST(parse_config("[srt]\npassphrase = \"\"\n", kFile).srt.passphrase.empty());
+}
+
+BOOST_AUTO_TEST_CASE(media_plane_value_errors) {
+  expect_error("[rtmp]\nport = 70000\n", "bvlived.toml:2:8: ", "rtmp.port: 70000 is out of range; use 0 to 65535");
+  expect_error("[http]\nport = -1\n", "bvlived.toml:2:8: ", "http.port");
+  expect_error("[srt]\nport = \"9000\"\n", "bvlived.toml:2:8: ", "srt.port: expected an integer");
+  expect_error("[http]\nlisten = \"example.com\"\n", "bvlived.toml:2:10: ",
+               "http.listen: \"example.com\" is not an IP address");
+  expect_error("[rtmp]\nlisten = \"\"\n", "bvlived.toml:2:10: ", "rtmp.listen");
+  expect_error("[srt]\npassphrase = \"abcde\"\n", "bvlived.toml:2:14: ",
+               "SRT passphrases are 10 to 79 characters (this one has 5)");
+  expect_error("[srt]\npassphrase = \"" + std::string(80, 'p') + "\"\n", "bvlived.toml:2:14: ", "(this one has 80)");
+  expect_error("[http]\npublic_url = \"ftp://x\"\n", "bvlived.toml:2:14: ", "is not an http(s) URL");
+  expect_error("[media]\nsegment_duration = 0.1\n", "bvlived.toml:2:20: ",
+               "is out of range; use 0.5 to 30 (seconds)");
+  expect_error("[media]\nsegment_duration = 31\n", "bvlived.toml:2:20: ", "use 0.5 to 30");
+  expect_error("[media]\nsegment_duration = \"2s\"\n", "bvlived.toml:2:20: ", "a number of seconds");
+  expect_error("[media]\nlive_window = 1\n", "bvlived.toml:2:15: ", "media.live_window: 1 is out of range; use 2 to");
+  expect_error("[media]\nffmpeg = \"\"\n", "bvlived.toml:2:10: ", "media.ffmpeg: empty");
+  expect_error("[rtmp]\nhandshake_timeout = 0\n", "bvlived.toml:2:21: ", "must be longer than 0");
+  expect_error("[daemon]\npublic_host = \"https://live.example.com/\"\n", "bvlived.toml:2:15: ",
+               "is not a host name");
+  expect_error("rtmp = 1935\n", "bvlived.toml:1:8: ", "rtmp: expected a table ([rtmp])");
+}
+
+BOOST_AUTO_TEST_CASE(keep_segments_must_cover_the_live_window) {
+  // Both explicit, and one explicit against the other's default (live_window 6, keep 12).
+  expect_error("\n[media]\nlive_window = 10\nkeep_segments = 5\n", "bvlived.toml:2:",
+               "media.keep_segments (5) is smaller than media.live_window (10)");
+  expect_error("[media]\nlive_window = 20\n", "bvlived.toml:1:",
+               "media.keep_segments (12) is smaller than media.live_window (20)");
+  expect_error("[media]\nkeep_segments = 4\n", "bvlived.toml:1:",
+               "media.keep_segments (4) is smaller than media.live_window (6)");
+  BOOST_TEST(parse_config("[media]\nlive_window = 20\nkeep_segments = 20\n", kFile).media.keep_segments == 20);
+}
+
+BOOST_AUTO_TEST_CASE(media_plane_unknown_keys) {
+  expect_error("[media]\nsegment_duraton = 2\n", "bvlived.toml:2:1: ",
+               "unknown key 'media.segment_duraton'; did you mean 'media.segment_duration'?");
+  expect_error("[rtmp]\nprot = 1935\n", "bvlived.toml:2:1: ", "did you mean 'rtmp.port'?");
+  expect_error("[srt]\npassword = \"x\"\n", "bvlived.toml:2:1: ", "unknown key 'srt.password'");
+  expect_error("[http]\nzzzzzzzz = 1\n", "bvlived.toml:2:1: ", "the keys of [http] are enabled, listen, port");
+  expect_error("[daemon]\npublic_hots = \"x\"\n", "bvlived.toml:2:1: ", "did you mean 'daemon.public_host'?");
+}
+
+// A float in an error message reads as the user wrote it (0.1, not 0.10000000000000001).
+BOOST_AUTO_TEST_CASE(float_values_are_shown_as_written) {
+  expect_error("[media]\nsegment_duration = 0.1\n", "bvlived.toml:2:20: ",
+               "media.segment_duration: 0.1 is out of range; use 0.5 to 30");
+}

@@ -1,5 +1,7 @@
 #include "protocols/rtmp/publish_session.hpp"
 
+#include <utility>
+
 #include "protocols/rtmp/chunk_writer.hpp"
 #include "protocols/rtmp/control_messages.hpp"
 
@@ -47,12 +49,20 @@ SessionOutput PublishSession::feed(std::span<const std::uint8_t> bytes) {
     bytes = leftover;
   }
   auto result = reader_.feed(bytes);
-  for (const auto& m : result.messages) {
+  for (auto& m : result.messages) {
+    // While the publish waits for its answer, what follows (metadata, the AVC sequence
+    // header) is held, whatever the TCP segmentation, and replayed on accept.
+    if (phase_ == Phase::awaiting_decision) {
+      held_.push_back(std::move(m));
+      continue;
+    }
     on_message(m, out);
     if (phase_ == Phase::closed) return out;
   }
   if (result.error) {
-    close("bad chunk stream: " + *result.error, out);
+    // Held messages come first: the error is reported after them, once the publish is answered.
+    if (phase_ == Phase::awaiting_decision) held_error_ = "bad chunk stream: " + *result.error;
+    else close("bad chunk stream: " + *result.error, out);
     return out;
   }
   maybe_acknowledge(out);
@@ -166,12 +176,20 @@ SessionOutput PublishSession::accept_publish() {
   phase_ = Phase::publishing;
   send(make_stream_begin(publish_stream_id_), out);
   send(command_message(make_publish_start(), publish_stream_id_, kStreamChunkStreamId), out);
+  auto held = std::move(held_);
+  held_.clear();
+  for (const auto& m : held) {
+    on_message(m, out);
+    if (phase_ == Phase::closed) return out;
+  }
+  if (held_error_) close(*std::exchange(held_error_, std::nullopt), out);
   return out;
 }
 
 SessionOutput PublishSession::refuse_publish() {
   SessionOutput out;
   if (phase_ != Phase::awaiting_decision) return out;
+  held_.clear();
   send(command_message(make_publish_bad_name(), publish_stream_id_, kStreamChunkStreamId), out);
   close("publish refused", out);
   return out;

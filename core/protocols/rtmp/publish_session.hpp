@@ -77,6 +77,8 @@ class PublishSession {
   std::uint32_t next_stream_id_ = 1;
   std::uint32_t peer_window_ = 0;        // the client's Window Acknowledgement Size; 0 = none asked
   std::uint64_t acked_at_ = 0;
+  std::vector<Message> held_;  // received while the publish awaited its answer
+  std::optional<std::string> held_error_;  // a stream error that came after them
 };
 
 }  // namespace bvlive::rtmp
