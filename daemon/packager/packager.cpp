@@ -122,6 +122,10 @@ void Packager::kill() {
   if (running()) uv_process_kill(child_->process.get(), SIGKILL);
 }
 
+void Packager::interrupt() {
+  if (running()) uv_process_kill(child_->process.get(), SIGINT);
+}
+
 void Packager::on_process_exit(uv_process_t* process, std::int64_t exit_code, int term_signal) {
   auto* child = static_cast<Child*>(process->data);
   if (child->owner == nullptr) {

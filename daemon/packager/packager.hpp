@@ -74,6 +74,8 @@ class Packager {
   void close_input();
   // SIGKILL now (no-op when not running). on_exit follows.
   void kill();
+  // SIGINT: ffmpeg finishes its output and exits (how an input that is not stdin is stopped).
+  void interrupt();
 
   int pid() const { return pid_; }
   bool running() const { return started_ && !exited_; }

@@ -8,6 +8,7 @@ packages=(
   libuv1-dev libcli11-dev libtomlplusplus-dev # loop, CLI, config
   nlohmann-json3-dev libsqlite3-dev libssl-dev
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
+  libsrtp2-dev                                # WHIP: SRTP
   ffmpeg                                      # packager (spawned), ffprobe in the tests
   libboost-test-dev                           # unit and integration tests
   clang libclang-rt-14-dev                    # libFuzzer targets

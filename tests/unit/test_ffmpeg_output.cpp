@@ -351,3 +351,25 @@ BOOST_AUTO_TEST_CASE(progress_numbers) {
   BOOST_TEST(channels_of_layout("3 channels") == 3);
   BOOST_TEST(channels_of_layout("fltp") == 0);
 }
+
+// WHIP: RTP described by an SDP file, Opus re-encoded to AAC (and VP8 to H.264 when asked).
+BOOST_AUTO_TEST_CASE(packager_command_for_rtp_reads_the_sdp_and_transcodes_what_hls_cannot_carry) {
+  bvlive::ffmpeg::PackagerArgs args;
+  args.input = bvlive::ffmpeg::InputFormat::RtpSdp;
+  args.sdp_path = "/tmp/session/input.sdp";
+  args.transcode_audio = true;
+  const auto argv = bvlive::ffmpeg::packager_command(args);
+  auto after = [&](const std::string& flag) {
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    return it == argv.end() || it + 1 == argv.end() ? std::string() : *(it + 1);
+  };
+  BOOST_TEST(after("-protocol_whitelist") == "file,udp,rtp");
+  BOOST_TEST(after("-i") == "/tmp/session/input.sdp");
+  BOOST_TEST(after("-f") == "sdp");
+  BOOST_TEST(after("-c:a") == "aac");
+  BOOST_TEST(after("-c:v").empty(), "H.264 from WebRTC is copied");
+  BOOST_TEST(argv.back() == "pipe:1");
+  args.transcode_video = true;
+  const auto vp8 = bvlive::ffmpeg::packager_command(args);
+  BOOST_TEST((std::find(vp8.begin(), vp8.end(), "libx264") != vp8.end()));
+}

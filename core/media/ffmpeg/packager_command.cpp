@@ -6,6 +6,7 @@ const char* input_format_name(InputFormat format) {
   switch (format) {
     case InputFormat::Flv: return "flv";
     case InputFormat::MpegTs: return "mpegts";
+    case InputFormat::RtpSdp: return "sdp";
   }
   return "flv";
 }
@@ -20,12 +21,21 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
       "-nostats",
       // Not -nostdin: stdin is the input. Not -fflags +nobuffer either: with ffmpeg 5.1 it
       // drops the packets read while probing (a third of a 6 s FLV, all of an MPEG-TS).
-      "-f", input_format_name(args.input),
-      "-i", "pipe:0",
-      "-map", "0:v:0?",
-      "-map", "0:a:0?",
-      "-c", "copy",
   };
+  if (args.input == InputFormat::RtpSdp) {
+    // stdin stays open for ffmpeg's interactive commands; SIGINT stops it cleanly.
+    argv.insert(argv.end(), {"-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "500",
+                             "-f", "sdp", "-i", args.sdp_path});
+  } else {
+    argv.insert(argv.end(), {"-f", input_format_name(args.input), "-i", "pipe:0"});
+  }
+  argv.insert(argv.end(), {"-map", "0:v:0?", "-map", "0:a:0?"});
+  argv.insert(argv.end(), {"-c", "copy"});
+  // Per-stream codecs override the copy above where the source needs a re-encode.
+  if (args.transcode_video)
+    argv.insert(argv.end(), {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50",
+                             "-keyint_min", "50", "-pix_fmt", "yuv420p"});
+  if (args.transcode_audio) argv.insert(argv.end(), {"-c:a", "aac", "-b:a", "128k", "-ar", "48000"});
   if (args.input == InputFormat::MpegTs) {
     // ADTS-framed AAC from MPEG-TS must become raw AAC with an AudioSpecificConfig for MP4;
     // ffmpeg 5.1 does not insert this filter by itself with empty_moov and fails with

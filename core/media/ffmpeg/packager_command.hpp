@@ -7,7 +7,9 @@
 
 namespace bvlive::ffmpeg {
 
-enum class InputFormat { Flv, MpegTs };
+// Flv, MpegTs: the encoder's stream on stdin. RtpSdp: RTP on loopback UDP described by an
+// SDP file (WHIP), read by ffmpeg's own RTP demuxer.
+enum class InputFormat { Flv, MpegTs, RtpSdp };
 
 struct PackagerArgs {
   std::string ffmpeg = "ffmpeg";  // path or name looked up in PATH (media.ffmpeg)
@@ -16,6 +18,9 @@ struct PackagerArgs {
   // milliseconds (-frag_duration), for LL-HLS parts; only those starting at a keyframe
   // are then independent.
   int fragment_duration_ms = 0;
+  std::string sdp_path;           // RtpSdp: the SDP file
+  bool transcode_video = false;   // re-encode video to H.264 (a VP8 WebRTC source)
+  bool transcode_audio = false;   // re-encode audio to AAC (Opus from WebRTC)
 };
 
 // "flv" / "mpegts": the demuxer name given to -f.
