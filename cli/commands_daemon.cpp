@@ -64,7 +64,7 @@ int run_status(const Context& ctx) {
   // Listener ports: "rtmp 1935, srt 9000, http 8080" (a disabled one is left out).
   std::string ports;
   const json listeners = status.value("listeners", json::object());
-  for (const char* name : {"rtmp", "srt", "http"}) {
+  for (const char* name : {"rtmp", "srt", "http", "webrtc"}) {
     const json port = listeners.is_object() ? listeners.value(name, json()) : json();
     if (!port.is_number()) continue;
     ports += (ports.empty() ? "" : ", ") + std::string(name) + " " + text_of(port);

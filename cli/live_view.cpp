@@ -127,7 +127,8 @@ void print_live(std::ostream& out, const json& live) {
   // Where to push and where to watch (the daemon fills these from its listeners).
   const json& urls = member(live, "urls");
   const std::pair<const char*, const char*> kUrlRows[] = {{"rtmp_server", "rtmp_server"}, {"rtmp", "rtmp_url"},
-                                                          {"srt", "srt_url"},           {"preview", "preview_url"},
+                                                          {"srt", "srt_url"},           {"whip", "whip_url"},
+                                                          {"preview", "preview_url"},
                                                           {"playback", "playback_url"}};
   for (const auto& [key, label] : kUrlRows)
     if (const json& u = member(urls, key); u.is_string()) kv.add(label, u.get<std::string>());

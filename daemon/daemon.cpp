@@ -148,7 +148,12 @@ void Daemon::start_media_plane() {
     http::ServerOptions opts;
     opts.idle_timeout_ms = static_cast<std::uint64_t>(settings_.http.idle_timeout);
     http_ = std::make_unique<http::HttpServer>(
-        loop_.get(), [this](const http::Request& r, const http::ClientInfo& c) { return origin_->handle(r, c); }, opts);
+        loop_.get(),
+        [this](const http::Request& r, const http::ClientInfo& c) {
+          if (whip_ && r.path.rfind("/whip/", 0) == 0) return whip_->handle(r, c);
+          return origin_->handle(r, c);
+        },
+        opts);
     ports_.http = http_->listen(settings_.http.listen, settings_.http.port);
     log::info("http", "listening on " + settings_.http.listen + ":" + std::to_string(ports_.http));
   }
@@ -159,6 +164,12 @@ void Daemon::start_media_plane() {
   if (settings_.srt.enabled) {
     srt_ = std::make_unique<SrtListener>(loop_.get(), settings_.srt, *sessions_);
     ports_.srt = srt_->start();
+  }
+  // WHIP is served by the HTTP origin, so it needs it.
+  if (settings_.webrtc.enabled && http_) {
+    whip_ = std::make_unique<WhipServer>(loop_.get(), settings_.webrtc, settings_.media, settings_.state_dir, *service_,
+                                         *sessions_);
+    ports_.webrtc = whip_->listen();
   }
 }
 
@@ -203,6 +214,7 @@ std::string Daemon::metrics_text() const {
     m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")
         .sample(static_cast<double>(rtmp_->connections()));
   }
+  if (whip_) m.family("bvlive_whip_sessions", "gauge", "WHIP publishers connected.").sample(static_cast<double>(whip_->peers()));
   if (srt_) {
     m.family("bvlive_srt_connections", "gauge", "SRT callers pushing.").sample(static_cast<double>(srt_->connections()));
   }
@@ -223,6 +235,7 @@ nlohmann::json Daemon::urls(const LiveRecord& live) const {
         settings_.http.public_url.empty() ? "http://" + host + ":" + std::to_string(ports_.http) : settings_.http.public_url;
     u["playback"] = base + "/live/" + live.id + "/index.m3u8";
     u["preview"] = base + "/preview/" + live.id + "/index.m3u8?token=" + live.preview_token;
+    if (whip_) u["whip"] = base + "/whip/" + live.id;
   }
   return u;
 }
@@ -236,10 +249,11 @@ nlohmann::json Daemon::live_view(const nlohmann::json& params) {
 
 Settings Daemon::load_settings() const {
   Settings s = config_file_.empty() ? Settings{} : load_config_file(config_file_);
-  if (!options_.listen.empty()) s.rtmp.listen = s.srt.listen = s.http.listen = options_.listen;
+  if (!options_.listen.empty()) s.rtmp.listen = s.srt.listen = s.http.listen = s.webrtc.listen = options_.listen;
   if (options_.rtmp_port) s.rtmp.port = *options_.rtmp_port;
   if (options_.srt_port) s.srt.port = *options_.srt_port;
   if (options_.http_port) s.http.port = *options_.http_port;
+  if (options_.webrtc_port) s.webrtc.port = *options_.webrtc_port;
   return s;
 }
 
@@ -278,7 +292,8 @@ nlohmann::json Daemon::status() const {
           {"lives_total", service_->size()},
           {"listeners", {{"rtmp", rtmp_ ? nlohmann::json(ports_.rtmp) : nlohmann::json(nullptr)},
                          {"srt", ports_.srt ? nlohmann::json(ports_.srt) : nlohmann::json(nullptr)},
-                         {"http", http_ ? nlohmann::json(ports_.http) : nlohmann::json(nullptr)}}},
+                         {"http", http_ ? nlohmann::json(ports_.http) : nlohmann::json(nullptr)},
+                         {"webrtc", whip_ ? nlohmann::json(ports_.webrtc) : nlohmann::json(nullptr)}}},
           {"sessions_running", sessions_->running_count()},
           {"lives_by_state", by_state}};
 }
@@ -316,6 +331,7 @@ nlohmann::json Daemon::reload() {
   differs("rtmp", fresh.rtmp != settings_.rtmp);
   differs("srt", fresh.srt != settings_.srt);
   differs("http", fresh.http != settings_.http);
+  differs("webrtc", fresh.webrtc != settings_.webrtc);
   differs("media", fresh.media != settings_.media);
   settings_.prepare_lead = fresh.prepare_lead;
   settings_.close_after = fresh.close_after;

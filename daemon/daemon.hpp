@@ -15,6 +15,7 @@
 #include "media/media_index.hpp"
 #include "origin/origin.hpp"
 #include "sessions/session_manager.hpp"
+#include "webrtc/whip_server.hpp"
 #include "scheduler/scheduler.hpp"
 #include "service/live_service.hpp"
 #include "store/store.hpp"
@@ -30,7 +31,7 @@ struct DaemonOptions {
   std::string state_dir;
   std::optional<LogLevel> log_level;
   std::string listen;                 // all listeners' address
-  std::optional<int> rtmp_port, srt_port, http_port;
+  std::optional<int> rtmp_port, srt_port, http_port, webrtc_port;
 };
 
 // The config file bvlived reads: --config, else $BVLIVE_CONFIG, else
@@ -77,8 +78,9 @@ class Daemon {
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<RtmpServer> rtmp_;
   std::unique_ptr<SrtListener> srt_;
+  std::unique_ptr<WhipServer> whip_;
   struct Ports {
-    int rtmp = 0, srt = 0, http = 0;
+    int rtmp = 0, srt = 0, http = 0, webrtc = 0;
   } ports_;
   std::string public_host_;
   std::unique_ptr<ControlServer> control_;

@@ -27,9 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--socket", opts.socket_path, "control socket path (overrides daemon.socket)");
   app.add_option("--state-dir", opts.state_dir, "state directory: database and media (overrides daemon.state_dir)");
   app.add_option("--log-level", log_level, "debug, info, warn or error (overrides daemon.log_level)");
-  app.add_option("--listen", opts.listen, "address every listener binds, e.g. 127.0.0.1 (overrides rtmp/srt/http.listen)");
+  app.add_option("--listen", opts.listen, "address every listener binds, e.g. 127.0.0.1 (overrides rtmp/srt/http/webrtc.listen)");
   app.add_option("--rtmp-port", opts.rtmp_port, "RTMP port, 0 = any free one (overrides rtmp.port)")->check(CLI::Range(0, 65535));
   app.add_option("--srt-port", opts.srt_port, "SRT port, 0 = any free one (overrides srt.port)")->check(CLI::Range(0, 65535));
+  app.add_option("--webrtc-port", opts.webrtc_port, "WHIP ICE-lite UDP port, 0 = any free one (overrides webrtc.port)")->check(CLI::Range(0, 65535));
   app.add_option("--http-port", opts.http_port, "HTTP port, 0 = any free one (overrides http.port)")->check(CLI::Range(0, 65535));
   app.add_flag("--check-config", check_config, "parse the config file, report the first problem, and exit");
   app.set_version_flag("--version", std::string("bvlived ") + bvlive::kVersion);

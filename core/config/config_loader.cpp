@@ -112,7 +112,9 @@ std::string local_text(const toml::date_time& dt) {
 }
 
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt",
-                                                           "http", "media", "live"};
+                                                           "http", "webrtc", "media", "live"};
+const std::initializer_list<std::string_view> kWebrtcKeys = {"enabled", "listen", "port", "candidates",
+                                                             "consent_timeout"};
 const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", "port", "handshake_timeout"};
 const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "port", "latency", "passphrase"};
 const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
@@ -147,13 +149,16 @@ class Loader {
           srt(section(node, "srt", "[srt]"), s.srt);
         } else if (k == "http") {
           http(section(node, "http", "[http]"), s.http);
+        } else if (k == "webrtc") {
+          webrtc(section(node, "webrtc", "[webrtc]"), s.webrtc);
         } else if (k == "media") {
           media(section(node, "media", "[media]"), s.media);
         } else if (k == "live") {
           lives(key, node, s);
         } else {
           unknown(key, "", kRootKeys,
-                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [media] and [[live]]");
+                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media] and "
+                  "[[live]]");
         }
       });
     }
@@ -427,6 +432,22 @@ class Loader {
         while (!r.public_url.empty() && r.public_url.back() == '/') r.public_url.pop_back();
         if (!r.public_url.empty() && r.public_url.rfind("http://", 0) != 0 && r.public_url.rfind("https://", 0) != 0)
           fail(at(n), name + ": " + show(n) + " is not an http(s) URL; use e.g. \"https://live.example.com\"");
+      } else return false;
+      return true;
+    });
+  }
+
+  void webrtc(const toml::table& t, WebrtcSettings& r) {
+    flat_section(t, "webrtc", kWebrtcKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "enabled") r.enabled = bool_value(n, name);
+      else if (k == "listen") r.listen = address(n, name);
+      else if (k == "port") r.port = port(n, name);
+      else if (k == "consent_timeout") r.consent_timeout = positive_duration(n, name);
+      else if (k == "candidates") {
+        const toml::array* arr = n.as_array();
+        if (!arr) wrong_type(n, name, "an array of IP addresses, e.g. [\"203.0.113.7\"]");
+        r.candidates.clear();
+        for (const auto& item : *arr) r.candidates.push_back(address(item, name));
       } else return false;
       return true;
     });

@@ -80,6 +80,18 @@ struct HttpSettings {
   bool operator==(const HttpSettings&) const = default;
 };
 
+// [webrtc]: WHIP ingest (POST /whip/ID on the HTTP origin) and its ICE-lite UDP port.
+struct WebrtcSettings {
+  bool enabled = true;
+  std::string listen = "0.0.0.0";
+  int port = 8189;                 // UDP, one port for every WHIP session; 0 = any free port (tests)
+  // Addresses offered as host candidates in the SDP answer; empty = the listen address when
+  // it is a specific one, else every IPv4 address of this machine.
+  std::vector<std::string> candidates;
+  DurationMs consent_timeout = 10'000;  // a peer silent this long (no STUN consent, no media) is gone
+  bool operator==(const WebrtcSettings&) const = default;
+};
+
 // [media]: the packager, the segmenter and retention.
 struct MediaSettings {
   std::string ffmpeg = "ffmpeg";   // the packager binary (PATH is searched)
@@ -109,6 +121,7 @@ struct Settings {
   RtmpSettings rtmp;
   SrtSettings srt;
   HttpSettings http;
+  WebrtcSettings webrtc;
   MediaSettings media;
 
   // [[live]]

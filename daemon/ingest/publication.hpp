@@ -18,7 +18,10 @@
 namespace bvlive::ingest {
 
 enum class Protocol { Rtmp, Srt, Whip };
-enum class Container { Flv, MpegTs };
+// Flv and MpegTs are written to the Publication; RtpSdp (WHIP) is RTP the listener sends
+// to the packager over loopback UDP itself, described by `ffmpeg_sdp`: its write() only
+// counts the bytes.
+enum class Container { Flv, MpegTs, RtpSdp };
 
 inline std::string_view to_string(Protocol p) {
   switch (p) {
@@ -48,6 +51,10 @@ struct PublishRequest {
   // closes the connection (asynchronously is fine) and destroys the Publication.
   // Never called after the Publication is destroyed.
   std::function<void(const std::string& reason)> kick;
+  // RtpSdp only: the SDP the packager reads, and what it must re-encode for HLS.
+  std::string ffmpeg_sdp;
+  bool transcode_video = false;
+  bool transcode_audio = false;
 };
 
 struct PublishResult {

@@ -55,6 +55,9 @@ std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmno
 Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::PublishRequest& request)
     : ctx_(ctx),
       container_(request.container),
+      ffmpeg_sdp_(request.ffmpeg_sdp),
+      transcode_video_(request.transcode_video),
+      transcode_audio_(request.transcode_audio),
       kick_(request.kick),
       // The packager cuts a fragment at every keyframe (no frag_duration), so segments close eagerly.
       cutter_(ctx.media.segment_duration, /*keyframe_fragments=*/true),
@@ -107,7 +110,23 @@ void Session::start() {
   }
   ffmpeg::PackagerArgs args;
   args.ffmpeg = ctx_.media.ffmpeg;
-  args.input = container_ == ingest::Container::Flv ? ffmpeg::InputFormat::Flv : ffmpeg::InputFormat::MpegTs;
+  switch (container_) {
+    case ingest::Container::Flv: args.input = ffmpeg::InputFormat::Flv; break;
+    case ingest::Container::MpegTs: args.input = ffmpeg::InputFormat::MpegTs; break;
+    case ingest::Container::RtpSdp:
+      args.input = ffmpeg::InputFormat::RtpSdp;
+      args.sdp_path = dir() + "/input.sdp";
+      args.transcode_video = transcode_video_;
+      args.transcode_audio = transcode_audio_;
+      try {
+        const fmp4::Bytes sdp(ffmpeg_sdp_.begin(), ffmpeg_sdp_.end());
+        write_file_atomic(args.sdp_path, std::span<const fmp4::Bytes>(&sdp, 1));
+      } catch (const std::exception& e) {
+        fail(e.what());
+        throw;
+      }
+      break;
+  }
   Packager::Callbacks cb;
   cb.on_output = [this](std::span<const std::uint8_t> b) { on_output(b); };
   cb.on_progress = [this](const ffmpeg::Progress& p) {
@@ -154,6 +173,7 @@ void Session::write(std::span<const std::uint8_t> bytes) {
   if (!ending_reason_.empty() || !packager_) return;
   row_.bytes_in += static_cast<std::int64_t>(bytes.size());
   unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
+  if (container_ == ingest::Container::RtpSdp) return;  // the listener sends RTP to the packager itself
   if (!packager_->write(bytes)) fail("packager too slow: more than 64 MiB of input waiting");
 }
 
@@ -170,8 +190,10 @@ void Session::end(const std::string& reason) {
   if (auto kick = std::exchange(kick_, nullptr)) kick(reason);
   advance(SessionEvent::Finished, reason);
   if (packager_ && packager_->running()) {
-    // Let ffmpeg write out the last fragment, then cut the last segment from it.
-    packager_->close_input();
+    // Let ffmpeg write out the last fragment, then cut the last segment from it. An RTP
+    // input has no end of file: SIGINT asks ffmpeg to finish.
+    if (container_ == ingest::Container::RtpSdp) packager_->interrupt();
+    else packager_->close_input();
     drain_.start(kDrainMs, 0, [this] {
       if (packager_) packager_->kill();
     });

@@ -98,6 +98,8 @@ class Session {
   SessionRow row_;
   SessionState state_ = SessionState::Init;
   ingest::Container container_;
+  std::string ffmpeg_sdp_;
+  bool transcode_video_ = false, transcode_audio_ = false;
   std::function<void(const std::string&)> kick_;
   std::unique_ptr<Packager> packager_;
   fmp4::StreamSplitter splitter_;

@@ -13,6 +13,7 @@ packages=(
   libboost-test-dev                           # unit and integration tests
   clang libclang-rt-14-dev                    # libFuzzer targets
   nginx-light libnginx-mod-rtmp               # the ingest benchmark's comparison
+  chromium                                    # the WHIP test publishes from a real browser
   man-db groff-base                           # man -l renders our pages in the tests
 )
 

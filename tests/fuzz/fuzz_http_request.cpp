@@ -4,6 +4,7 @@
 // Range interpretation of its header (or of the raw input) stays inside the file.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <span>
@@ -43,9 +44,13 @@ bool same(const Request& a, const Request& b) {
          a.http_minor == b.http_minor && a.keep_alive == b.keep_alive;
 }
 
-void check(bool ok) {
-  if (!ok) std::abort();
+// Aborts naming the broken property, so a crash report says which one.
+void check_at(bool ok, const char* what, int line) {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz_http_request.cpp:%d: property failed: %s\n", line, what);
+  std::abort();
 }
+#define check(cond) check_at((cond), #cond, __LINE__)
 
 bool has_dotdot_segment(std::string_view path) {
   std::size_t start = 0;
@@ -98,8 +103,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < whole.requests.size(); ++i) check(same(whole.requests[i], split.requests[i]));
   check(whole.error.has_value() == split.error.has_value());
   if (whole.error) {
-    check(whole.error->status == split.error->status);
-    check(whole.error->message == split.error->message);
+    // http_parser reports URL and header bytes in pieces at feed boundaries, so an input
+    // that is both too long and malformed may meet the size limit (414/431) first when
+    // split and the syntax error (400) first when whole. Either answer is right; any other
+    // difference is a bug.
+    const auto size_or_syntax = [](int st) { return st == 400 || st == 414 || st == 431; };
+    if (whole.error->status != split.error->status)
+      check(size_or_syntax(whole.error->status) && size_or_syntax(split.error->status));
+    else
+      check(whole.error->message == split.error->message);
     const int s = whole.error->status;
     check(s == 400 || s == 413 || s == 414 || s == 431 || s == 501 || s == 505);
   }

@@ -23,7 +23,7 @@ seconds=${FUZZ_SECONDS:-60}
 cxx=${CXX_FUZZ:-clang++}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4 http_request}"
+  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4 http_request stun}"
 fi
 
 command -v "$cxx" > /dev/null || { echo "run_fuzzers: $cxx not found (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
@@ -33,6 +33,8 @@ rtmp_sources=(amf0 chunk_reader chunk_writer commands control_messages handshake
 fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string)
 # The HTTP parser wraps libhttp_parser (apt-get install libhttp-parser-dev); only its target links them.
 http_sources=(byte_range content_type request request_parser response)
+# STUN (ICE-lite for WHIP) needs libcrypto for MESSAGE-INTEGRITY's HMAC-SHA1.
+stun_sources=(address binding crc32 ice_username integrity message message_builder packet_kind)
 
 flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -I"$src/core" -I"$src/tests/fuzz")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
@@ -58,10 +60,16 @@ for name in "${http_sources[@]}"; do
   compile "$src/core/protocols/http/$name.cpp" "$obj/http_$name.o"
   http_objects+=("$obj/http_$name.o")
 done
+stun_objects=()
+for name in "${stun_sources[@]}"; do
+  compile "$src/core/protocols/stun/$name.cpp" "$obj/stun_$name.o"
+  stun_objects+=("$obj/stun_$name.o")
+done
 
 for target in "${targets[@]}"; do
   extra=()
   [[ $target == http_request ]] && extra=("${http_objects[@]}" -lhttp_parser)
+  [[ $target == stun ]] && extra=("${stun_objects[@]}" -lcrypto)
   "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$target.cpp" \
     "${objects[@]}" "${extra[@]}" -o "$work/fuzz_$target"
 done
@@ -71,7 +79,7 @@ done
 # Seeds: a short, small fMP4 stream with several fragments, as the packager writes it.
 seeds="$work/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4,http_request}
+mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4,http_request,stun}
 # HTTP seeds: the first byte picks the feed split (0 = whole), then what players send.
 printf '\x00GET /live/abc/index.m3u8?token=pt_x HTTP/1.1\r\nHost: a\r\n\r\n' > "$seeds/http_request/get"
 printf '\x07GET /live/abc/s1/seg_1.m4s HTTP/1.1\r\nHost: a\r\nRange: bytes=100-\r\n\r\nHEAD /healthz HTTP/1.0\r\n\r\n' \
@@ -79,6 +87,17 @@ printf '\x07GET /live/abc/s1/seg_1.m4s HTTP/1.1\r\nHost: a\r\nRange: bytes=100-\
 printf '\x03POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nRange: bytes=-500\r\n\r\nhelloGET /%%2e%%2e/x HTTP/1.1\r\n\r\n' \
   > "$seeds/http_request/body"
 printf '\x01POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$seeds/http_request/chunked"
+# STUN seeds: the RFC 5769 sample request and IPv4 response (no split byte: one datagram).
+hex_seed() {  # hex_seed FILE HEX
+  printf "$(sed 's/../\\x&/g' <<< "$2")" > "$1"
+}
+hex_seed "$seeds/stun/rfc5769_request" \
+  000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c\
+69656e74002400046e0001ff80290008932ff9b151263b36000600096576746a3a683676\
+59202020000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf
+hex_seed "$seeds/stun/rfc5769_response_v4" \
+  0101003c2112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563746f7220\
+002000080001a147e112a643000800142b91f599fd9e90c38c7489f92af9ba53f06be7d780280004c07d4c96
 ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f lavfi -i sine \
   -t 1 -c:v libx264 -g 5 -c:a aac -b:a 32k -f mp4 \
   -movflags +frag_keyframe+empty_moov+default_base_moof "$work/seed.mp4"
@@ -87,7 +106,7 @@ ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f l
 # Stacks for UBSan reports too; a report is a failure, not a warning.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536 [http_request]=8192)
+declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536 [http_request]=8192 [stun]=2048)
 status=0
 for target in "${targets[@]}"; do
   corpus="$work/corpus/$target"

@@ -36,7 +36,7 @@ std::string HttpReply::describe() const {
 }
 
 HttpReply http_request(const std::string& url, const std::string& method,
-                       const std::map<std::string, std::string>& headers, Ms timeout) {
+                       const std::map<std::string, std::string>& headers, const std::string& body, Ms timeout) {
   const std::string prefix = "http://";
   if (url.rfind(prefix, 0) != 0) throw std::runtime_error("not an http:// URL: " + url);
   const std::size_t slash = url.find('/', prefix.size());
@@ -60,7 +60,9 @@ HttpReply http_request(const std::string& url, const std::string& method,
     throw std::runtime_error("connect " + hostport + ": " + std::strerror(errno));
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + hostport + "\r\nConnection: close\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  req += "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
     throw std::runtime_error("send to " + hostport + " failed");
   std::string raw;
@@ -110,7 +112,7 @@ Ports ports_of(const Cli& cli) {
     const auto& v = s["listeners"][name];
     return v.is_number() ? v.get<int>() : 0;
   };
-  return {port("rtmp"), port("srt"), port("http")};
+  return {port("rtmp"), port("srt"), port("http"), port("webrtc")};
 }
 
 std::vector<pid_t> children_named(pid_t parent, const std::string& name) {

@@ -27,14 +27,15 @@ struct HttpReply {
 };
 // GET (or another method) on http://127.0.0.1:PORT/...; throws on a network error or a timeout.
 HttpReply http_request(const std::string& url, const std::string& method = "GET",
-                       const std::map<std::string, std::string>& headers = {}, Ms timeout = 10s);
+                       const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
+                       Ms timeout = 10s);
 inline HttpReply http_get(const std::string& url) { return http_request(url); }
 
 // ffprobe -show_streams of a URL or file, as JSON ({"streams": [...]}); throws with its stderr.
 nlohmann::json ffprobe_streams(const std::string& url, Ms timeout = 30s);
 
 struct Ports {
-  int rtmp = 0, srt = 0, http = 0;
+  int rtmp = 0, srt = 0, http = 0, webrtc = 0;
 };
 Ports ports_of(const Cli& cli);  // from `bvlive status --json`
 
