@@ -1,4 +1,5 @@
 #include "webrtc/dtls_certificate.hpp"
+#include "webrtc/openssl_errors.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,17 +31,6 @@ struct BnFree {
   void operator()(BIGNUM* number) const { BN_free(number); }
 };
 
-// The OpenSSL error queue as one line (and emptied, so later calls start clean).
-std::string openssl_errors() {
-  std::string text;
-  while (unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    if (!text.empty()) text += "; ";
-    text += buffer;
-  }
-  return text.empty() ? "no detail from OpenSSL" : text;
-}
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("webrtc certificate: " + what + ": " + openssl_errors());

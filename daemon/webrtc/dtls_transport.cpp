@@ -1,4 +1,5 @@
 #include "webrtc/dtls_transport.hpp"
+#include "webrtc/openssl_errors.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -28,16 +29,6 @@ struct BioMethodFree {
 constexpr const char* srtp_profile_name = "SRTP_AES128_CM_SHA1_80";
 constexpr const char* exporter_label = "EXTRACTOR-dtls_srtp";
 
-std::string openssl_errors() {
-  std::string text;
-  while (unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    if (!text.empty()) text += "; ";
-    text += buffer;
-  }
-  return text.empty() ? "no detail from OpenSSL" : text;
-}
 
 // The packet I/O between OpenSSL and the transport: reads hand over the one datagram being
 // fed, writes each become one outgoing datagram. A memory BIO would glue a flight's

@@ -35,18 +35,8 @@ struct MediaFixture {
   std::vector<std::unique_ptr<BackgroundProcess>> encoders;
 
   explicit MediaFixture(const std::string& config_text = "") {
-    DaemonOptions o;
-    if (!config_text.empty()) {
-      write_file(dir / "bvlived.toml", config_text);
-      o.config = dir / "bvlived.toml";
-    }
-    daemon = std::make_unique<DaemonProcess>(dir.path(), o);
+    daemon = start_daemon(dir, config_text);
     cli = std::make_unique<Cli>(daemon->socket());
-    try {
-      daemon->start();
-    } catch (const std::exception& e) {
-      BOOST_FAIL("bvlived did not start: " << e.what());
-    }
     ports = ports_of(*cli);
     BOOST_TEST_REQUIRE(ports.rtmp > 0);
     BOOST_TEST_REQUIRE(ports.http > 0);

@@ -32,16 +32,8 @@ struct WhipFixture {
 
   WhipFixture() {
     // A short consent timeout so a closed browser ends its session quickly.
-    write_file(dir / "bvlived.toml", "[webrtc]\nconsent_timeout = \"4s\"\n");
-    DaemonOptions o;
-    o.config = dir / "bvlived.toml";
-    daemon = std::make_unique<DaemonProcess>(dir.path(), o);
+    daemon = start_daemon(dir, "[webrtc]\nconsent_timeout = \"4s\"\n");
     cli = std::make_unique<Cli>(daemon->socket());
-    try {
-      daemon->start();
-    } catch (const std::exception& e) {
-      BOOST_FAIL("bvlived did not start: " << e.what());
-    }
     ports = ports_of(*cli);
     BOOST_TEST_REQUIRE(ports.http > 0);
     BOOST_TEST_REQUIRE(ports.webrtc > 0);

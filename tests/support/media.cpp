@@ -1,5 +1,7 @@
 #include "support/media.hpp"
 
+#include <boost/test/unit_test.hpp>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -104,6 +106,21 @@ nlohmann::json ffprobe_streams(const std::string& url, Ms timeout) {
   auto r = run({"ffprobe", "-v", "error", "-show_streams", "-of", "json", url}, with_timeout(timeout));
   if (r.code != 0) throw std::runtime_error("ffprobe failed:" + r.describe());
   return nlohmann::json::parse(r.out);
+}
+
+std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const std::string& config_text) {
+  DaemonOptions o;
+  if (!config_text.empty()) {
+    write_file(dir / "bvlived.toml", config_text);
+    o.config = dir / "bvlived.toml";
+  }
+  auto daemon = std::make_unique<DaemonProcess>(dir.path(), o);
+  try {
+    daemon->start();
+  } catch (const std::exception& e) {
+    BOOST_FAIL("bvlived did not start: " << e.what());
+  }
+  return daemon;
 }
 
 Ports ports_of(const Cli& cli) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ inline HttpReply http_get(const std::string& url) { return http_request(url); }
 
 // ffprobe -show_streams of a URL or file, as JSON ({"streams": [...]}); throws with its stderr.
 nlohmann::json ffprobe_streams(const std::string& url, Ms timeout = 30s);
+
+// A started bvlived in `dir` (listeners on loopback, any free ports), with `config_text` as
+// its bvlived.toml ("" = an empty one). Fails the test case when it does not start.
+std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const std::string& config_text = "");
 
 struct Ports {
   int rtmp = 0, srt = 0, http = 0, webrtc = 0;
