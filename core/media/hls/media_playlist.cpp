@@ -39,7 +39,7 @@ Range select_range(std::span<const SegmentRecord> all, const MediaPlaylistOption
     });
     first = static_cast<std::size_t>(it - all.begin());
   }
-  if (options.view != View::Dvr && options.window > 0) {
+  if (options.view != View::Dvr && options.view != View::Vod && options.window > 0) {
     const auto window = static_cast<std::size_t>(options.window);
     if (all.size() - first > window) first = all.size() - window;
   }
@@ -92,6 +92,7 @@ std::string media_playlist(std::span<const SegmentRecord> all,
   out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(media_sequence) + "\n";
   out += "#EXT-X-DISCONTINUITY-SEQUENCE:" + std::to_string(discontinuity_sequence) + "\n";
   if (options.view == View::Dvr) out += "#EXT-X-PLAYLIST-TYPE:EVENT\n";
+  if (options.view == View::Vod) out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
   // Only a promise when it holds for every listed segment (§4.3.5.1).
   if (all_independent) out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
 

@@ -19,6 +19,7 @@ enum class View {
   Preview,  // host preview: PREVIEW and LIVE segments, sliding window
   Live,     // public, traditional: sliding window, from LIVE's start when dvr_start is set
   Dvr,      // public, start-over: everything since LIVE began
+  Vod,      // a finished recording: every segment given, PLAYLIST-TYPE:VOD (see vod_playlist.hpp)
 };
 
 struct MediaPlaylistOptions {
