@@ -105,6 +105,43 @@ bool reap_child(pid_t& pid, std::optional<int>& exit_code, bool block, Ms timeou
   }
 }
 
+// Starts `argv` with stdin from /dev/null and stdout+stderr appended to `log_path` (after
+// `banner` and the command line, when a banner is given). Where setpriv exists the child
+// gets SIGKILL when the test dies, so a crashed test leaves nothing behind. Returns its pid.
+pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log_path, const std::string& banner) {
+  const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) fail("open " + log_path);
+  std::vector<std::string> args;
+  if (::access("/usr/bin/setpriv", X_OK) == 0) args = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  if (!banner.empty()) {
+    std::string line = banner;
+    for (const auto& a : argv) line += " " + a;
+    line += "\n";
+    (void)!::write(log, line.data(), line.size());
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, log, 1);
+  posix_spawn_file_actions_adddup2(&fa, log, 2);
+  posix_spawnattr_t attr;
+  init_spawn_attr(attr);
+  std::vector<std::string> env = child_env(RunOptions{});
+  auto cargs = c_strings(args);
+  auto cenv = c_strings(env);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0].c_str(), &fa, &attr, cargs.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(log);
+  if (rc != 0) {
+    errno = rc;
+    fail("posix_spawn " + args[0]);
+  }
+  return pid;
+}
+
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;!#~") == std::string::npos) return s;
   std::string out = "'";
@@ -378,30 +415,7 @@ void sleep_for(Ms d) { std::this_thread::sleep_for(d); }
 
 BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, std::string log_path)
     : argv_(std::move(argv)), log_path_(std::move(log_path)) {
-  const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) fail("open " + log_path_);
-  std::vector<std::string> args;
-  if (::access("/usr/bin/setpriv", X_OK) == 0) args = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
-  args.insert(args.end(), argv_.begin(), argv_.end());
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, log, 1);
-  posix_spawn_file_actions_adddup2(&fa, log, 2);
-  posix_spawnattr_t attr;
-  init_spawn_attr(attr);
-  std::vector<std::string> env = child_env(RunOptions{});
-  auto cargs = c_strings(args);
-  auto cenv = c_strings(env);
-  const int rc = ::posix_spawnp(&pid_, args[0].c_str(), &fa, &attr, cargs.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(log);
-  if (rc != 0) {
-    pid_ = -1;
-    errno = rc;
-    fail("posix_spawn " + args[0]);
-  }
+  pid_ = spawn_logged(argv_, log_path_, "");
 }
 
 BackgroundProcess::~BackgroundProcess() {
@@ -458,38 +472,7 @@ void DaemonProcess::start() {
   if (pid_ > 0) throw std::logic_error("bvlived already started");
   exit_code_.reset();
 
-  const int log = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) fail("open " + log_path());
-  std::vector<std::string> args;
-  // Where available, the daemon dies with the test (a crashed or timed-out test leaves no daemon).
-  if (::access("/usr/bin/setpriv", X_OK) == 0) args = {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"};
-  for (auto& a : argv()) args.push_back(a);
-  {
-    std::string banner = "=== test: starting";
-    for (std::size_t i = args.size() - argv().size(); i < args.size(); ++i) banner += " " + args[i];
-    banner += "\n";
-    (void)!::write(log, banner.data(), banner.size());
-  }
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, log, 1);
-  posix_spawn_file_actions_adddup2(&fa, log, 2);
-  posix_spawnattr_t attr;
-  init_spawn_attr(attr);
-  std::vector<std::string> env = child_env(RunOptions{});
-  auto cargs = c_strings(args);
-  auto cenv = c_strings(env);
-  const int rc = ::posix_spawn(&pid_, args[0].c_str(), &fa, &attr, cargs.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(log);
-  if (rc != 0) {
-    pid_ = -1;
-    errno = rc;
-    fail("posix_spawn " + args[0]);
-  }
+  pid_ = spawn_logged(argv(), log_path(), "=== test: starting");
 
   const std::int64_t deadline = mono_ms() + options_.ready_timeout.count();
   std::string last_error = "no attempt";

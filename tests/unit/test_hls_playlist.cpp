@@ -10,6 +10,7 @@
 #include "media/hls/media_playlist.hpp"
 #include "media/hls/program_date_time.hpp"
 #include "support/process.hpp"
+#include "support/segments.hpp"
 #include "util/time.hpp"
 
 using namespace bvlive;
@@ -17,29 +18,8 @@ using namespace bvlive::hls;
 
 namespace {
 
-const TimeMs kT0 = *parse_rfc3339("2026-11-24T10:00:00Z");
-
-// `count` back-to-back 2-second segments of one session, continuing `into`'s seq and time.
-void add_session(std::vector<SegmentRecord>& into, const std::string& session, int count,
-                 double duration = 2.0, TimeMs gap_ms = 5000) {
-  std::int64_t seq = into.empty() ? 0 : into.back().seq + 1;
-  TimeMs t = into.empty() ? kT0
-                          : into.back().program_date_time +
-                                static_cast<TimeMs>(into.back().duration * 1000) + gap_ms;
-  for (int i = 0; i < count; ++i, ++seq) {
-    SegmentRecord s;
-    s.live_id = "live1";
-    s.session_id = session;
-    s.seq = seq;
-    s.duration = duration;
-    s.program_date_time = t;
-    s.file = session + "/seg_" + std::to_string(seq) + ".m4s";
-    s.init_file = session + "/init.mp4";
-    s.bytes = 1000;
-    into.push_back(s);
-    t += static_cast<TimeMs>(duration * 1000);
-  }
-}
+const TimeMs kT0 = bvtest::kSegmentsT0;
+using bvtest::add_session;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
