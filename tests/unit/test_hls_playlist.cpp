@@ -10,6 +10,7 @@
 #include "media/hls/media_playlist.hpp"
 #include "media/hls/program_date_time.hpp"
 #include "support/process.hpp"
+#include "support/media.hpp"
 #include "support/segments.hpp"
 #include "util/time.hpp"
 
@@ -21,31 +22,13 @@ namespace {
 const TimeMs kT0 = bvtest::kSegmentsT0;
 using bvtest::add_session;
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
+// Playlist text, through the helpers the integration tests use.
+std::vector<std::string> lines(const std::string& text) { return bvtest::playlist_lines(text, ""); }
 std::size_t count_prefix(const std::string& text, const std::string& prefix) {
-  const auto all = lines(text);
-  return static_cast<std::size_t>(std::count_if(
-      all.begin(), all.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+  return bvtest::playlist_lines(text, prefix).size();
 }
-
-bool has_line(const std::string& text, const std::string& line) {
-  const auto all = lines(text);
-  return std::find(all.begin(), all.end(), line) != all.end();
-}
-
-// The URIs (non-tag lines) in order.
-std::vector<std::string> uris(const std::string& text) {
-  std::vector<std::string> out;
-  for (const auto& l : lines(text))
-    if (!l.empty() && l[0] != '#') out.push_back(l);
-  return out;
-}
+bool has_line(const std::string& text, const std::string& line) { return bvtest::count_lines(text, line) > 0; }
+std::vector<std::string> uris(const std::string& text) { return bvtest::playlist_uris(text); }
 
 }  // namespace
 
