@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   register_lifecycle(app, ctx);
   register_manage(app, ctx);
   register_daemon(app, ctx);
+  register_library(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

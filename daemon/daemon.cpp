@@ -12,6 +12,7 @@
 #include "bvlive/version.hpp"
 #include "config/config_loader.hpp"
 #include "control/socket_activation.hpp"
+#include "library/library_import.hpp"
 #include "log/log.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
@@ -94,15 +95,10 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   for (const auto& s : store_->end_orphaned_sessions(started_at_, "daemon-restart"))
     log::warn("session", "session " + s.id + " of live " + s.live_id + " was running when bvlived stopped; ended");
   service_ = std::make_unique<LiveService>(*store_, rules_of(settings_), settings_.state_dir + "/media", started_at_);
-  service_->on_transition = [this](const AppliedTransition& t) {
-    log::info("lifecycle", "live " + t.label + ": " + (t.from ? std::string(to_string(*t.from)) : "-") + " -> " +
-                               (t.to ? std::string(to_string(*t.to)) : "deleted") + " (" +
-                               std::string(to_string(t.trigger)) + ", " + t.cause + ")");
-    if (sessions_) {
-      sessions_->on_transition(t);
-      sessions_->refresh_keys();
-    }
-  };
+  library_ = std::make_unique<library::LibraryCatalog>(*store_, settings_.state_dir + "/media");
+  vods_ = std::make_unique<VodCatalog>(*store_);
+  service_->check_references = [this](const LiveSpec& spec) { check_references(spec); };
+  service_->on_transition = [this](const AppliedTransition& t) { on_transition(t); };
   const auto report = service_->reconcile(settings_.lives);
   if (!report["created"].empty()) log::info("config", "created lives " + report["created"].dump());
   if (!report["updated"].empty()) log::info("config", "updated lives " + report["updated"].dump());
@@ -143,8 +139,29 @@ void Daemon::start_media_plane() {
   }
   media_index_ = std::make_unique<MediaIndex>(*store_, settings_.state_dir + "/media");
   sessions_ = std::make_unique<SessionManager>(loop_.get(), *service_, *store_, *media_index_, settings_.media);
+  sessions_->on_playout_end = [this](const std::string& live_id, const SessionRow& row) {
+    const LiveRecord* live = service_->by_id_or_custom_id(live_id);
+    if (!live || live->state != LiveState::Live || live->spec.broadcast_mode == BroadcastMode::Playback) return;
+    // Traditional and DVR simulives end with their video (a playback one at start + its duration).
+    log::info("simulive", "live " + live->label() + ": playout over (" + row.end_reason.value_or("") + "); ending it");
+    service_->set_playout_end(live_id, now_ms());
+    scheduler_->rearm();
+  };
+  vod_ = std::make_unique<VodManager>(VodContext{
+      loop_.get(), *service_, *vods_, *library_, *media_index_, settings_.media,
+      [this](const std::string& live_id) { return sessions_->busy(live_id); },
+      [this](const LiveRecord& live) {
+        const std::string base = http_base();
+        return base.empty() ? base : base + "/live/" + live.id + "/";
+      },
+      [this] {
+        if (scheduler_) scheduler_->rearm();
+        sessions_->refresh_keys();
+      }});
   if (settings_.http.enabled) {
-    origin_ = std::make_unique<Origin>(*service_, *media_index_, settings_.media, [this] { return metrics_text(); });
+    origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
+                                       [this] { return metrics_text(); });
+    origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
     http::ServerOptions opts;
     opts.idle_timeout_ms = static_cast<std::uint64_t>(settings_.http.idle_timeout);
     http_ = std::make_unique<http::HttpServer>(
@@ -221,6 +238,13 @@ std::string Daemon::metrics_text() const {
   return m.str();
 }
 
+std::string Daemon::http_base() const {
+  if (!http_) return "";
+  if (!settings_.http.public_url.empty()) return settings_.http.public_url;
+  const std::string host = public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;
+  return "http://" + host + ":" + std::to_string(ports_.http);
+}
+
 nlohmann::json Daemon::urls(const LiveRecord& live) const {
   nlohmann::json u = nlohmann::json::object();
   const std::string host = public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;
@@ -231,13 +255,120 @@ nlohmann::json Daemon::urls(const LiveRecord& live) const {
   if (ports_.srt)
     u["srt"] = "srt://" + host + ":" + std::to_string(ports_.srt) + "?streamid=#!::r=" + live.stream_key + ",m=publish";
   if (http_) {
-    const std::string base =
-        settings_.http.public_url.empty() ? "http://" + host + ":" + std::to_string(ports_.http) : settings_.http.public_url;
+    const std::string base = http_base();
     u["playback"] = base + "/live/" + live.id + "/index.m3u8";
     u["preview"] = base + "/preview/" + live.id + "/index.m3u8?token=" + live.preview_token;
     if (whip_) u["whip"] = base + "/whip/" + live.id;
   }
   return u;
+}
+
+void Daemon::on_transition(const AppliedTransition& t) {
+  log::info("lifecycle", "live " + t.label + ": " + (t.from ? std::string(to_string(*t.from)) : "-") + " -> " +
+                             (t.to ? std::string(to_string(*t.to)) : "deleted") + " (" +
+                             std::string(to_string(t.trigger)) + ", " + t.cause + ")");
+  if (sessions_) {
+    sessions_->on_transition(t);
+    sessions_->refresh_keys();
+  }
+  if (!t.to) {
+    if (vod_) vod_->forget(t.live_id);
+    return;
+  }
+  if (*t.to == LiveState::Encoding && vod_) vod_->begin(t.live_id);
+  if (*t.to == LiveState::Live && sessions_)
+    if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id); live && live->spec.type == LiveType::Simulive)
+      start_playout(*live);
+}
+
+void Daemon::check_references(const LiveSpec& spec) const {
+  library_->check_refs(spec);
+  if (spec.live_vod.source == LiveVodSource::Playback && spec.live_vod.playback_id)
+    vods_->playback_source(*spec.live_vod.playback_id, service_->lives(), "live.live_vod.playback.id");
+}
+
+void Daemon::start_playout(const LiveRecord& live) {
+  const library::LibraryItem* item = library_->find(live.spec.source.library_id.value_or(""));
+  const TimeMs now = now_ms();
+  auto give_up = [&](const std::string& why) {
+    log::error("simulive", "live " + live.label() + ": " + why + "; the live ends");
+    const std::string state(to_string(live.state));
+    store_->append_event({0, live.id, now, state, state, "session", "error", why, std::nullopt});
+    service_->set_playout_end(live.id, now);
+  };
+  if (!item) return give_up("its library video " + live.spec.source.library_id.value_or("?") + " is gone");
+  const double duration = item->probe.duration_seconds;
+  const TimeMs started = live.live_started_at.value_or(now);
+  ingest::PublishRequest request;
+  request.input_file = library_->path_of(*item);
+  request.transcode_video = item->probe.video_codec != "h264";
+  request.transcode_audio = !item->probe.audio_codec.empty() && item->probe.audio_codec != "aac";
+  if (live.spec.broadcast_mode == BroadcastMode::Playback) {
+    // The whole video is packaged at once and listed as it is cut; the live lasts as long
+    // as the video. After a restart it goes on from what was already cut.
+    request.realtime = false;
+    if (!live.playout_ends_at)
+      service_->set_playout_end(live.id, started + static_cast<TimeMs>(duration * 1000));
+    for (const auto& s : media_index_->segments(live.id))
+      if (s.program_date_time + static_cast<TimeMs>(s.duration * 1000) > started) request.start_seconds += s.duration;
+  } else {
+    // As a live: the video's time runs with the wall clock from LIVE's start.
+    request.start_seconds = static_cast<double>(now - started) / 1000.0;
+  }
+  if (request.start_seconds >= duration - 0.5) {
+    if (live.spec.broadcast_mode != BroadcastMode::Playback) service_->set_playout_end(live.id, now);
+    return;
+  }
+  if (auto error = sessions_->start_playout(live, request); !error.empty()) give_up(error);
+}
+
+void Daemon::resume_playouts() {
+  std::vector<std::string> ids;
+  for (const auto& [id, live] : service_->lives())
+    if (live.state == LiveState::Live && live.spec.type == LiveType::Simulive && !sessions_->running(id)) ids.push_back(id);
+  for (const auto& id : ids)
+    if (const LiveRecord* live = service_->by_id_or_custom_id(id)) start_playout(*live);
+  scheduler_->rearm();
+}
+
+nlohmann::json Daemon::library_add(const nlohmann::json& params) {
+  LibraryImport request;
+  if (!params.is_object() || !params.contains("path") || !params["path"].is_string())
+    throw_invalid("path", "required: the absolute path of the file to import");
+  request.path = params["path"].get<std::string>();
+  if (params.contains("name") && !params["name"].is_null()) {
+    if (!params["name"].is_string()) throw_invalid("name", "must be a string");
+    request.name = params["name"].get<std::string>();
+  }
+  library::LibraryItem item = import_library_file(request, settings_.media.ffprobe, library_->media_root());
+  const std::string id = item.id;
+  const std::string stored = library_->path_of(item);
+  try {
+    library_->add(std::move(item));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(stored, ec);  // nothing is kept of a file the store did not take
+    throw;
+  }
+  log::info("library", "added " + id + " from " + request.path);
+  return library_->get_json(id, service_->lives());
+}
+
+nlohmann::json Daemon::library_list() const { return library_->list_json(service_->lives()); }
+
+nlohmann::json Daemon::library_get(const nlohmann::json& params) const {
+  if (!params.is_object() || !params.contains("id") || !params["id"].is_string())
+    throw_invalid("id", "required: the library item's id (lib_...)");
+  return library_->get_json(params["id"].get<std::string>(), service_->lives());
+}
+
+nlohmann::json Daemon::library_remove(const nlohmann::json& params) {
+  if (!params.is_object() || !params.contains("id") || !params["id"].is_string())
+    throw_invalid("id", "required: the library item's id (lib_...)");
+  const std::string id = params["id"].get<std::string>();
+  library_->remove(id, service_->lives());
+  log::info("library", "removed " + id);
+  return {{"removed", {{"id", id}}}};
 }
 
 nlohmann::json Daemon::live_view(const nlohmann::json& params) {
@@ -264,6 +395,9 @@ int Daemon::run() {
   // Transitions that fell due while the daemon was down are applied now, with
   // cause missed-schedule, before any client is served.
   scheduler_->fire_now();
+  // Work a stop interrupted: simulive playouts still on air, VOD jobs of ENCODING lives.
+  resume_playouts();
+  vod_->resume();
   uv_run(loop_.get(), UV_RUN_DEFAULT);
   log::info("daemon", "stopped");
   return 0;

@@ -12,6 +12,7 @@
 #include "http/http_server.hpp"
 #include "ingest/rtmp/rtmp_server.hpp"
 #include "ingest/srt/srt_listener.hpp"
+#include "library/library_catalog.hpp"
 #include "media/media_index.hpp"
 #include "origin/origin.hpp"
 #include "sessions/session_manager.hpp"
@@ -19,6 +20,8 @@
 #include "scheduler/scheduler.hpp"
 #include "service/live_service.hpp"
 #include "store/store.hpp"
+#include "vod/vod_catalog.hpp"
+#include "vod/vod_manager.hpp"
 #include "uv/loop.hpp"
 #include "uv/signal.hpp"
 
@@ -52,12 +55,24 @@ class Daemon {
   nlohmann::json live_view(const nlohmann::json& params);
   nlohmann::json reload();
   void shutdown();
+  // The media library (library.add imports through ffprobe; the rest is the catalog's).
+  nlohmann::json library_add(const nlohmann::json& params);
+  nlohmann::json library_list() const;
+  nlohmann::json library_get(const nlohmann::json& params) const;
+  nlohmann::json library_remove(const nlohmann::json& params);
+  VodManager& vod() { return *vod_; }
 
  private:
   Settings load_settings() const;  // the config file with the command line's overrides applied
   void start_media_plane();
   std::string metrics_text() const;
   nlohmann::json urls(const LiveRecord& live) const;
+  std::string http_base() const;  // "http://host:port" or http.public_url; "" without HTTP
+  void on_transition(const AppliedTransition& t);
+  void check_references(const LiveSpec& spec) const;
+  // A simulive is LIVE: its library video plays as its session (resumed after a restart).
+  void start_playout(const LiveRecord& live);
+  void resume_playouts();
   void apply_settings(const Settings& s);
 
   struct StateLock;
@@ -71,8 +86,11 @@ class Daemon {
   uv::Loop loop_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<LiveService> service_;
+  std::unique_ptr<library::LibraryCatalog> library_;
+  std::unique_ptr<VodCatalog> vods_;
   std::unique_ptr<MediaIndex> media_index_;
   std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<VodManager> vod_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

@@ -37,6 +37,12 @@ const Method kMethods[] = {
     {"live.events", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.events(p); }},
     {"live.sessions", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.sessions(p); }},
     {"live.rotate_key", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.rotate_key(p, c); }},
+    {"library.add", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_add(p); }},
+    {"library.list", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.library_list(); }},
+    {"library.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_get(p); }},
+    {"library.remove", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_remove(p); }},
+    {"vod.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().get(p); }},
+    {"vod.retry", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().retry(p); }},
     {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
     {"daemon.reload", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };

@@ -120,7 +120,7 @@ const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "
 const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
                                                            "idle_timeout"};
 const std::initializer_list<std::string_view> kMediaKeys = {
-    "ffmpeg", "segment_duration", "live_window", "keep_segments", "session_max_duration",
+    "ffmpeg", "ffprobe", "segment_duration", "live_window", "keep_segments", "session_max_duration",
     "first_segment_timeout"};
 const std::initializer_list<std::string_view> kDaemonKeys = {
     "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
@@ -458,6 +458,9 @@ class Loader {
       if (k == "ffmpeg") {
         r.ffmpeg = string_value(n, name);
         if (r.ffmpeg.empty()) fail(at(n), name + ": empty; use \"ffmpeg\" or a path to the binary");
+      } else if (k == "ffprobe") {
+        r.ffprobe = string_value(n, name);
+        if (r.ffprobe.empty()) fail(at(n), name + ": empty; use \"ffprobe\" or a path to the binary");
       } else if (k == "segment_duration") {
         const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
                          : n.is_floating_point() ? n.as_floating_point()->get() : -1;

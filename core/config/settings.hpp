@@ -95,6 +95,7 @@ struct WebrtcSettings {
 // [media]: the packager, the segmenter and retention.
 struct MediaSettings {
   std::string ffmpeg = "ffmpeg";   // the packager binary (PATH is searched)
+  std::string ffprobe = "ffprobe"; // reads files imported into the media library
   double segment_duration = 2.0;   // target segment length in seconds (cut at keyframes)
   int live_window = 6;             // segments in a traditional live playlist
   int keep_segments = 12;          // traditional mode without live_vod: segments kept on disk per live

@@ -22,6 +22,9 @@ struct LiveRecord {
   std::optional<TimeMs> live_ended_at;    // last exit from LIVE
   bool from_config = false;               // declared by a [[live]] table
   std::string preview_token;              // the host preview URL's ?token= (bvlive show prints it)
+  // Simulive: when its playout is over and the live ends (set when the playout finishes,
+  // or, for BROADCAST_MODE_PLAYBACK, when LIVE begins: start + the video's duration).
+  std::optional<TimeMs> playout_ends_at;
 
   // "custom_id" when set, else the id: how a person names the live.
   const std::string& label() const { return spec.custom_id ? *spec.custom_id : id; }

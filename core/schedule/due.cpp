@@ -18,11 +18,17 @@ std::optional<DueTransition> next_automatic(const LiveRecord& l, const ScheduleR
     case LiveState::Preview:
       if (s.schedule.auto_start) return DueTransition{Trigger::Start, s.scheduled_at.value_or(since)};
       return std::nullopt;
-    case LiveState::Live:
-      if (s.schedule.auto_end) return DueTransition{Trigger::End, l.live_started_at.value_or(since) + *s.schedule.auto_end};
+    case LiveState::Live: {
+      std::optional<TimeMs> at = l.playout_ends_at;
+      if (s.schedule.auto_end) {
+        const TimeMs auto_end = l.live_started_at.value_or(since) + *s.schedule.auto_end;
+        if (!at || auto_end < *at) at = auto_end;
+      }
+      if (at) return DueTransition{Trigger::End, *at};
       return std::nullopt;
+    }
     case LiveState::Encoding:
-      return DueTransition{Trigger::VodAssetReady, since};
+      return std::nullopt;  // the VOD job raises vod-asset-ready when the asset is done
     case LiveState::VodReady:
       if (s.live_vod.started_at) return DueTransition{Trigger::VodWindowOpen, *s.live_vod.started_at};
       return std::nullopt;

@@ -26,8 +26,9 @@ struct DueTransition {
 //   WAIT_FOR_PREVIEW preview          at scheduled_at - auto_preview (at once without scheduled_at);
 //                                     with auto_start but no auto_preview: at scheduled_at
 //   PREVIEW          start            at scheduled_at when auto_start (at once without scheduled_at)
-//   LIVE             end              at live_started_at + auto_end
-//   ENCODING         vod-asset-ready  at once (the media plane has no recording to finalize yet)
+//   LIVE             end              at live_started_at + auto_end, or when a simulive's playout
+//                                     ends (playout_ends_at), whichever is first
+//   ENCODING         (none: the daemon's VOD job raises vod-asset-ready when the asset is done)
 //   VOD_READY        vod-window-open  at live_vod.started_at
 //   VOD              vod-window-close at live_vod.ended_at
 //   LIVE_END         close-after      at state_changed_at + close_after (live's, else default; 0 = never)

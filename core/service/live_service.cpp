@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "config/config_loader.hpp"
 #include "config/live_decl_spec.hpp"
 #include "lifecycle/session_state.hpp"
 #include "rpc/error.hpp"
@@ -164,6 +165,7 @@ json LiveService::create(const json& params, const Caller& caller) {
   std::vector<std::string> warnings;
   const LiveSpec spec = live_spec_from_json(unwrap_live(params, "the live to create (the create body)"), &warnings);
   check_custom_id_free(spec, "");
+  if (check_references) check_references(spec);
   const TimeMs now = now_ms();
   LiveRecord rec = make_live(spec, now, caller.cause == "config");
   const std::string id = rec.id;
@@ -212,6 +214,7 @@ json LiveService::update(const json& params, const Caller& caller) {
   std::vector<std::string> warnings;
   LiveSpec spec = live_spec_from_json(merged, &warnings);
   check_custom_id_free(spec, live.id);
+  if (check_references && to_json(spec) != before) check_references(spec);
   if (!before_live(live.state)) {
     for (const auto& f : kFrozenOnceLive)
       if (!f.same(live.spec, spec))
@@ -220,6 +223,15 @@ json LiveService::update(const json& params, const Caller& caller) {
                            std::string(to_string(live.state)) + ")",
                        {{"path", std::string("live.") + f.path}, {"state", std::string(to_string(live.state))}});
   }
+  // Once ENCODING has begun, the VOD's source is what it is making; its window may still move.
+  const LiveVod& had = live.spec.live_vod;
+  const bool vod_begun = !before_live(live.state) && live.state != LiveState::Live;
+  if (vod_begun && (had.source != spec.live_vod.source || had.replace_id != spec.live_vod.replace_id ||
+                    had.playback_id != spec.live_vod.playback_id))
+    throw RpcError(ErrorKind::Conflict,
+                   "live.live_vod.source: cannot change once the live has ended (it is " +
+                       std::string(to_string(live.state)) + "); only live_vod.started_at and ended_at can move",
+                   {{"path", "live.live_vod.source"}, {"state", std::string(to_string(live.state))}});
   const auto changed = changed_fields(before, to_json(spec));
   if (!changed.empty()) {
     LiveRecord next = live;
@@ -282,7 +294,7 @@ std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trig
   next.state = *result.to;
   next.state_changed_at = now;
   next.updated_at = now;
-  if (next.state == LiveState::Live) next.live_started_at = now, next.live_ended_at.reset();
+  if (next.state == LiveState::Live) next.live_started_at = now, next.live_ended_at.reset(), next.playout_ends_at.reset();
   if (live.state == LiveState::Live) next.live_ended_at = now;
   {
     sql::Transaction tx(store_.db());
@@ -321,6 +333,26 @@ json LiveService::op(Trigger trigger, const json& params, const Caller& caller) 
   auto more = follow_automatic(live, now);
   ts.insert(ts.end(), more.begin(), more.end());
   return {{"live", view(live)}, {"transitions", transitions_json(ts)}};
+}
+
+std::vector<AppliedTransition> LiveService::vod_asset_ready(const std::string& live_id) {
+  LiveRecord* live = find(live_id);
+  if (!live || live->state != LiveState::Encoding) return {};
+  const TimeMs now = now_ms();
+  auto ts = apply(*live, Trigger::VodAssetReady, "encoding", std::nullopt, now);
+  auto more = follow_automatic(*live, now);
+  ts.insert(ts.end(), more.begin(), more.end());
+  return ts;
+}
+
+void LiveService::set_playout_end(const std::string& live_id, TimeMs at) {
+  LiveRecord* live = find(live_id);
+  if (!live || live->playout_ends_at == at) return;
+  LiveRecord next = *live;
+  next.playout_ends_at = at;
+  next.updated_at = now_ms();
+  store_.update_live(next);
+  *live = std::move(next);
 }
 
 json LiveService::events(const json& params) {
@@ -402,6 +434,14 @@ std::vector<AppliedTransition> LiveService::run_due(TimeMs now, std::vector<std:
 json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
   // 1. Validate every declaration; any error refuses the whole file.
   const std::vector<LiveSpec> specs = live_decl_specs(decls);
+  if (check_references)
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      try {
+        check_references(specs[i]);
+      } catch (const RpcError& e) {
+        throw ConfigError("[[live]] " + decls[i].custom_id + ": " + e.what());
+      }
+    }
   // 2. Apply.
   json created = json::array(), updated = json::array(), unchanged = json::array(), skipped = json::array();
   json not_applied = json::array();

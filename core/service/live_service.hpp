@@ -74,8 +74,18 @@ class LiveService {
   std::optional<TimeMs> next_due() const;
   std::vector<AppliedTransition> run_due(TimeMs now, std::vector<std::string>* failures = nullptr);
 
-  // Called for each applied transition (logging, later: ingest and packager hooks).
+  // ENCODING finished the live's VOD asset: ENCODING -> VOD_READY (and on, if its window
+  // is already open). Cause "encoding".
+  std::vector<AppliedTransition> vod_asset_ready(const std::string& live_id);
+  // A simulive's playout is over (or will be, at `at`): the live ends then (trigger end,
+  // cause schedule). Persisted; the scheduler applies it.
+  void set_playout_end(const std::string& live_id, TimeMs at);
+
+  // Called for each applied transition (logging, the media plane's hooks).
   std::function<void(const AppliedTransition&)> on_transition;
+  // Checks what a spec refers to outside the live (library items, VODs); throws RpcError
+  // naming the field. Called by create, update and the config's reconciliation.
+  std::function<void(const LiveSpec&)> check_references;
 
  private:
   LiveRecord& resolve(const nlohmann::json& params);

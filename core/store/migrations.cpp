@@ -66,6 +66,34 @@ CREATE TABLE segments (
   PRIMARY KEY (live_id, seq)
 ) WITHOUT ROWID;
 )sql",
+    // 3: the media library, live-to-VOD assets, and when a simulive's playout ends
+    R"sql(
+ALTER TABLE lives ADD COLUMN playout_ends_at INTEGER;
+
+CREATE TABLE library (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  kind        TEXT NOT NULL,             -- video, image, audio
+  file        TEXT NOT NULL,             -- relative to the media folder: library/ID.ext
+  original    TEXT NOT NULL,             -- the path it was imported from
+  stored      TEXT NOT NULL,             -- hardlink or copy
+  probe       TEXT NOT NULL,             -- ffprobe's JSON, read again on load
+  created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE vod_assets (
+  id          TEXT PRIMARY KEY,
+  live_id     TEXT NOT NULL UNIQUE REFERENCES lives(id) ON DELETE CASCADE,
+  source      TEXT NOT NULL,             -- LIVE_VOD_SOURCE_*
+  source_ref  TEXT NOT NULL DEFAULT '',  -- library id (replace), VOD id (playback)
+  state       TEXT NOT NULL,             -- ENCODING, READY, FAILED
+  error       TEXT,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  info        TEXT NOT NULL DEFAULT '{}', -- what the job produced: duration, segments, mp4, codecs, ...
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER
+);
+)sql",
 };
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kLiveColumns =
     "id, custom_id, name, state, spec, stream_key, created_at, updated_at, state_changed_at, "
-    "live_started_at, live_ended_at, from_config, preview_token";
+    "live_started_at, live_ended_at, from_config, preview_token, playout_ends_at";
 
 void bind_live(sql::Statement& st, const LiveRecord& l) {
   st.bind(1, l.id)
@@ -22,7 +22,8 @@ void bind_live(sql::Statement& st, const LiveRecord& l) {
       .bind(10, l.live_started_at)
       .bind(11, l.live_ended_at)
       .bind(12, std::int64_t{l.from_config ? 1 : 0})
-      .bind(13, l.preview_token);
+      .bind(13, l.preview_token)
+      .bind(14, l.playout_ends_at);
 }
 
 }  // namespace
@@ -61,7 +62,7 @@ void Store::migrate() {
 }
 
 void Store::insert_live(const LiveRecord& l) {
-  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   bind_live(st, l);
   st.run();
 }
@@ -69,7 +70,8 @@ void Store::insert_live(const LiveRecord& l) {
 void Store::update_live(const LiveRecord& l) {
   auto st = db_.prepare(
       "UPDATE lives SET custom_id=?2, name=?3, state=?4, spec=?5, stream_key=?6, created_at=?7, updated_at=?8, "
-      "state_changed_at=?9, live_started_at=?10, live_ended_at=?11, from_config=?12, preview_token=?13 WHERE id=?1");
+      "state_changed_at=?9, live_started_at=?10, live_ended_at=?11, from_config=?12, preview_token=?13, "
+      "playout_ends_at=?14 WHERE id=?1");
   bind_live(st, l);
   st.run();
   if (db_.changes() != 1) throw sql::Error("update of live " + l.id + " matched no row");
@@ -101,6 +103,7 @@ std::vector<LiveRecord> Store::load_lives() {
     l.live_ended_at = st.opt_integer(10);
     l.from_config = st.integer(11) != 0;
     l.preview_token = st.text(12);
+    l.playout_ends_at = st.opt_integer(13);
     out.push_back(std::move(l));
   }
   return out;
@@ -220,6 +223,85 @@ std::vector<SegmentRecord> Store::segments(const std::string& live_id) {
 
 void Store::delete_segments_before(const std::string& live_id, std::int64_t seq) {
   db_.prepare("DELETE FROM segments WHERE live_id=? AND seq<?").bind(1, live_id).bind(2, seq).run();
+}
+
+void Store::insert_library_item(const library::LibraryItem& i) {
+  db_.prepare("INSERT INTO library (id, name, kind, file, original, stored, probe, created_at) VALUES (?,?,?,?,?,?,?,?)")
+      .bind(1, i.id)
+      .bind(2, i.name)
+      .bind(3, library::kind_name(i.probe.kind))
+      .bind(4, i.file)
+      .bind(5, i.original)
+      .bind(6, i.stored)
+      .bind(7, i.probe_json)
+      .bind(8, i.created_at)
+      .run();
+}
+
+void Store::delete_library_item(const std::string& id) {
+  db_.prepare("DELETE FROM library WHERE id=?").bind(1, id).run();
+}
+
+std::vector<library::LibraryItem> Store::load_library() {
+  auto st = db_.prepare("SELECT id, name, file, original, stored, probe, created_at FROM library ORDER BY created_at, id");
+  std::vector<library::LibraryItem> out;
+  while (st.step()) {
+    library::LibraryItem i;
+    i.id = st.text(0);
+    i.name = st.text(1);
+    i.file = st.text(2);
+    i.original = st.text(3);
+    i.stored = st.text(4);
+    i.probe_json = st.text(5);
+    i.created_at = st.integer(6);
+    auto probe = library::parse_ffprobe_json(i.probe_json);
+    if (auto* error = std::get_if<library::ProbeError>(&probe))
+      throw sql::Error("library item " + i.id + " has an unreadable probe in the store: " + error->message);
+    i.probe = std::get<library::MediaProbe>(probe);
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+void Store::save_vod_asset(const VodAsset& a) {
+  db_.prepare(
+         "INSERT OR REPLACE INTO vod_assets (id, live_id, source, source_ref, state, error, attempts, info, "
+         "started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, a.id)
+      .bind(2, a.live_id)
+      .bind(3, long_name(a.source))
+      .bind(4, a.source_ref)
+      .bind(5, to_string(a.state))
+      .bind(6, a.error)
+      .bind(7, a.attempts)
+      .bind(8, to_json(a.info).dump())
+      .bind(9, a.started_at)
+      .bind(10, a.finished_at)
+      .run();
+}
+
+std::vector<VodAsset> Store::load_vod_assets() {
+  auto st = db_.prepare(
+      "SELECT id, live_id, source, source_ref, state, error, attempts, info, started_at, finished_at FROM vod_assets");
+  std::vector<VodAsset> out;
+  while (st.step()) {
+    VodAsset a;
+    a.id = st.text(0);
+    a.live_id = st.text(1);
+    const auto source = parse_enum<LiveVodSource>(st.text(2));
+    const auto state = parse_vod_state(st.text(4));
+    if (!source || !state) throw sql::Error("VOD " + a.id + " has an unknown source or state in the store");
+    a.source = *source;
+    a.source_ref = st.text(3);
+    a.state = *state;
+    a.error = st.opt_text(5);
+    a.attempts = st.integer(6);
+    a.info = vod_info_from_json(nlohmann::json::parse(st.text(7), nullptr, false));
+    a.started_at = st.integer(8);
+    a.finished_at = st.opt_integer(9);
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 std::vector<SessionRow> Store::end_orphaned_sessions(TimeMs now, const std::string& reason) {

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "library/library_item.hpp"
 #include "live/live_record.hpp"
 #include "media/segment_record.hpp"
 #include "store/sqlite.hpp"
+#include "vod/vod_asset.hpp"
 
 namespace bvlive {
 
@@ -43,7 +45,7 @@ struct SessionRow {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates `path`, switches to WAL and applies pending migrations.
   Store(const std::string& path, bool sync_full);
@@ -66,6 +68,15 @@ class Store {
   void insert_segment(const SegmentRecord& r);
   std::vector<SegmentRecord> segments(const std::string& live_id);
   void delete_segments_before(const std::string& live_id, std::int64_t seq);
+
+  // The media library. load_library re-reads each item's ffprobe JSON.
+  void insert_library_item(const library::LibraryItem& item);
+  void delete_library_item(const std::string& id);
+  std::vector<library::LibraryItem> load_library();
+
+  // Live-to-VOD assets, one per live at most.
+  void save_vod_asset(const VodAsset& asset);  // insert or replace
+  std::vector<VodAsset> load_vod_assets();
 
   // Sessions left running by a daemon that stopped: marked ENDED with `reason`. Returns them.
   std::vector<SessionRow> end_orphaned_sessions(TimeMs now, const std::string& reason);

@@ -17,17 +17,19 @@
 
 namespace bvlive::ingest {
 
-enum class Protocol { Rtmp, Srt, Whip };
+// File: not an encoder but a simulive's playout of a library video (no listener involved).
+enum class Protocol { Rtmp, Srt, Whip, File };
 // Flv and MpegTs are written to the Publication; RtpSdp (WHIP) is RTP the listener sends
 // to the packager over loopback UDP itself, described by `ffmpeg_sdp`: its write() only
 // counts the bytes.
-enum class Container { Flv, MpegTs, RtpSdp };
+enum class Container { Flv, MpegTs, RtpSdp, File };
 
 inline std::string_view to_string(Protocol p) {
   switch (p) {
     case Protocol::Rtmp: return "rtmp";
     case Protocol::Srt: return "srt";
     case Protocol::Whip: return "whip";
+    case Protocol::File: return "file";
   }
   return "?";
 }
@@ -55,6 +57,10 @@ struct PublishRequest {
   std::string ffmpeg_sdp;
   bool transcode_video = false;
   bool transcode_audio = false;
+  // File only: the video ffmpeg reads itself, in real time or not, from this offset.
+  std::string input_file;
+  bool realtime = true;
+  double start_seconds = 0;
 };
 
 struct PublishResult {

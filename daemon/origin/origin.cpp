@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <unistd.h>
+
 #include "media/hls/codecs_from_init.hpp"
 #include "media/hls/master_playlist.hpp"
 #include "media/hls/media_playlist.hpp"
@@ -39,27 +41,41 @@ Response error(int status, std::string reason) {
 
 bool went_live(const LiveRecord& l) { return l.live_started_at.has_value(); }
 
-// Public playback exists from `start` on; before that the answer says when it opens.
-std::optional<Response> public_refusal(const LiveRecord& l) {
-  switch (l.state) {
-    case LiveState::Live:
-      return std::nullopt;
-    case LiveState::LiveEnd:
-    case LiveState::Encoding:
-    case LiveState::VodReady:
-    case LiveState::Vod:
-      if (went_live(l)) return std::nullopt;
-      break;
-    default:
-      break;
-  }
+Response refusal(int status, const LiveRecord& l, std::string reason) {
+  Response r = error(status, std::move(reason));
+  r.set("X-Bvlive-State", std::string(to_string(l.state)));
+  return r;
+}
+
+// Why the public entry point (index.m3u8) does not play now, or nothing when it does.
+std::optional<Response> public_refusal(const LiveRecord& l, TimeMs now) {
   const std::string label = l.label();
   const std::string state(to_string(l.state));
+  if (l.state == LiveState::Live || l.state == LiveState::Vod) return std::nullopt;
   if (!went_live(l))
-    return error(404, "live " + label + " has not started (state " + state +
-                          "); public playback opens when it goes LIVE (bvlive start " + label + ")");
-  return error(404, "live " + label + " is " + state + "; it is no longer played");
+    return refusal(404, l, "live " + label + " has not started (state " + state +
+                               "); public playback opens when it goes LIVE (bvlive start " + label + ")");
+  if (l.state == LiveState::Encoding) {
+    Response r = refusal(503, l, "live " + label + " has ended; its VOD is being prepared");
+    r.set("Retry-After", "10");
+    return r;
+  }
+  if (l.state == LiveState::VodReady) {
+    const TimeMs opens = l.spec.live_vod.started_at.value_or(now);
+    Response r = refusal(503, l, "live " + label + " has ended; its VOD opens at " + format_rfc3339(opens));
+    r.set("Retry-After", std::to_string(std::max<TimeMs>(1, (opens - now + 999) / 1000)));
+    return r;
+  }
+  return refusal(410, l, "live " + label + " has ended (state " + state + ")" +
+                             (l.spec.live_vod.enabled() ? "; its VOD is no longer offered" : ""));
 }
+
+// After the end, players already watching may still read the closed live playlist and its segments.
+bool ended_live_still_listed(const LiveRecord& l) {
+  return went_live(l) && (l.state == LiveState::Encoding || l.state == LiveState::VodReady || l.state == LiveState::LiveEnd);
+}
+
+bool safe_name(const std::string& part) { return !part.empty() && part != "." && part != ".." && part[0] != '.'; }
 
 bool is_segment_public(const LiveRecord& l, const SegmentRecord& s) {
   // A segment that ends before LIVE began is preview footage.
@@ -68,8 +84,9 @@ bool is_segment_public(const LiveRecord& l, const SegmentRecord& s) {
 
 }  // namespace
 
-Origin::Origin(LiveService& lives, MediaIndex& index, const MediaSettings& media, std::function<std::string()> metrics)
-    : lives_(lives), index_(index), media_(media), metrics_(std::move(metrics)) {}
+Origin::Origin(LiveService& lives, MediaIndex& index, const VodCatalog& vods, const MediaSettings& media,
+               std::function<std::string()> metrics)
+    : lives_(lives), index_(index), vods_(vods), media_(media), metrics_(std::move(metrics)) {}
 
 Response Origin::handle(const http::Request& req, const http::ClientInfo&) {
   if (req.method != "GET" && req.method != "HEAD") {
@@ -96,7 +113,7 @@ Response Origin::handle(const http::Request& req, const http::ClientInfo&) {
 }
 
 Response Origin::live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req) {
-  if (parts.size() < 3 || parts.size() > 4)
+  if (parts.size() < 3)
     return error(404, "nothing at " + req.path + "; playlists are at /" + parts[0] + "/ID/index.m3u8");
   const LiveRecord* live = lives_.by_id_or_custom_id(parts[1]);
   if (!live) return error(404, "no live '" + parts[1] + "'");
@@ -110,16 +127,47 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
       return error(403, "wrong preview token for live " + live->label() + " (bvlive show " + live->label() +
                             " prints the current one)");
     if (live->state != LiveState::Preview && live->state != LiveState::Live)
-      return error(404, "live " + live->label() + " is " + std::string(to_string(live->state)) +
-                            "; the host preview exists in PREVIEW and LIVE");
+      return refusal(404, *live, "live " + live->label() + " is " + std::string(to_string(live->state)) +
+                                     "; the host preview exists in PREVIEW and LIVE");
     query = "?token=" + *token;
-  } else if (auto refusal = public_refusal(*live)) {
-    return *refusal;
+  } else {
+    if (live->state == LiveState::Vod) return vod_route(*live, parts, req);
+    const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
+    if (auto refused = public_refusal(*live, now_ms()); refused && (entry || !ended_live_still_listed(*live)))
+      return *refused;
   }
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
   if (parts.size() == 3 && parts[2] == "media.m3u8") return media_playlist(*live, audience, query);
   if (parts.size() == 4) return media_file(*live, audience, parts[2], parts[3]);
   return error(404, "nothing at " + req.path);
+}
+
+// A live in VOD: its playlists and files are the asset's, under MEDIA/LIVE_ID/vod/.
+Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req) {
+  const VodAsset* asset = vods_.of_live(live.id);
+  if (!asset || asset->state != VodState::Ready)
+    return refusal(503, live, "the VOD of live " + live.label() + " is not ready");
+  std::string rel;
+  if (parts.size() == 3 && parts[2] == "index.m3u8") rel = vod_master_file();
+  else if (parts.size() == 3 && parts[2] == "media.m3u8") rel = vod_playlist_file();
+  else if (parts.size() >= 4 && parts[2] == kVodDir) {
+    rel = std::string(kVodDir);
+    for (std::size_t i = 3; i < parts.size(); ++i) {
+      if (!safe_name(parts[i])) return error(404, "nothing at " + req.path);
+      rel += "/" + parts[i];
+    }
+  } else {
+    return error(404, "nothing at " + req.path + "; live " + live.label() + " is VOD: play /live/" + live.id +
+                          "/index.m3u8");
+  }
+  if (asset->info.segments == 0 && rel.ends_with(".m3u8"))
+    return refusal(404, live, "the VOD of live " + live.label() + " has no content: nothing was recorded while it was LIVE");
+  const std::string path = index_.path_of(live.id, rel);
+  if (::access(path.c_str(), R_OK) != 0) return error(404, "no file " + rel + " in the VOD of live " + live.label());
+  Response r = Response::file_at(path);
+  // The window may close: playlists are checked again; media files never change.
+  r.set("Cache-Control", rel.ends_with(".m3u8") ? kPlaylistCache : kSegmentCache);
+  return r;
 }
 
 std::string Origin::codecs_of(const LiveRecord& live, const std::string& init_file) {
@@ -184,6 +232,11 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
     o.view = live.spec.broadcast_mode == BroadcastMode::TraditionalLive ? hls::View::Live : hls::View::Dvr;
     o.dvr_start = live.live_started_at;
     o.ended = live.state != LiveState::Live;
+    // A simulive in playback mode is packaged at once: when its playout is done, the
+    // playlist is complete and players show the whole duration.
+    if (live.spec.broadcast_mode == BroadcastMode::Playback && session_running && !session_running(live.id) &&
+        !all.empty())
+      o.ended = true;
   }
   Response r;
   r.body = hls::media_playlist(all, o);

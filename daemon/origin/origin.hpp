@@ -1,8 +1,12 @@
 // The routes of the HTTP origin: playlists per view, init and media segments, /healthz
 // and /metrics. Who may see what follows the live's state:
-//   /live/ID/index.m3u8, media.m3u8, SESSION/FILE   public; only from LIVE's start on
+//   /live/ID/index.m3u8, media.m3u8, SESSION/FILE   public: the live while LIVE, its VOD
+//                                                    (vod/...) while VOD
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
-// A request that cannot be served gets a status and a one-line reason a person can act on.
+// Outside those windows index.m3u8 answers with a status a player page can act on (404 not
+// started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
+// one-line reason; every refusal says the state in X-Bvlive-State. media.m3u8 of an ended
+// live keeps its last window with ENDLIST, so players already watching stop cleanly.
 #pragma once
 
 #include <functional>
@@ -13,14 +17,19 @@
 #include "http/http_server.hpp"
 #include "media/media_index.hpp"
 #include "service/live_service.hpp"
+#include "vod/vod_catalog.hpp"
 
 namespace bvlive {
 
 class Origin {
  public:
-  Origin(LiveService& lives, MediaIndex& index, const MediaSettings& media, std::function<std::string()> metrics);
+  Origin(LiveService& lives, MediaIndex& index, const VodCatalog& vods, const MediaSettings& media,
+         std::function<std::string()> metrics);
 
   http::Response handle(const http::Request& req, const http::ClientInfo& client);
+
+  // Whether a live has a session writing segments (set by the daemon).
+  std::function<bool(const std::string& live_id)> session_running;
 
  private:
   enum class Audience { Public, Preview };
@@ -29,10 +38,12 @@ class Origin {
   http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& query);
   http::Response media_file(const LiveRecord& live, Audience audience, const std::string& session,
                             const std::string& file);
+  http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req);
   std::string codecs_of(const LiveRecord& live, const std::string& init_file);
 
   LiveService& lives_;
   MediaIndex& index_;
+  const VodCatalog& vods_;
   const MediaSettings& media_;
   std::function<std::string()> metrics_;
   std::map<std::string, std::string> codecs_;  // init file -> CODECS, read once

@@ -28,9 +28,12 @@ std::string spawn_failure(const std::string& program, int error) {
 
 Packager::Packager(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
                    std::size_t max_queued_input)
+    : Packager(loop, ffmpeg::packager_command(args), std::move(callbacks), max_queued_input) {}
+
+Packager::Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks, std::size_t max_queued_input)
     : loop_(loop),
-      argv_(ffmpeg::packager_command(args)),
-      program_(args.ffmpeg),
+      argv_(std::move(argv)),
+      program_(argv_.at(0)),
       callbacks_(std::move(callbacks)),
       max_queued_input_(max_queued_input),
       read_buffer_(kReadBufferBytes) {}

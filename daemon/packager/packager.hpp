@@ -57,6 +57,9 @@ class Packager {
   // Nothing runs until start(). Callbacks may destroy the Packager.
   Packager(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
            std::size_t max_queued_input = kDefaultPackagerMaxQueuedInput);
+  // Any ffmpeg command line (argv[0] is the program): the VOD job's remux steps.
+  Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks,
+           std::size_t max_queued_input = kDefaultPackagerMaxQueuedInput);
   ~Packager();
   Packager(const Packager&) = delete;
   Packager& operator=(const Packager&) = delete;

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "log/log.hpp"
+#include "media/atomic_file.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {
@@ -19,34 +20,6 @@ namespace {
 constexpr std::uint64_t kDrainMs = 5'000;
 // bytes_in is saved this often while a push runs (and at every state change).
 constexpr std::uint64_t kStatsFlushMs = 5'000;
-
-// Writes `parts` to `path` through a temporary file and a rename, so a reader (the HTTP
-// origin) sees the whole file or none of it.
-void write_file_atomic(const std::string& path, std::span<const fmp4::Bytes> parts) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  for (const auto& part : parts) {
-    std::size_t off = 0;
-    while (off < part.size()) {
-      const ssize_t n = ::write(fd, part.data() + off, part.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
-      }
-      off += static_cast<std::size_t>(n);
-    }
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + ": " + std::strerror(err));
-  }
-}
 
 std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmnopqrstuvwxyz0123456789"); }
 
@@ -58,6 +31,9 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
       ffmpeg_sdp_(request.ffmpeg_sdp),
       transcode_video_(request.transcode_video),
       transcode_audio_(request.transcode_audio),
+      input_file_(request.input_file),
+      realtime_(request.realtime),
+      start_seconds_(request.start_seconds),
       kick_(request.kick),
       // The packager cuts a fragment at every keyframe (no frag_duration), so segments close eagerly.
       cutter_(ctx.media.segment_duration, /*keyframe_fragments=*/true),
@@ -126,6 +102,14 @@ void Session::start() {
         throw;
       }
       break;
+    case ingest::Container::File:
+      args.input = ffmpeg::InputFormat::File;
+      args.input_path = input_file_;
+      args.realtime = realtime_;
+      args.start_seconds = start_seconds_;
+      args.transcode_video = transcode_video_;
+      args.transcode_audio = transcode_audio_;
+      break;
   }
   Packager::Callbacks cb;
   cb.on_output = [this](std::span<const std::uint8_t> b) { on_output(b); };
@@ -173,7 +157,8 @@ void Session::write(std::span<const std::uint8_t> bytes) {
   if (!ending_reason_.empty() || !packager_) return;
   row_.bytes_in += static_cast<std::int64_t>(bytes.size());
   unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
-  if (container_ == ingest::Container::RtpSdp) return;  // the listener sends RTP to the packager itself
+  // WHIP's listener sends RTP to the packager itself; a playout has no encoder at all.
+  if (container_ == ingest::Container::RtpSdp || container_ == ingest::Container::File) return;
   if (!packager_->write(bytes)) fail("packager too slow: more than 64 MiB of input waiting");
 }
 
@@ -191,8 +176,8 @@ void Session::end(const std::string& reason) {
   advance(SessionEvent::Finished, reason);
   if (packager_ && packager_->running()) {
     // Let ffmpeg write out the last fragment, then cut the last segment from it. An RTP
-    // input has no end of file: SIGINT asks ffmpeg to finish.
-    if (container_ == ingest::Container::RtpSdp) packager_->interrupt();
+    // input has no end of file and a playout does not read stdin: SIGINT asks ffmpeg to finish.
+    if (container_ == ingest::Container::RtpSdp || container_ == ingest::Container::File) packager_->interrupt();
     else packager_->close_input();
     drain_.start(kDrainMs, 0, [this] {
       if (packager_) packager_->kill();
@@ -274,7 +259,9 @@ void Session::on_packager_exit(const Packager::ExitStatus& status) {
   // What ffmpeg wrote before exiting is complete: cut it into a last segment.
   if (wall_base_ && !splitter_.failed())
     if (auto seg = cutter_.flush()) write_segment(*seg);
-  if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop
+  const bool file_done = container_ == ingest::Container::File && status.exit_code == 0 && status.term_signal == 0;
+  if (ending_reason_.empty() && file_done) end("playout finished");  // the video is over
+  else if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop
   else if (!status.clean) log::debug("session", "session " + row_.id + " packager stopped: " + status.message);
   save_row();
   if (!finished_) {

@@ -100,6 +100,9 @@ class Session {
   ingest::Container container_;
   std::string ffmpeg_sdp_;
   bool transcode_video_ = false, transcode_audio_ = false;
+  std::string input_file_;
+  bool realtime_ = true;
+  double start_seconds_ = 0;
   std::function<void(const std::string&)> kick_;
   std::unique_ptr<Packager> packager_;
   fmp4::StreamSplitter splitter_;

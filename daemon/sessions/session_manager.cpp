@@ -55,6 +55,7 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
 SessionManager::~SessionManager() { end_all("daemon shutting down"); }
 
 void SessionManager::end_all(const std::string& reason) {
+  shutting_down_ = true;
   std::vector<Session*> all;
   for (auto& [raw, s] : sessions_) all.push_back(raw);
   for (auto* s : all) {
@@ -81,12 +82,28 @@ ingest::PublishResult SessionManager::publish(ingest::PublishRequest request) {
     ++stats_.refused;
     return {nullptr, refusal};
   }
-  if (auto it = running_.find(live->id); it != running_.end()) {
+  std::string error;
+  Session* raw = launch(*live, request, "replaced by a newer push from " + request.remote, error);
+  if (!raw) return {nullptr, "the session could not start: " + error};
+  return {std::make_unique<Handle>(*this, raw), ""};
+}
+
+std::string SessionManager::start_playout(const LiveRecord& live, ingest::PublishRequest request) {
+  request.protocol = ingest::Protocol::File;
+  request.container = ingest::Container::File;
+  request.remote = "library";
+  std::string error;
+  return launch(live, request, "replaced by a new playout", error) ? "" : "the playout could not start: " + error;
+}
+
+Session* SessionManager::launch(const LiveRecord& live, const ingest::PublishRequest& request,
+                                const std::string& replaced_reason, std::string& error) {
+  if (auto it = running_.find(live.id); it != running_.end()) {
     Session* old = it->second;
     running_.erase(it);
-    old->end("replaced by a newer push from " + request.remote);
+    old->end(replaced_reason);
   }
-  auto session = std::make_unique<Session>(ctx_, *live, request);
+  auto session = std::make_unique<Session>(ctx_, live, request);
   Session* raw = session.get();
   raw->on_finished = [this](Session& s) { finished(s); };
   sessions_.emplace(raw, std::move(session));
@@ -94,14 +111,26 @@ ingest::PublishResult SessionManager::publish(ingest::PublishRequest request) {
     raw->start();
   } catch (const std::exception& e) {
     ++stats_.errors;
-    return {nullptr, std::string("the session could not start: ") + e.what()};
+    error = e.what();
+    return nullptr;
   }
   ++stats_.started;
-  running_[live->id] = raw;
-  return {std::make_unique<Handle>(*this, raw), ""};
+  running_[live.id] = raw;
+  return raw;
+}
+
+bool SessionManager::busy(const std::string& live_id) const {
+  for (const auto& [raw, s] : sessions_)
+    if (s->live_id() == live_id) return true;
+  return false;
 }
 
 void SessionManager::finished(Session& s) {
+  if (s.row().protocol == "file" && on_playout_end && !shutting_down_) {
+    const auto& reason = s.row().end_reason.value_or("");
+    const bool stopped_by_us = reason.rfind("live ", 0) == 0 || reason.rfind("replaced", 0) == 0;
+    if (!stopped_by_us) on_playout_end(s.live_id(), s.row());
+  }
   if (s.row().state == "ERROR" || (s.row().end_reason && s.row().end_reason->rfind("packager", 0) == 0))
     ++stats_.errors;
   stats_.bytes_in += static_cast<std::uint64_t>(s.row().bytes_in);

@@ -43,6 +43,15 @@ class SessionManager : public ingest::IngestHandler {
   // A live changed state: its session ends when the live no longer takes ingest.
   void on_transition(const AppliedTransition& t);
 
+  // A simulive's playout of `request.input_file` as the live's session (protocol file).
+  // Returns the reason when it cannot start ("" = started).
+  std::string start_playout(const LiveRecord& live, ingest::PublishRequest request);
+  // Called when a playout session is over: ended with its file ("playout finished"), or
+  // failed. Not called when the live's end or a shutdown stopped it.
+  std::function<void(const std::string& live_id, const SessionRow& row)> on_playout_end;
+  // Whether any session of the live is still running or writing its last segments.
+  bool busy(const std::string& live_id) const;
+
   const Session* running(const std::string& live_id) const;
   std::size_t running_count() const { return running_.size(); }
   // Every session object still alive (running, or ended and draining its packager).
@@ -54,6 +63,9 @@ class SessionManager : public ingest::IngestHandler {
  private:
   class Handle;
   void finished(Session& s);
+  // Starts a session for `live`, replacing its running one; null (and `error`) on failure.
+  Session* launch(const LiveRecord& live, const ingest::PublishRequest& request, const std::string& replaced_reason,
+                  std::string& error);
   std::size_t keep_segments(const std::string& live_id);
 
   uv_loop_t* loop_;
@@ -67,6 +79,7 @@ class SessionManager : public ingest::IngestHandler {
   std::vector<std::unique_ptr<Session>> graveyard_;
   uv::Timer reaper_;
   SessionStats stats_;
+  bool shutting_down_ = false;
 
   mutable std::mutex keys_mutex_;
   std::unordered_map<std::string, std::string> keys_;  // stream key -> refusal ("" = accepted), by protocol srt

@@ -120,7 +120,13 @@ BOOST_AUTO_TEST_CASE(end_goes_through_encoding_with_live_vod) {
   svc->op(Trigger::Start, {{"id", "v"}}, {});
   auto r = svc->op(Trigger::End, {{"id", "v"}}, {});
   BOOST_TEST(r["transitions"][0]["to"] == "ENCODING");
-  BOOST_TEST(r["live"]["state"] == "VOD_READY");
+  BOOST_TEST(r["live"]["state"] == "ENCODING", "ENCODING lasts until the VOD job is done");
+  svc->run_due(now + 600 * 1000);
+  BOOST_TEST(state_of("v") == "ENCODING", "no timer leaves ENCODING");
+  auto ready = svc->vod_asset_ready(svc->get({{"id", "v"}})["live"]["id"].get<std::string>());
+  BOOST_TEST_REQUIRE(ready.size() == 1u);
+  BOOST_TEST(ready[0].cause == "encoding");
+  BOOST_TEST(state_of("v") == "VOD_READY");
   svc->run_due(now + 3600 * 1000);
   BOOST_TEST(state_of("v") == "VOD");
   svc->run_due(now + 7200 * 1000);

@@ -7,6 +7,7 @@ const char* input_format_name(InputFormat format) {
     case InputFormat::Flv: return "flv";
     case InputFormat::MpegTs: return "mpegts";
     case InputFormat::RtpSdp: return "sdp";
+    case InputFormat::File: return "";
   }
   return "flv";
 }
@@ -26,6 +27,12 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
     // stdin stays open for ffmpeg's interactive commands; SIGINT stops it cleanly.
     argv.insert(argv.end(), {"-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "500",
                              "-f", "sdp", "-i", args.sdp_path});
+  } else if (args.input == InputFormat::File) {
+    // No stdin commands: SIGINT stops a playout early, and it ends by itself with the file.
+    argv.push_back("-nostdin");
+    if (args.realtime) argv.push_back("-re");
+    if (args.start_seconds > 0) argv.insert(argv.end(), {"-ss", std::to_string(args.start_seconds)});
+    argv.insert(argv.end(), {"-i", args.input_path});
   } else {
     argv.insert(argv.end(), {"-f", input_format_name(args.input), "-i", "pipe:0"});
   }

@@ -9,7 +9,8 @@ namespace bvlive::ffmpeg {
 
 // Flv, MpegTs: the encoder's stream on stdin. RtpSdp: RTP on loopback UDP described by an
 // SDP file (WHIP), read by ffmpeg's own RTP demuxer.
-enum class InputFormat { Flv, MpegTs, RtpSdp };
+// File: a library video read by ffmpeg itself (a simulive's playout).
+enum class InputFormat { Flv, MpegTs, RtpSdp, File };
 
 struct PackagerArgs {
   std::string ffmpeg = "ffmpeg";  // path or name looked up in PATH (media.ffmpeg)
@@ -19,6 +20,9 @@ struct PackagerArgs {
   // are then independent.
   int fragment_duration_ms = 0;
   std::string sdp_path;           // RtpSdp: the SDP file
+  std::string input_path;         // File: the video
+  bool realtime = false;          // File: read at the native rate (-re), as a live would arrive
+  double start_seconds = 0;       // File: start this far into it (-ss), to resume a playout
   bool transcode_video = false;   // re-encode video to H.264 (a VP8 WebRTC source)
   bool transcode_audio = false;   // re-encode audio to AAC (Opus from WebRTC)
 };

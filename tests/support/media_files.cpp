@@ -1,0 +1,72 @@
+#include "support/media_files.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "support/media.hpp"
+
+#include <stdexcept>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bvtest {
+
+namespace {
+
+void run_ffmpeg(std::vector<std::string> args) {
+  args.insert(args.begin(), {"ffmpeg", "-hide_banner", "-v", "error", "-nostdin", "-y"});
+  const RunResult r = run(args, with_timeout(120s));
+  if (r.code != 0) throw std::runtime_error("ffmpeg could not make a test file:" + r.describe());
+}
+
+}  // namespace
+
+void make_test_video(const std::string& path, int seconds, const std::string& size, bool with_audio) {
+  std::vector<std::string> a = {"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25"};
+  if (with_audio) a.insert(a.end(), {"-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"});
+  a.insert(a.end(), {"-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25",
+                     "-keyint_min", "25", "-pix_fmt", "yuv420p"});
+  if (with_audio) a.insert(a.end(), {"-c:a", "aac", "-b:a", "64k"});
+  a.insert(a.end(), {"-movflags", "+faststart", path});
+  run_ffmpeg(a);
+}
+
+void make_test_image(const std::string& path) {
+  run_ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", path});
+}
+
+double ffprobe_duration(const std::string& url_or_path, Ms timeout) {
+  const RunResult r =
+      run({"ffprobe", "-v", "error", "-show_format", "-of", "json", url_or_path}, with_timeout(timeout));
+  if (r.code != 0) throw std::runtime_error("ffprobe failed:" + r.describe());
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.contains("format") || !j["format"].contains("duration"))
+    throw std::runtime_error("ffprobe gave no format.duration:" + r.describe());
+  const auto& d = j["format"]["duration"];
+  return d.is_string() ? std::stod(d.get<std::string>()) : d.get<double>();
+}
+
+void check_h264_aac(const nlohmann::json& probe, int width, int height) {
+  int video = 0, audio = 0;
+  for (const auto& s : probe["streams"]) {
+    if (s["codec_type"] == "video") {
+      ++video;
+      BOOST_TEST(s["codec_name"] == "h264", probe.dump(2));
+      BOOST_TEST(s["width"] == width, probe.dump(2));
+      BOOST_TEST(s["height"] == height, probe.dump(2));
+    } else if (s["codec_type"] == "audio") {
+      ++audio;
+      BOOST_TEST(s["codec_name"] == "aac", probe.dump(2));
+    }
+  }
+  BOOST_TEST(video == 1, "expected one video stream: " << probe.dump(2));
+  BOOST_TEST(audio == 1, "expected one audio stream: " << probe.dump(2));
+}
+
+double playlist_duration(const std::string& playlist) {
+  double total = 0;
+  for (const auto& line : playlist_lines(playlist, "#EXTINF:")) total += std::stod(line.substr(8));
+  return total;
+}
+
+}  // namespace bvtest

@@ -1,0 +1,27 @@
+// Real media files for the library, simulive and live-to-VOD tests, made by the real
+// ffmpeg, and their duration read back by the real ffprobe.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+namespace bvtest {
+
+// An MP4 of `seconds` of testsrc2 at 25 fps (H.264, one keyframe a second) with, when
+// `with_audio`, a 1 kHz sine (AAC); moov first (faststart). Throws with ffmpeg's output on failure.
+void make_test_video(const std::string& path, int seconds, const std::string& size = "640x360",
+                     bool with_audio = true);
+// A one-frame testsrc2 PNG (320x240). Throws with ffmpeg's output on failure.
+void make_test_image(const std::string& path);
+// format.duration from `ffprobe -show_format` of a file or URL, in seconds; throws with its stderr.
+double ffprobe_duration(const std::string& url_or_path, Ms timeout = 30s);
+// Boost.Test checks on ffprobe_streams() output: one H.264 video stream of `width` x `height`
+// and one AAC audio stream, as make_test_video() and encoder_argv() make them.
+void check_h264_aac(const nlohmann::json& probe, int width, int height);
+// The duration an HLS media playlist lists: the sum of its #EXTINF durations, in seconds.
+double playlist_duration(const std::string& playlist);
+
+}  // namespace bvtest
