@@ -84,6 +84,11 @@ void VodManager::launch(const std::string& live_id) {
             ctx_.vods.playback_source(vod.playback_id.value_or(""), ctx_.lives.lives(), "live.live_vod.playback.id");
         in.reused = reused;
         in.reused_live_dir = ctx_.index.media_root() + "/" + reused.live_id;
+        if (const VodAsset* mine = ctx_.vods.of_live(live->id); mine && mine->source_ref != reused.id) {
+          VodAsset named = *mine;  // `bvlive vod` names the VOD reused, however it was given
+          named.source_ref = reused.id;
+          ctx_.vods.save(named);
+        }
         break;
       }
       case LiveVodSource::Unspecified:
