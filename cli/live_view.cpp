@@ -133,6 +133,12 @@ void print_live(std::ostream& out, const json& live) {
   for (const auto& [key, label] : kUrlRows)
     if (const json& u = member(urls, key); u.is_string()) kv.add(label, u.get<std::string>());
   kv.add("live_vod", live_vod_text(member(live, "live_vod")));
+  // The VOD made at the end (bvlive vod ID has the details); a failure shows its reason here.
+  if (const json& vod = member(live, "vod"); vod.is_object()) {
+    std::string line = field_text(vod, "id") + " " + field_text(vod, "state");
+    if (const json& error = member(vod, "error"); error.is_string()) line += ": " + error.get<std::string>();
+    kv.add("vod", line);
+  }
   kv.add("privacy", privacy_text(member(live, "security")));
   if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())
     kv.add("description", d);

@@ -373,8 +373,13 @@ nlohmann::json Daemon::library_remove(const nlohmann::json& params) {
 
 nlohmann::json Daemon::live_view(const nlohmann::json& params) {
   nlohmann::json out = service_->get(params);
-  if (const LiveRecord* l = service_->by_id_or_custom_id(out["live"]["id"].get<std::string>()))
+  if (const LiveRecord* l = service_->by_id_or_custom_id(out["live"]["id"].get<std::string>())) {
     out["live"]["urls"] = urls(*l);
+    if (const VodAsset* vod = vods_->of_live(l->id))
+      out["live"]["vod"] = {{"id", vod->id},
+                            {"state", std::string(to_string(vod->state))},
+                            {"error", vod->error ? nlohmann::json(*vod->error) : nlohmann::json(nullptr)}};
+  }
   return out;
 }
 

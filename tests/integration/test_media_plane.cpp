@@ -20,6 +20,7 @@
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
+#include "support/media_files.hpp"
 #include "support/process.hpp"
 
 using namespace bvtest;
@@ -87,24 +88,6 @@ struct MediaFixture {
 
 std::string public_master(MediaFixture& f, const std::string& id) { return f.http("/live/" + id + "/index.m3u8"); }
 std::string public_media(MediaFixture& f, const std::string& id) { return f.http("/live/" + id + "/media.m3u8"); }
-
-void check_h264_aac(const json& probe, int width, int height) {
-  bool video = false, audio = false;
-  for (const auto& s : probe["streams"]) {
-    if (s["codec_type"] == "video") {
-      video = true;
-      BOOST_TEST(s["codec_name"] == "h264", probe.dump(2));
-      BOOST_TEST(s["width"].get<int>() == width, probe.dump(2));
-      BOOST_TEST(s["height"].get<int>() == height, probe.dump(2));
-    }
-    if (s["codec_type"] == "audio") {
-      audio = true;
-      BOOST_TEST(s["codec_name"] == "aac", probe.dump(2));
-    }
-  }
-  BOOST_TEST(video, "no video stream: " << probe.dump(2));
-  BOOST_TEST(audio, "no audio stream: " << probe.dump(2));
-}
 
 int connect_tcp(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
