@@ -76,6 +76,7 @@ std::string session_summary(const json& session) {
   if (std::string remote = field_text(session, "remote"); remote != "-") out += " from " + remote;
   out += ", since " + time_field(session, "started_at");
   if (std::string media = media_summary(member(session, "media")); !media.empty()) out += "\n" + media;
+  if (const json& warning = member(session, "warning"); warning.is_string()) out += "\nWARNING: " + warning.get<std::string>();
   const json& segments = member(session, "segments");
   const json& bytes = member(session, "bytes_in");
   if (segments.is_number() && bytes.is_number())

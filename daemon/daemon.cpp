@@ -218,6 +218,11 @@ std::string Daemon::metrics_text() const {
   m.family("bvlive_packager_speed", "gauge", "ffmpeg speed of each running session (1 = real time).");
   for (const auto& [raw, s] : sessions_->sessions())
     if (s->running()) m.sample(s->packager_speed(), {{"live", s->live_id()}, {"session", s->id()}});
+  m.family("bvlive_sessions_slow", "gauge", "Running sessions whose packager is slower than real time.");
+  double slow = 0;
+  for (const auto& [raw, s] : sessions_->sessions())
+    if (s->running() && s->row().warning) slow += 1;
+  m.sample(slow);
   if (http_) {
     const auto& hs = http_->stats();
     m.family("bvlive_http_responses_total", "counter", "HTTP responses by status code.");

@@ -15,7 +15,8 @@ json session_json(const SessionRow& s) {
   return {{"id", s.id},           {"live_id", s.live_id},   {"state", s.state},
           {"protocol", s.protocol}, {"remote", s.remote},   {"media", media},
           {"bytes_in", s.bytes_in}, {"segments", s.segments}, {"started_at", format_rfc3339(s.started_at)},
-          {"ended_at", opt_time(s.ended_at)}, {"end_reason", s.end_reason ? json(*s.end_reason) : json(nullptr)}};
+          {"ended_at", opt_time(s.ended_at)}, {"end_reason", s.end_reason ? json(*s.end_reason) : json(nullptr)},
+          {"warning", s.warning ? json(*s.warning) : json(nullptr)}};
 }
 
 json event_json(const EventRow& e) {

@@ -94,6 +94,10 @@ CREATE TABLE vod_assets (
   finished_at INTEGER
 );
 )sql",
+    // 4: a running session's warning (a packager slower than real time)
+    R"sql(
+ALTER TABLE sessions ADD COLUMN warning TEXT;
+)sql",
 };
 
 }  // namespace

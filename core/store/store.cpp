@@ -138,7 +138,7 @@ std::vector<EventRow> Store::events(const std::string& live_id, std::int64_t lim
 void Store::insert_session(const SessionRow& s) {
   db_.prepare(
          "INSERT INTO sessions (id, live_id, state, protocol, remote, media, bytes_in, segments, started_at, ended_at, "
-         "end_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+         "end_reason, warning) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, s.id)
       .bind(2, s.live_id)
       .bind(3, s.state)
@@ -150,12 +150,14 @@ void Store::insert_session(const SessionRow& s) {
       .bind(9, s.started_at)
       .bind(10, s.ended_at)
       .bind(11, s.end_reason)
+      .bind(12, s.warning)
       .run();
 }
 
 void Store::update_session(const SessionRow& s) {
   db_.prepare(
-         "UPDATE sessions SET state=?2, media=?3, bytes_in=?4, segments=?5, ended_at=?6, end_reason=?7 WHERE id=?1")
+         "UPDATE sessions SET state=?2, media=?3, bytes_in=?4, segments=?5, ended_at=?6, end_reason=?7, warning=?8 "
+         "WHERE id=?1")
       .bind(1, s.id)
       .bind(2, s.state)
       .bind(3, s.media_json)
@@ -163,6 +165,7 @@ void Store::update_session(const SessionRow& s) {
       .bind(5, s.segments)
       .bind(6, s.ended_at)
       .bind(7, s.end_reason)
+      .bind(8, s.warning)
       .run();
 }
 
@@ -171,11 +174,11 @@ std::vector<SessionRow> read_sessions(sql::Statement& st) {
   std::vector<SessionRow> out;
   while (st.step())
     out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.integer(6),
-                   st.integer(7), st.integer(8), st.opt_integer(9), st.opt_text(10)});
+                   st.integer(7), st.integer(8), st.opt_integer(9), st.opt_text(10), st.opt_text(11)});
   return out;
 }
 constexpr const char* kSessionColumns =
-    "id, live_id, state, protocol, remote, media, bytes_in, segments, started_at, ended_at, end_reason";
+    "id, live_id, state, protocol, remote, media, bytes_in, segments, started_at, ended_at, end_reason, warning";
 }  // namespace
 
 std::vector<SessionRow> Store::sessions(const std::string& live_id) {

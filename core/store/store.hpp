@@ -41,11 +41,12 @@ struct SessionRow {
   TimeMs started_at = 0;
   std::optional<TimeMs> ended_at;
   std::optional<std::string> end_reason;
+  std::optional<std::string> warning;  // set while something is wrong with a running session
 };
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates `path`, switches to WAL and applies pending migrations.
   Store(const std::string& path, bool sync_full);

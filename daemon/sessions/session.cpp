@@ -20,6 +20,10 @@ namespace {
 constexpr std::uint64_t kDrainMs = 5'000;
 // bytes_in is saved this often while a push runs (and at every state change).
 constexpr std::uint64_t kStatsFlushMs = 5'000;
+// A packager below this speed for this long cannot keep up with a live input: the session
+// carries a warning until it is back (ffmpeg's speed of a live input hovers around 1.0).
+constexpr double kSlowSpeed = 0.9;
+constexpr TimeMs kSlowForMs = 10'000;
 
 std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmnopqrstuvwxyz0123456789"); }
 
@@ -114,7 +118,9 @@ void Session::start() {
   Packager::Callbacks cb;
   cb.on_output = [this](std::span<const std::uint8_t> b) { on_output(b); };
   cb.on_progress = [this](const ffmpeg::Progress& p) {
-    if (p.speed) speed_ = *p.speed;
+    if (!p.speed) return;
+    speed_ = *p.speed;
+    watch_speed();
   };
   cb.on_media_info = [this](const ffmpeg::MediaInfo& m) {
     row_.media_json = m.to_json().dump();
@@ -151,6 +157,31 @@ void Session::start() {
     }
     save_row();
   });
+}
+
+void Session::watch_speed() {
+  // A playout that is not real time (a playback simulive) runs as fast as it can.
+  if (container_ == ingest::Container::File && !realtime_) return;
+  if (state_ != SessionState::Live) return;  // start-up probing is slow by nature
+  const TimeMs now = now_ms();
+  char speed[32];
+  std::snprintf(speed, sizeof speed, "%.2fx", speed_);
+  if (speed_ < kSlowSpeed) {
+    if (!slow_since_) slow_since_ = now;
+    if (row_.warning || now - *slow_since_ < kSlowForMs) return;
+    row_.warning = std::string("packager slower than real time (speed ") + speed + " for " +
+                   format_duration(now - *slow_since_) + ")";
+    save_row();
+    ctx_.record_event(row_.live_id, "session " + row_.id + ": WARNING " + *row_.warning);
+    log::warn("session", "live " + row_.live_id + " session " + row_.id + ": " + *row_.warning);
+    return;
+  }
+  slow_since_.reset();
+  if (!row_.warning) return;
+  row_.warning.reset();
+  save_row();
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": packager back to real time (speed " + speed + ")");
+  log::info("session", "live " + row_.live_id + " session " + row_.id + ": packager back to real time");
 }
 
 void Session::write(std::span<const std::uint8_t> bytes) {

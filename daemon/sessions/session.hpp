@@ -92,6 +92,7 @@ class Session {
   void write_segment(const fmp4::Segment& segment);
   void on_packager_exit(const Packager::ExitStatus& status);
   void save_row();
+  void watch_speed();
   std::string dir() const;
 
   SessionContext& ctx_;
@@ -118,6 +119,7 @@ class Session {
   std::int64_t unsaved_bytes_ = 0;
   std::uint64_t output_at_ns_ = 0;  // when the packager output being handled arrived
   double speed_ = 0;
+  std::optional<TimeMs> slow_since_;  // speed below real time since then
   bool finished_ = false;
 };
 

@@ -158,11 +158,11 @@ std::int64_t count_rows(Store& store, const std::string& table) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(schema_version_is_3) {
+BOOST_AUTO_TEST_CASE(schema_version_is_4) {
   TempDir dir;
   Store store((dir.path / "db").string(), true);
-  BOOST_TEST(Store::kSchemaVersion == 3);
-  BOOST_TEST(store.schema_version() == 3);
+  BOOST_TEST(Store::kSchemaVersion == 4);
+  BOOST_TEST(store.schema_version() == 4);
 }
 
 BOOST_AUTO_TEST_CASE(segments_round_trip_in_seq_order) {
@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(schema_1_database_is_migrated_and_keeps_its_lives) {
   std::string token;
   {
     Store store(path, true);
-    BOOST_TEST(store.schema_version() == 3);
+    BOOST_TEST(store.schema_version() == 4);
     auto lives = store.load_lives();
     BOOST_REQUIRE(lives.size() == 1u);
     BOOST_TEST(lives[0].id == "a");
