@@ -150,6 +150,8 @@ void print_live(std::ostream& out, const json& live) {
   kv.add("live_ended_at", time_field(live, "live_ended_at"));
   kv.add("schedule", schedule_text(member(live, "schedule")));
   kv.add("session", session_summary(member(live, "current_session")));
+  if (const json& lost = member(live, "signal_interrupted"); lost.is_object())
+    kv.add("signal", "INTERRUPTED since " + time_field(lost, "since") + " (" + field_text(lost, "reason") + ")");
   kv.print(out);
 }
 

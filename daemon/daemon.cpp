@@ -147,6 +147,13 @@ void Daemon::start_media_plane() {
     service_->set_playout_end(live_id, now_ms());
     scheduler_->rearm();
   };
+  sessions_->on_signal = [this](const std::string& live_id, bool lost, const std::string& detail) {
+    const LiveRecord* live = service_->by_id_or_custom_id(live_id);
+    if (!live || lost == live->signal_lost_at.has_value() || (lost && live->state != LiveState::Live)) return;
+    (lost ? log::warn : log::info)("signal", "live " + live->label() + ": signal " +
+                                                 (lost ? "interrupted: " : "restored: ") + detail);
+    service_->set_signal(live_id, lost, detail);
+  };
   vod_ = std::make_unique<VodManager>(VodContext{
       loop_.get(), *service_, *vods_, *library_, *media_index_, settings_.media,
       [this](const std::string& live_id) { return sessions_->busy(live_id); },
@@ -195,6 +202,10 @@ std::string Daemon::metrics_text() const {
   m.family("bvlive_lives", "gauge", "Lives by state.");
   auto counts = service_->count_by_state();
   for (auto s : kAllLiveStates) m.sample(counts.count(s) ? counts.at(s) : 0, {{"state", std::string(to_string(s))}});
+  m.family("bvlive_lives_signal_interrupted", "gauge", "LIVE lives whose encoder stopped sending.");
+  double interrupted = 0;
+  for (const auto& [id, live] : service_->lives()) interrupted += live.signal_lost_at ? 1 : 0;
+  m.sample(interrupted);
   m.family("bvlive_sessions_running", "gauge", "Sessions in INIT, PROCESSING or LIVE.");
   m.sample(static_cast<double>(sessions_->running_count()));
   const auto& st = sessions_->stats();

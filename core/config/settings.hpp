@@ -101,6 +101,7 @@ struct MediaSettings {
   int keep_segments = 12;          // traditional mode without live_vod: segments kept on disk per live
   DurationMs session_max_duration = 24LL * 3600 * 1000;  // a push is ended after this long
   DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR
+  DurationMs signal_timeout = 5'000;  // a LIVE push sending nothing this long is a signal interruption
   bool operator==(const MediaSettings&) const = default;
 };
 

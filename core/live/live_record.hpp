@@ -25,6 +25,10 @@ struct LiveRecord {
   // Simulive: when its playout is over and the live ends (set when the playout finishes,
   // or, for BROADCAST_MODE_PLAYBACK, when LIVE begins: start + the video's duration).
   std::optional<TimeMs> playout_ends_at;
+  // Signal interruption: while LIVE, the encoder went away or stopped sending media. Cleared
+  // when media flows again (or a new session publishes), and when the live leaves LIVE.
+  std::optional<TimeMs> signal_lost_at;
+  std::string signal_reason;
 
   // "custom_id" when set, else the id: how a person names the live.
   const std::string& label() const { return spec.custom_id ? *spec.custom_id : id; }

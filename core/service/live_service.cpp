@@ -295,6 +295,7 @@ std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trig
   next.state_changed_at = now;
   next.updated_at = now;
   if (next.state == LiveState::Live) next.live_started_at = now, next.live_ended_at.reset(), next.playout_ends_at.reset();
+  if (next.state != LiveState::Live) next.signal_lost_at.reset(), next.signal_reason.clear();
   if (live.state == LiveState::Live) next.live_ended_at = now;
   {
     sql::Transaction tx(store_.db());
@@ -352,6 +353,23 @@ void LiveService::set_playout_end(const std::string& live_id, TimeMs at) {
   next.playout_ends_at = at;
   next.updated_at = now_ms();
   store_.update_live(next);
+  *live = std::move(next);
+}
+
+void LiveService::set_signal(const std::string& live_id, bool lost, const std::string& detail) {
+  LiveRecord* live = find(live_id);
+  if (!live || (lost && live->state != LiveState::Live) || lost == live->signal_lost_at.has_value()) return;
+  LiveRecord next = *live;
+  const TimeMs now = now_ms();
+  if (lost) next.signal_lost_at = now, next.signal_reason = detail;
+  else next.signal_lost_at.reset(), next.signal_reason.clear();
+  next.updated_at = now;
+  const std::string state(to_string(next.state));
+  sql::Transaction tx(store_.db());
+  store_.update_live(next);
+  store_.append_event({0, next.id, now, state, state, "signal", "ingest",
+                       (lost ? "signal interrupted: " : "signal restored: ") + detail, std::nullopt});
+  tx.commit();
   *live = std::move(next);
 }
 

@@ -41,6 +41,8 @@ json live_json(const LiveRecord& l, const std::optional<DueTransition>& next,
   j["live_started_at"] = opt_time(l.live_started_at);
   j["live_ended_at"] = opt_time(l.live_ended_at);
   j["current_session"] = current_session ? session_json(*current_session) : json(nullptr);
+  j["signal_interrupted"] = l.signal_lost_at ? json{{"since", format_rfc3339(*l.signal_lost_at)}, {"reason", l.signal_reason}}
+                                             : json(nullptr);
   j["schedule"]["from_config"] = l.from_config;
   j["next_transition"] =
       next ? json{{"trigger", std::string(to_string(next->trigger))}, {"at", format_rfc3339(next->at)}} : json(nullptr);

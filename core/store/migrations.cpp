@@ -98,6 +98,11 @@ CREATE TABLE vod_assets (
     R"sql(
 ALTER TABLE sessions ADD COLUMN warning TEXT;
 )sql",
+    // 5: a LIVE live whose ingest stopped (signal interruption), and why
+    R"sql(
+ALTER TABLE lives ADD COLUMN signal_lost_at INTEGER;
+ALTER TABLE lives ADD COLUMN signal_reason TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

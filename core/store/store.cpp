@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kLiveColumns =
     "id, custom_id, name, state, spec, stream_key, created_at, updated_at, state_changed_at, "
-    "live_started_at, live_ended_at, from_config, preview_token, playout_ends_at";
+    "live_started_at, live_ended_at, from_config, preview_token, playout_ends_at, signal_lost_at, signal_reason";
 
 void bind_live(sql::Statement& st, const LiveRecord& l) {
   st.bind(1, l.id)
@@ -23,7 +23,9 @@ void bind_live(sql::Statement& st, const LiveRecord& l) {
       .bind(11, l.live_ended_at)
       .bind(12, std::int64_t{l.from_config ? 1 : 0})
       .bind(13, l.preview_token)
-      .bind(14, l.playout_ends_at);
+      .bind(14, l.playout_ends_at)
+      .bind(15, l.signal_lost_at)
+      .bind(16, l.signal_reason);
 }
 
 }  // namespace
@@ -62,7 +64,7 @@ void Store::migrate() {
 }
 
 void Store::insert_live(const LiveRecord& l) {
-  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto st = db_.prepare(std::string("INSERT INTO lives (") + kLiveColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   bind_live(st, l);
   st.run();
 }
@@ -71,7 +73,7 @@ void Store::update_live(const LiveRecord& l) {
   auto st = db_.prepare(
       "UPDATE lives SET custom_id=?2, name=?3, state=?4, spec=?5, stream_key=?6, created_at=?7, updated_at=?8, "
       "state_changed_at=?9, live_started_at=?10, live_ended_at=?11, from_config=?12, preview_token=?13, "
-      "playout_ends_at=?14 WHERE id=?1");
+      "playout_ends_at=?14, signal_lost_at=?15, signal_reason=?16 WHERE id=?1");
   bind_live(st, l);
   st.run();
   if (db_.changes() != 1) throw sql::Error("update of live " + l.id + " matched no row");
@@ -104,6 +106,8 @@ std::vector<LiveRecord> Store::load_lives() {
     l.from_config = st.integer(11) != 0;
     l.preview_token = st.text(12);
     l.playout_ends_at = st.opt_integer(13);
+    l.signal_lost_at = st.opt_integer(14);
+    l.signal_reason = st.text(15);
     out.push_back(std::move(l));
   }
   return out;

@@ -44,7 +44,8 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
       max_duration_(ctx.loop),
       first_segment_(ctx.loop),
       drain_(ctx.loop),
-      flush_stats_(ctx.loop) {
+      flush_stats_(ctx.loop),
+      stall_(ctx.loop) {
   row_.id = new_session_id();
   row_.live_id = live.id;
   row_.state = std::string(to_string(SessionState::Init));
@@ -159,6 +160,18 @@ void Session::start() {
   });
 }
 
+void Session::watch_media() {
+  last_media_at_ = uv_now(ctx_.loop);
+  const std::uint64_t timeout = static_cast<std::uint64_t>(ctx_.media.signal_timeout);
+  stall_.start(1000, 1000, [this, timeout] {
+    if (stalled_ || uv_now(ctx_.loop) - last_media_at_ < timeout) return;
+    stalled_ = true;
+    if (ctx_.signal)
+      ctx_.signal(row_.live_id, true, "no media for " + format_duration(static_cast<DurationMs>(timeout)) +
+                                          " in session " + row_.id);
+  });
+}
+
 void Session::watch_speed() {
   // A playout that is not real time (a playback simulive) runs as fast as it can.
   if (container_ == ingest::Container::File && !realtime_) return;
@@ -186,6 +199,11 @@ void Session::watch_speed() {
 
 void Session::write(std::span<const std::uint8_t> bytes) {
   if (!ending_reason_.empty() || !packager_) return;
+  last_media_at_ = uv_now(ctx_.loop);
+  if (stalled_) {
+    stalled_ = false;
+    if (ctx_.signal) ctx_.signal(row_.live_id, false, "media flows again in session " + row_.id);
+  }
   row_.bytes_in += static_cast<std::int64_t>(bytes.size());
   unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
   // WHIP's listener sends RTP to the packager itself; a playout has no encoder at all.
@@ -198,9 +216,19 @@ void Session::encoder_finished(const std::string& reason) {
   end(reason);
 }
 
+void Session::stop(const std::string& reason) {
+  stopping_ = true;
+  end(reason);
+}
+
 void Session::end(const std::string& reason) {
   if (!ending_reason_.empty()) return;
   ending_reason_ = reason;
+  stall_.stop();
+  // An encoder that went away (or a packager that failed) during a live is a lost signal;
+  // a simulive's video ending is not.
+  if (!stopping_ && container_ != ingest::Container::File && ctx_.signal)
+    ctx_.signal(row_.live_id, true, "session " + row_.id + " ended: " + reason);
   max_duration_.stop();
   first_segment_.stop();
   if (auto kick = std::exchange(kick_, nullptr)) kick(reason);
@@ -282,6 +310,8 @@ void Session::write_segment(const fmp4::Segment& segment) {
   if (state_ == SessionState::Processing) {
     first_segment_.stop();
     advance(SessionEvent::FirstSegment);
+    if (ctx_.signal) ctx_.signal(row_.live_id, false, "session " + row_.id + " is publishing");
+    if (container_ != ingest::Container::File) watch_media();
   }
 }
 

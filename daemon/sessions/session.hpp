@@ -51,6 +51,9 @@ struct SessionContext {
   // Retention after each new segment: how many segments of this live to keep (0 = all).
   std::function<std::size_t(const std::string& live_id)> keep_segments;
   PublishLatency* publish_latency = nullptr;
+  // The encoder's signal for the live: lost (it went away, or sent nothing for
+  // media.signal_timeout) or back (media flows again, a session publishes).
+  std::function<void(const std::string& live_id, bool lost, const std::string& detail)> signal;
 };
 
 class Session {
@@ -71,6 +74,8 @@ class Session {
   // Ends the push for a reason of ours (replaced, max duration, live ended): the encoder
   // is kicked, the packager drains what it has, the session is ENDED now.
   void end(const std::string& reason);
+  // end() for a reason of bvlived's own (replaced, the live ended, shutdown): not a lost signal.
+  void stop(const std::string& reason);
 
   // Called once the session is ENDED and its packager has exited: it may be destroyed.
   std::function<void(Session&)> on_finished;
@@ -93,6 +98,7 @@ class Session {
   void on_packager_exit(const Packager::ExitStatus& status);
   void save_row();
   void watch_speed();
+  void watch_media();
   std::string dir() const;
 
   SessionContext& ctx_;
@@ -116,6 +122,10 @@ class Session {
   uv::Timer first_segment_;
   uv::Timer drain_;
   uv::Timer flush_stats_;
+  uv::Timer stall_;                  // LIVE: checks that media keeps arriving
+  std::uint64_t last_media_at_ = 0;  // uv_now() of the last encoder bytes
+  bool stalled_ = false;
+  bool stopping_ = false;
   std::int64_t unsaved_bytes_ = 0;
   std::uint64_t output_at_ns_ = 0;  // when the packager output being handled arrived
   double speed_ = 0;

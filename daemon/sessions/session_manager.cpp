@@ -47,7 +47,10 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
              const std::string state(to_string(l->state));
              store_.append_event({0, live_id, now_ms(), state, state, "session", "ingest", detail, std::nullopt});
            },
-           [this](const std::string& live_id) { return keep_segments(live_id); }, &stats_.publish_latency},
+           [this](const std::string& live_id) { return keep_segments(live_id); }, &stats_.publish_latency,
+           [this](const std::string& live_id, bool lost, const std::string& detail) {
+             if (on_signal) on_signal(live_id, lost, detail);
+           }},
       reaper_(loop) {
   refresh_keys();
 }
@@ -60,7 +63,7 @@ void SessionManager::end_all(const std::string& reason) {
   for (auto& [raw, s] : sessions_) all.push_back(raw);
   for (auto* s : all) {
     s->detach_encoder();  // listeners are closing their own connections
-    s->end(reason);
+    s->stop(reason);
   }
   running_.clear();
 }
@@ -101,7 +104,7 @@ Session* SessionManager::launch(const LiveRecord& live, const ingest::PublishReq
   if (auto it = running_.find(live.id); it != running_.end()) {
     Session* old = it->second;
     running_.erase(it);
-    old->end(replaced_reason);
+    old->stop(replaced_reason);
   }
   auto session = std::make_unique<Session>(ctx_, live, request);
   Session* raw = session.get();
@@ -155,7 +158,7 @@ void SessionManager::on_transition(const AppliedTransition& t) {
   if (it == running_.end()) return;
   Session* s = it->second;
   running_.erase(it);
-  s->end(t.to ? "live " + t.label + " is now " + std::string(to_string(*t.to)) : "live " + t.label + " was deleted");
+  s->stop(t.to ? "live " + t.label + " is now " + std::string(to_string(*t.to)) : "live " + t.label + " was deleted");
 }
 
 std::string SessionManager::check_key(std::string_view stream_key) const {

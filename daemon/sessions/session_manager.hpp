@@ -49,6 +49,8 @@ class SessionManager : public ingest::IngestHandler {
   // Called when a playout session is over: ended with its file ("playout finished"), or
   // failed. Not called when the live's end or a shutdown stopped it.
   std::function<void(const std::string& live_id, const SessionRow& row)> on_playout_end;
+  // A live's encoder signal was lost or is back (see SessionContext::signal).
+  std::function<void(const std::string& live_id, bool lost, const std::string& detail)> on_signal;
   // Whether any session of the live is still running or writing its last segments.
   bool busy(const std::string& live_id) const;
 

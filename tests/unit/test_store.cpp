@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(lives_events_and_sessions_survive_reopen) {
     b.state = LiveState::Live;
     store.update_live(b);
     store.append_event({0, "b", 5, "PREVIEW", "LIVE", "start", "op", "", 1000});
-    store.insert_session({"s1", "b", "LIVE", "rtmp", "127.0.0.1:5000", "{}", 10, 2, 6, std::nullopt, std::nullopt});
+    store.insert_session({"s1", "b", "LIVE", "rtmp", "127.0.0.1:5000", "{}", 10, 2, 6, std::nullopt, std::nullopt, std::nullopt});
   }
   Store store(path, true);
   auto lives = store.load_lives();
@@ -158,11 +158,11 @@ std::int64_t count_rows(Store& store, const std::string& table) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(schema_version_is_4) {
+BOOST_AUTO_TEST_CASE(schema_version_is_5) {
   TempDir dir;
   Store store((dir.path / "db").string(), true);
-  BOOST_TEST(Store::kSchemaVersion == 4);
-  BOOST_TEST(store.schema_version() == 4);
+  BOOST_TEST(Store::kSchemaVersion == 5);
+  BOOST_TEST(store.schema_version() == 5);
 }
 
 BOOST_AUTO_TEST_CASE(segments_round_trip_in_seq_order) {
@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(deleting_a_live_removes_its_segments) {
   store.insert_live(sample("b"));
   for (std::int64_t seq = 0; seq < 4; ++seq) store.insert_segment(segment("a", seq));
   store.insert_segment(segment("b", 0));
-  store.insert_session({"s1", "a", "ENDED", "rtmp", "", "{}", 0, 4, 1, 2, "end"});
+  store.insert_session({"s1", "a", "ENDED", "rtmp", "", "{}", 0, 4, 1, 2, "end", std::nullopt});
   store.delete_live("a");
   BOOST_TEST(store.segments("a").empty());
   BOOST_TEST(store.sessions("a").empty());
@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(schema_1_database_is_migrated_and_keeps_its_lives) {
   std::string token;
   {
     Store store(path, true);
-    BOOST_TEST(store.schema_version() == 4);
+    BOOST_TEST(store.schema_version() == 5);
     auto lives = store.load_lives();
     BOOST_REQUIRE(lives.size() == 1u);
     BOOST_TEST(lives[0].id == "a");
