@@ -169,6 +169,8 @@ void Daemon::start_media_plane() {
     origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
+    covers_ = std::make_unique<CoverService>(loop_.get(), *library_, *media_index_, settings_.media);
+    origin_->covers = [this](const LiveRecord& live, std::string_view status) { return covers_->serve(live, status); };
     http::ServerOptions opts;
     opts.idle_timeout_ms = static_cast<std::uint64_t>(settings_.http.idle_timeout);
     http_ = std::make_unique<http::HttpServer>(
@@ -289,6 +291,7 @@ void Daemon::on_transition(const AppliedTransition& t) {
   }
   if (!t.to) {
     if (vod_) vod_->forget(t.live_id);
+    if (covers_) covers_->forget(t.live_id);
     return;
   }
   if (*t.to == LiveState::Encoding && vod_) vod_->begin(t.live_id);

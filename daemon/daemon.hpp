@@ -9,6 +9,7 @@
 
 #include "config/settings.hpp"
 #include "control/control_server.hpp"
+#include "covers/cover_service.hpp"
 #include "http/http_server.hpp"
 #include "ingest/rtmp/rtmp_server.hpp"
 #include "ingest/srt/srt_listener.hpp"
@@ -91,6 +92,7 @@ class Daemon {
   std::unique_ptr<MediaIndex> media_index_;
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<VodManager> vod_;
+  std::unique_ptr<CoverService> covers_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

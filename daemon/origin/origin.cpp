@@ -131,6 +131,9 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
                                      "; the host preview exists in PREVIEW and LIVE");
     query = "?token=" + *token;
   } else {
+    if (covers && parts.size() == 3 && parts[2] == "cover.jpg") return covers(*live, "");
+    if (covers && parts.size() == 4 && parts[2] == "covers" && parts[3].ends_with(".jpg"))
+      return covers(*live, std::string_view(parts[3]).substr(0, parts[3].size() - 4));
     if (live->state == LiveState::Vod) return vod_route(*live, parts, req);
     const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
     if (auto refused = public_refusal(*live, now_ms()); refused && (entry || !ended_live_still_listed(*live)))

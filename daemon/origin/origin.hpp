@@ -2,6 +2,7 @@
 // and /metrics. Who may see what follows the live's state:
 //   /live/ID/index.m3u8, media.m3u8, SESSION/FILE   public: the live while LIVE, its VOD
 //                                                    (vod/...) while VOD
+//   /live/ID/cover.jpg, /live/ID/covers/STATUS.jpg  public in every state (player pages)
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
@@ -28,6 +29,8 @@ class Origin {
 
   http::Response handle(const http::Request& req, const http::ClientInfo& client);
 
+  // The cover images (/live/ID/cover.jpg, /live/ID/covers/STATUS.jpg; set by the daemon).
+  std::function<http::Response(const LiveRecord& live, std::string_view status)> covers;
   // Whether a live has a session writing segments (set by the daemon).
   std::function<bool(const std::string& live_id)> session_running;
 

@@ -10,6 +10,7 @@ packages=(
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
   libsrtp2-dev                                # WHIP: SRTP
   ffmpeg                                      # packager (spawned), ffprobe in the tests
+  fonts-dejavu-core                           # the text of the cover cards ffmpeg draws
   libboost-test-dev                           # unit and integration tests
   clang libclang-rt-14-dev                    # libFuzzer targets
   nginx-light libnginx-mod-rtmp               # the ingest benchmark's comparison
