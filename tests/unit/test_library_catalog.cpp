@@ -17,10 +17,14 @@
 #include "rpc/error.hpp"
 #include "service/live_service.hpp"
 #include "support/boost_json.hpp"
+#include "support/rpc_errors.hpp"
 #include "support/media_files.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive;
+using bvtest::contains;
+using bvtest::error_of;
+using bvtest::starts_with;
 using namespace bvlive::library;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -102,19 +106,6 @@ LiveRecord live_of(const std::string& id, const json& body) {
   return l;
 }
 
-// The RpcError `fn` throws; fails the test case when it throws none.
-RpcError error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RpcError& e) {
-    return e;
-  }
-  BOOST_FAIL("expected an RpcError");
-  return RpcError(ErrorKind::Internal, "unreachable");
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Every field that can name a library item, each with a different id.
 json all_refs_body() {

@@ -15,9 +15,13 @@
 #include "schedule/due.hpp"
 #include "service/live_service.hpp"
 #include "support/boost_json.hpp"
+#include "support/rpc_errors.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive;
+using bvtest::contains;
+using bvtest::error_of;
+using bvtest::starts_with;
 using nlohmann::json;
 
 namespace {
@@ -71,17 +75,6 @@ LiveRecord live_record(const json& body, TimeMs started_at) {
   return l;
 }
 
-RpcError error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RpcError& e) {
-    return e;
-  }
-  BOOST_FAIL("expected an RpcError");
-  return RpcError(ErrorKind::Internal, "unreachable");
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 

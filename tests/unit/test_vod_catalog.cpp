@@ -16,12 +16,16 @@
 #include "rpc/error.hpp"
 #include "store/store.hpp"
 #include "support/boost_json.hpp"
+#include "support/rpc_errors.hpp"
 #include "support/process.hpp"
 #include "support/segments.hpp"
 #include "vod/vod_catalog.hpp"
 #include "vod/vod_summary.hpp"
 
 using namespace bvlive;
+using bvtest::contains;
+using bvtest::error_of;
+using bvtest::starts_with;
 using nlohmann::json;
 
 namespace {
@@ -67,18 +71,6 @@ struct Fixture {
   }
 };
 
-RpcError error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const RpcError& e) {
-    return e;
-  }
-  BOOST_FAIL("expected an RpcError");
-  return RpcError(ErrorKind::Internal, "unreachable");
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // The init segment (ftyp + moov) of a fragmented MP4 that ffmpeg wrote: 320x240 H.264
 // (High profile) with AAC-LC audio.
