@@ -70,9 +70,12 @@ std::optional<Response> public_refusal(const LiveRecord& l, TimeMs now) {
                              (l.spec.live_vod.enabled() ? "; its VOD is no longer offered" : ""));
 }
 
-// After the end, players already watching may still read the closed live playlist and its segments.
+// After the end, players already watching may still read the closed live playlist and its
+// segments; not once a VOD window has come and gone (LIVE_END of a live with live_vod).
 bool ended_live_still_listed(const LiveRecord& l) {
-  return went_live(l) && (l.state == LiveState::Encoding || l.state == LiveState::VodReady || l.state == LiveState::LiveEnd);
+  if (!went_live(l)) return false;
+  if (l.state == LiveState::Encoding || l.state == LiveState::VodReady) return true;
+  return l.state == LiveState::LiveEnd && !l.spec.live_vod.enabled();
 }
 
 bool safe_name(const std::string& part) { return !part.empty() && part != "." && part != ".." && part[0] != '.'; }

@@ -7,7 +7,8 @@
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
 // one-line reason; every refusal says the state in X-Bvlive-State. media.m3u8 of an ended
-// live keeps its last window with ENDLIST, so players already watching stop cleanly.
+// live keeps answering with ENDLIST, so players already watching stop cleanly, until a
+// VOD window has come and gone.
 #pragma once
 
 #include <functional>
