@@ -148,11 +148,10 @@ void Daemon::start_media_plane() {
     scheduler_->rearm();
   };
   sessions_->on_signal = [this](const std::string& live_id, bool lost, const std::string& detail) {
+    if (!service_->set_signal(live_id, lost, detail)) return;
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);
-    if (!live || lost == live->signal_lost_at.has_value() || (lost && live->state != LiveState::Live)) return;
-    (lost ? log::warn : log::info)("signal", "live " + live->label() + ": signal " +
+    (lost ? log::warn : log::info)("signal", "live " + (live ? live->label() : live_id) + ": signal " +
                                                  (lost ? "interrupted: " : "restored: ") + detail);
-    service_->set_signal(live_id, lost, detail);
   };
   vod_ = std::make_unique<VodManager>(VodContext{
       loop_.get(), *service_, *vods_, *library_, *media_index_, settings_.media,
@@ -256,16 +255,19 @@ std::string Daemon::metrics_text() const {
   return m.str();
 }
 
+std::string Daemon::url_host() const {
+  return public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;  // IPv6 in brackets
+}
+
 std::string Daemon::http_base() const {
   if (!http_) return "";
   if (!settings_.http.public_url.empty()) return settings_.http.public_url;
-  const std::string host = public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;
-  return "http://" + host + ":" + std::to_string(ports_.http);
+  return "http://" + url_host() + ":" + std::to_string(ports_.http);
 }
 
 nlohmann::json Daemon::urls(const LiveRecord& live) const {
   nlohmann::json u = nlohmann::json::object();
-  const std::string host = public_host_.find(':') != std::string::npos ? "[" + public_host_ + "]" : public_host_;
+  const std::string host = url_host();
   if (rtmp_) {
     u["rtmp_server"] = "rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live";
     u["rtmp"] = u["rtmp_server"].get<std::string>() + "/" + live.stream_key;

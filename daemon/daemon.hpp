@@ -68,6 +68,7 @@ class Daemon {
   void start_media_plane();
   std::string metrics_text() const;
   nlohmann::json urls(const LiveRecord& live) const;
+  std::string url_host() const;   // public_host, in brackets when it is an IPv6 address
   std::string http_base() const;  // "http://host:port" or http.public_url; "" without HTTP
   void on_transition(const AppliedTransition& t);
   void check_references(const LiveSpec& spec) const;

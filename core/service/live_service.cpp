@@ -356,9 +356,9 @@ void LiveService::set_playout_end(const std::string& live_id, TimeMs at) {
   *live = std::move(next);
 }
 
-void LiveService::set_signal(const std::string& live_id, bool lost, const std::string& detail) {
+bool LiveService::set_signal(const std::string& live_id, bool lost, const std::string& detail) {
   LiveRecord* live = find(live_id);
-  if (!live || (lost && live->state != LiveState::Live) || lost == live->signal_lost_at.has_value()) return;
+  if (!live || (lost && live->state != LiveState::Live) || lost == live->signal_lost_at.has_value()) return false;
   LiveRecord next = *live;
   const TimeMs now = now_ms();
   if (lost) next.signal_lost_at = now, next.signal_reason = detail;
@@ -371,6 +371,7 @@ void LiveService::set_signal(const std::string& live_id, bool lost, const std::s
                        (lost ? "signal interrupted: " : "signal restored: ") + detail, std::nullopt});
   tx.commit();
   *live = std::move(next);
+  return true;
 }
 
 json LiveService::events(const json& params) {

@@ -81,8 +81,8 @@ class LiveService {
   // cause schedule). Persisted; the scheduler applies it.
   void set_playout_end(const std::string& live_id, TimeMs at);
   // Marks a LIVE live's signal as interrupted (`lost`, with why) or restored; an events line
-  // each time the mark changes (trigger "signal", cause "ingest"). No-op when nothing changes.
-  void set_signal(const std::string& live_id, bool lost, const std::string& detail);
+  // each time the mark changes (trigger "signal", cause "ingest"). Returns whether it changed.
+  bool set_signal(const std::string& live_id, bool lost, const std::string& detail);
 
   // Called for each applied transition (logging, the media plane's hooks).
   std::function<void(const AppliedTransition&)> on_transition;

@@ -76,6 +76,7 @@ class Session {
   void end(const std::string& reason);
   // end() for a reason of bvlived's own (replaced, the live ended, shutdown): not a lost signal.
   void stop(const std::string& reason);
+  bool stopped() const { return stopping_; }
 
   // Called once the session is ENDED and its packager has exited: it may be destroyed.
   std::function<void(Session&)> on_finished;

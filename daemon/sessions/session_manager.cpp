@@ -58,7 +58,6 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
 SessionManager::~SessionManager() { end_all("daemon shutting down"); }
 
 void SessionManager::end_all(const std::string& reason) {
-  shutting_down_ = true;
   std::vector<Session*> all;
   for (auto& [raw, s] : sessions_) all.push_back(raw);
   for (auto* s : all) {
@@ -129,11 +128,7 @@ bool SessionManager::busy(const std::string& live_id) const {
 }
 
 void SessionManager::finished(Session& s) {
-  if (s.row().protocol == "file" && on_playout_end && !shutting_down_) {
-    const auto& reason = s.row().end_reason.value_or("");
-    const bool stopped_by_us = reason.rfind("live ", 0) == 0 || reason.rfind("replaced", 0) == 0;
-    if (!stopped_by_us) on_playout_end(s.live_id(), s.row());
-  }
+  if (s.row().protocol == "file" && on_playout_end && !s.stopped()) on_playout_end(s.live_id(), s.row());
   if (s.row().state == "ERROR" || (s.row().end_reason && s.row().end_reason->rfind("packager", 0) == 0))
     ++stats_.errors;
   stats_.bytes_in += static_cast<std::uint64_t>(s.row().bytes_in);

@@ -81,7 +81,6 @@ class SessionManager : public ingest::IngestHandler {
   std::vector<std::unique_ptr<Session>> graveyard_;
   uv::Timer reaper_;
   SessionStats stats_;
-  bool shutting_down_ = false;
 
   mutable std::mutex keys_mutex_;
   std::unordered_map<std::string, std::string> keys_;  // stream key -> refusal ("" = accepted), by protocol srt

@@ -9,6 +9,7 @@
 
 #include "media/hls/vod_playlist.hpp"
 #include "support/media.hpp"
+#include "support/playlist_text.hpp"
 #include "support/process.hpp"
 #include "support/segments.hpp"
 #include "util/time.hpp"
@@ -21,13 +22,7 @@ namespace {
 const TimeMs kT0 = bvtest::kSegmentsT0;
 using bvtest::add_session;
 
-// Playlist text, through the helpers the integration tests use.
-std::vector<std::string> lines(const std::string& text) { return bvtest::playlist_lines(text, ""); }
-std::size_t count_prefix(const std::string& text, const std::string& prefix) {
-  return bvtest::playlist_lines(text, prefix).size();
-}
-bool has_line(const std::string& text, const std::string& line) { return bvtest::count_lines(text, line) > 0; }
-std::vector<std::string> uris(const std::string& text) { return bvtest::playlist_uris(text); }
+using namespace bvtest::playlist_text;  // lines, count_prefix, has_line, uris
 
 }  // namespace
 
