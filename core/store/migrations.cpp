@@ -103,6 +103,27 @@ ALTER TABLE sessions ADD COLUMN warning TEXT;
 ALTER TABLE lives ADD COLUMN signal_lost_at INTEGER;
 ALTER TABLE lives ADD COLUMN signal_reason TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6: renditions. A transcoded ladder writes one segment per rendition for each seq, so
+    // the key gains the rendition ('' for a single-rendition session). SQLite cannot change
+    // a primary key in place: the table is rebuilt.
+    R"sql(
+CREATE TABLE segments_v6 (
+  live_id      TEXT NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+  seq          INTEGER NOT NULL,
+  rendition    TEXT NOT NULL DEFAULT '',  -- '' (single rendition) or the ladder rung: '720p'
+  session_id   TEXT NOT NULL,
+  duration     REAL NOT NULL,
+  pdt          INTEGER NOT NULL,
+  file         TEXT NOT NULL,
+  init_file    TEXT NOT NULL,
+  bytes        INTEGER NOT NULL,
+  PRIMARY KEY (live_id, seq, rendition)
+) WITHOUT ROWID;
+INSERT INTO segments_v6 (live_id, seq, rendition, session_id, duration, pdt, file, init_file, bytes)
+  SELECT live_id, seq, '', session_id, duration, pdt, file, init_file, bytes FROM segments;
+DROP TABLE segments;
+ALTER TABLE segments_v6 RENAME TO segments;
+)sql",
 };
 
 }  // namespace

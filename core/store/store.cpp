@@ -194,8 +194,8 @@ std::vector<SessionRow> Store::sessions(const std::string& live_id) {
 
 void Store::insert_segment(const SegmentRecord& r) {
   db_.prepare(
-         "INSERT INTO segments (live_id, seq, session_id, duration, pdt, file, init_file, bytes) "
-         "VALUES (?,?,?,?,?,?,?,?)")
+         "INSERT INTO segments (live_id, seq, session_id, duration, pdt, file, init_file, bytes, rendition) "
+         "VALUES (?,?,?,?,?,?,?,?,?)")
       .bind(1, r.live_id)
       .bind(2, r.seq)
       .bind(3, r.session_id)
@@ -204,13 +204,14 @@ void Store::insert_segment(const SegmentRecord& r) {
       .bind(6, r.file)
       .bind(7, r.init_file)
       .bind(8, r.bytes)
+      .bind(9, r.rendition)
       .run();
 }
 
 std::vector<SegmentRecord> Store::segments(const std::string& live_id) {
   auto st = db_.prepare(
-      "SELECT live_id, session_id, seq, duration, pdt, file, init_file, bytes FROM segments WHERE live_id=? "
-      "ORDER BY seq");
+      "SELECT live_id, session_id, seq, duration, pdt, file, init_file, bytes, rendition FROM segments "
+      "WHERE live_id=? ORDER BY seq, rendition");
   st.bind(1, live_id);
   std::vector<SegmentRecord> out;
   while (st.step()) {
@@ -223,6 +224,7 @@ std::vector<SegmentRecord> Store::segments(const std::string& live_id) {
     r.file = st.text(5);
     r.init_file = st.text(6);
     r.bytes = st.integer(7);
+    r.rendition = st.text(8);
     out.push_back(std::move(r));
   }
   return out;

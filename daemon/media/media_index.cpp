@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <iterator>
+#include <tuple>
+
 #include "log/log.hpp"
 
 namespace bvlive {
@@ -21,7 +24,7 @@ const std::deque<SegmentRecord>& MediaIndex::segments(const std::string& live_id
 
 std::int64_t MediaIndex::next_seq(const std::string& live_id) {
   const auto& list = segments(live_id);
-  return list.empty() ? 0 : list.back().seq + 1;
+  return list.empty() ? 0 : list.back().seq + 1;  // kept in (seq, rendition) order
 }
 
 void MediaIndex::append(const SegmentRecord& r, const SessionRow& session) {
@@ -32,16 +35,24 @@ void MediaIndex::append(const SegmentRecord& r, const SessionRow& session) {
     store_.update_session(session);
     tx.commit();
   }
-  cache_[r.live_id].push_back(r);
+  // A lower rendition's segment may land after the top rendition's next one: keep the
+  // list in (seq, rendition) order, which is almost always an append.
+  auto& list = cache_[r.live_id];
+  auto at = list.end();
+  while (at != list.begin() && std::tie(std::prev(at)->seq, std::prev(at)->rendition) > std::tie(r.seq, r.rendition))
+    --at;
+  list.insert(at, r);
   ++segments_written_;
 }
 
 void MediaIndex::trim(const std::string& live_id, std::size_t keep) {
   auto& list = cache_[live_id];
-  if (list.size() <= keep) return;
-  const std::size_t drop = list.size() - keep;
-  store_.delete_segments_before(live_id, list[drop].seq);
-  for (std::size_t i = 0; i < drop; ++i) {
+  if (list.empty() || keep == 0) return;
+  // `keep` seqs, each with all its renditions.
+  const std::int64_t first_kept = list.back().seq - static_cast<std::int64_t>(keep) + 1;
+  if (list.front().seq >= first_kept) return;
+  store_.delete_segments_before(live_id, first_kept);
+  while (!list.empty() && list.front().seq < first_kept) {
     const std::string path = path_of(live_id, list.front().file);
     if (::unlink(path.c_str()) != 0) log::debug("media", "cannot remove " + path);
     list.pop_front();

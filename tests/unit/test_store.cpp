@@ -158,11 +158,11 @@ std::int64_t count_rows(Store& store, const std::string& table) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(schema_version_is_5) {
+BOOST_AUTO_TEST_CASE(schema_version_is_6) {
   TempDir dir;
   Store store((dir.path / "db").string(), true);
-  BOOST_TEST(Store::kSchemaVersion == 5);
-  BOOST_TEST(store.schema_version() == 5);
+  BOOST_TEST(Store::kSchemaVersion == 6);
+  BOOST_TEST(store.schema_version() == 6);
 }
 
 BOOST_AUTO_TEST_CASE(segments_round_trip_in_seq_order) {
@@ -187,6 +187,44 @@ BOOST_AUTO_TEST_CASE(segments_round_trip_in_seq_order) {
   BOOST_TEST(segs[1].duration == 2.0 + 1.0 / 3);
   BOOST_TEST(store.segments("b").size() == 1u);
   BOOST_TEST(store.segments("nope").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_seq_holds_one_segment_per_rendition) {
+  TempDir dir;
+  Store store((dir.path / "db").string(), true);
+  store.insert_live(sample("a"));
+  for (const char* r : {"720p", "360p"}) {
+    auto s = segment("a", 0);
+    s.rendition = r;
+    store.insert_segment(s);
+  }
+  auto dup = segment("a", 0);
+  dup.rendition = "720p";
+  BOOST_CHECK_THROW(store.insert_segment(dup), sql::Error);
+  const auto segs = store.segments("a");
+  BOOST_REQUIRE(segs.size() == 2u);
+  BOOST_TEST(segs[0].rendition == "360p");  // (seq, rendition) order
+  BOOST_TEST(segs[1].rendition == "720p");
+}
+
+BOOST_AUTO_TEST_CASE(schema_6_keeps_the_segments_of_schema_5_as_single_renditions) {
+  TempDir dir;
+  const auto path = (dir.path / "db").string();
+  {
+    sql::Database db(path);
+    for (std::size_t i = 0; i < 5; ++i) db.exec(store_migrations()[i]);
+    db.exec("PRAGMA user_version=5");
+    db.exec("INSERT INTO lives (id, name, state, spec, stream_key, created_at, updated_at, state_changed_at) "
+            "VALUES ('a', 'A', 'LIVE', '{}', 'sk', 0, 0, 0)");
+    db.exec("INSERT INTO segments (live_id, seq, session_id, duration, pdt, file, init_file, bytes) "
+            "VALUES ('a', 7, 'se_1', 2.0, 1000, 'se_1/seg_7.m4s', 'se_1/init.mp4', 100)");
+  }
+  Store store(path, true);
+  const auto segs = store.segments("a");
+  BOOST_REQUIRE(segs.size() == 1u);
+  BOOST_TEST(segs[0].seq == 7);
+  BOOST_TEST(segs[0].rendition == "");
+  BOOST_TEST(segs[0].file == "se_1/seg_7.m4s");
 }
 
 BOOST_AUTO_TEST_CASE(segment_of_an_unknown_live_is_refused) {
@@ -271,7 +309,7 @@ BOOST_AUTO_TEST_CASE(schema_1_database_is_migrated_and_keeps_its_lives) {
   std::string token;
   {
     Store store(path, true);
-    BOOST_TEST(store.schema_version() == 5);
+    BOOST_TEST(store.schema_version() == 6);
     auto lives = store.load_lives();
     BOOST_REQUIRE(lives.size() == 1u);
     BOOST_TEST(lives[0].id == "a");

@@ -1,5 +1,8 @@
 #include "media/ffmpeg/packager_command.hpp"
 
+#include <cstdio>
+#include <utility>
+
 namespace bvlive::ffmpeg {
 
 const char* input_format_name(InputFormat format) {
@@ -12,30 +15,69 @@ const char* input_format_name(InputFormat format) {
   return "flv";
 }
 
-std::vector<std::string> packager_command(const PackagerArgs& args) {
-  std::vector<std::string> argv{
-      args.ffmpeg,
-      "-hide_banner",
-      // Every log line carries its level ("[error] ..."), so errors can be told apart.
-      "-loglevel", "level+info",
-      // No carriage-return status line: progress comes from -progress below instead.
-      "-nostats",
-      // Not -nostdin: stdin is the input. Not -fflags +nobuffer either: with ffmpeg 5.1 it
-      // drops the packets read while probing (a third of a 6 s FLV, all of an MPEG-TS).
-  };
-  if (args.input == InputFormat::RtpSdp) {
-    // stdin stays open for ffmpeg's interactive commands; SIGINT stops it cleanly.
-    argv.insert(argv.end(), {"-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "500",
-                             "-f", "sdp", "-i", args.sdp_path});
-  } else if (args.input == InputFormat::File) {
-    // No stdin commands: SIGINT stops a playout early, and it ends by itself with the file.
-    argv.push_back("-nostdin");
-    if (args.realtime) argv.push_back("-re");
-    if (args.start_seconds > 0) argv.insert(argv.end(), {"-ss", std::to_string(args.start_seconds)});
-    argv.insert(argv.end(), {"-i", args.input_path});
-  } else {
-    argv.insert(argv.end(), {"-f", input_format_name(args.input), "-i", "pipe:0"});
+int rendition_fd(std::size_t rendition) { return rendition == 0 ? 1 : static_cast<int>(rendition) + 2; }
+
+namespace {
+
+std::string decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// The overlay's x and y for a corner, in overlay's own variables.
+std::pair<std::string, std::string> corner_position(Corner corner, double margin_ratio) {
+  const std::string m = "main_h*" + decimal(margin_ratio);
+  const std::string left = m, right = "main_w-overlay_w-" + m;
+  const std::string top = m, bottom = "main_h-overlay_h-" + m;
+  switch (corner) {
+    case Corner::TopLeft: return {left, top};
+    case Corner::TopRight: return {right, top};
+    case Corner::BottomLeft: return {left, bottom};
+    case Corner::BottomRight: return {right, bottom};
   }
+  return {right, top};
+}
+
+// -filter_complex for the encoded renditions: [0:v] (with the watermark drawn over it)
+// split into one scaled chain per encoded rendition, labelled [v0], [v1], ... by index.
+std::string ladder_filter(const PackagerArgs& args) {
+  std::vector<std::size_t> encoded;
+  for (std::size_t i = 0; i < args.renditions.size(); ++i)
+    if (!args.renditions[i].copy) encoded.push_back(i);
+  std::string graph;
+  std::string source = "[0:v]";
+  if (!args.watermark.image_path.empty()) {
+    const auto [x, y] = corner_position(args.watermark.corner, args.watermark.margin_ratio);
+    // scale2ref sizes the image from the frame (ow/a keeps the image's aspect ratio);
+    // eof_action=repeat keeps the one image frame on every video frame.
+    graph += "[1:v]format=rgba[wmimg];[wmimg][0:v]scale2ref=w='main_w*" + decimal(args.watermark.width_ratio) +
+             "':h='ow/a'[wm][base];[base][wm]overlay=x='" + x + "':y='" + y + "':eof_action=repeat[marked];";
+    source = "[marked]";
+  }
+  graph += source;
+  if (encoded.size() > 1) {
+    graph += "split=" + std::to_string(encoded.size());
+    for (std::size_t i : encoded) graph += "[s" + std::to_string(i) + "]";
+    graph += ";";
+  }
+  for (std::size_t n = 0; n < encoded.size(); ++n) {
+    const std::size_t i = encoded[n];
+    if (encoded.size() > 1) graph += "[s" + std::to_string(i) + "]";
+    graph += "scale=w=-2:h='min(ih," + std::to_string(args.renditions[i].height) + ")',format=yuv420p[v" +
+             std::to_string(i) + "]";
+    if (n + 1 < encoded.size()) graph += ";";
+  }
+  return graph;
+}
+
+std::vector<std::string> common_head(const PackagerArgs& args);
+
+}  // namespace
+
+std::vector<std::string> packager_command(const PackagerArgs& args) {
+  if (!args.renditions.empty()) return ladder_command(args);
+  std::vector<std::string> argv = common_head(args);
   argv.insert(argv.end(), {"-map", "0:v:0?", "-map", "0:a:0?"});
   argv.insert(argv.end(), {"-c", "copy"});
   // Per-stream codecs override the copy above where the source needs a re-encode.
@@ -63,5 +105,73 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
   });
   return argv;
 }
+
+std::vector<std::string> ladder_command(const PackagerArgs& args) {
+  std::vector<std::string> argv = common_head(args);
+  const bool marked = !args.watermark.image_path.empty();
+  if (marked) argv.insert(argv.end(), {"-i", args.watermark.image_path});
+  bool any_encoded = false, any_copied = false;
+  for (const auto& r : args.renditions) (r.copy ? any_copied : any_encoded) = true;
+  if (any_encoded) argv.insert(argv.end(), {"-filter_complex", ladder_filter(args)});
+  // Global: before the outputs, as they apply to all of them.
+  argv.insert(argv.end(), {"-progress", "pipe:2", "-stats_period", "1"});
+  // Keyframes on the same frames everywhere, and nowhere else (no scene-cut keyframes).
+  const std::string keyframes =
+      any_copied ? "source" : "expr:gte(t,n_forced*" + decimal(args.keyframe_interval) + ")";
+  for (std::size_t i = 0; i < args.renditions.size(); ++i) {
+    const RenditionOutput& r = args.renditions[i];
+    if (r.copy) {
+      argv.insert(argv.end(), {"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy"});
+    } else {
+      const std::string kbps = std::to_string(r.video_kbps) + "k";
+      argv.insert(argv.end(), {"-map", "[v" + std::to_string(i) + "]", "-map", "0:a:0?", "-c:v", "libx264",
+                               "-preset", args.preset, "-b:v", kbps, "-maxrate", kbps, "-bufsize",
+                               std::to_string(r.video_kbps * 2) + "k", "-force_key_frames", keyframes,
+                               "-sc_threshold", "0", "-g", "100000"});
+    }
+    if (args.transcode_audio)
+      argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(args.audio_kbps) + "k", "-ar", "48000"});
+    else
+      argv.insert(argv.end(), {"-c:a", "copy"});
+    if (args.input == InputFormat::MpegTs && !args.transcode_audio) argv.insert(argv.end(), {"-bsf:a", "aac_adtstoasc"});
+    argv.insert(argv.end(), {"-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"});
+    if (args.fragment_duration_ms > 0)
+      argv.insert(argv.end(), {"-frag_duration", std::to_string(args.fragment_duration_ms * 1000LL)});
+    argv.push_back("pipe:" + std::to_string(rendition_fd(i)));
+  }
+  return argv;
+}
+
+namespace {
+
+// The program, logging, and the input.
+std::vector<std::string> common_head(const PackagerArgs& args) {
+  std::vector<std::string> argv{
+      args.ffmpeg,
+      "-hide_banner",
+      // Every log line carries its level ("[error] ..."), so errors can be told apart.
+      "-loglevel", "level+info",
+      // No carriage-return status line: progress comes from -progress below instead.
+      "-nostats",
+      // Not -nostdin: stdin is the input. Not -fflags +nobuffer either: with ffmpeg 5.1 it
+      // drops the packets read while probing (a third of a 6 s FLV, all of an MPEG-TS).
+  };
+  if (args.input == InputFormat::RtpSdp) {
+    // stdin stays open for ffmpeg's interactive commands; SIGINT stops it cleanly.
+    argv.insert(argv.end(), {"-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "500",
+                             "-f", "sdp", "-i", args.sdp_path});
+  } else if (args.input == InputFormat::File) {
+    // No stdin commands: SIGINT stops a playout early, and it ends by itself with the file.
+    argv.push_back("-nostdin");
+    if (args.realtime) argv.push_back("-re");
+    if (args.start_seconds > 0) argv.insert(argv.end(), {"-ss", std::to_string(args.start_seconds)});
+    argv.insert(argv.end(), {"-i", args.input_path});
+  } else {
+    argv.insert(argv.end(), {"-f", input_format_name(args.input), "-i", "pipe:0"});
+  }
+  return argv;
+}
+
+}  // namespace
 
 }  // namespace bvlive::ffmpeg
