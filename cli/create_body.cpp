@@ -143,6 +143,9 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
       .option->transform(enum_name<Resolution>());
   bool_flag(sub, f.ull, "--ull", "--no-ull", "ultra-low latency (LL-HLS): ull_enabled true",
             "ultra-low latency off");
+  bool_flag(sub, f.abr, "--abr", "--no-abr",
+            "an ABR ladder of renditions below the top (abr_enabled true; [transcode] in bvlived.toml)",
+            "the top rendition only (abr_enabled false)");
   f.ingest_option =
       sub.add_option("--ingest", f.ingest,
                      "accepted ingest protocol; repeat or separate with commas (ingestion_types)")
@@ -208,7 +211,7 @@ json read_body_file(const std::string& path) {
 }
 
 void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
-  for (const BoolFlag* b : {&f.ull, &f.auto_start})
+  for (const BoolFlag* b : {&f.ull, &f.abr, &f.auto_start})
     if (b->on_option->count() > 0 && b->off_option->count() > 0)
       throw CliError(kExitUsage, b->on_option->get_name() + " and " + b->off_option->get_name() +
                                      " contradict each other");
@@ -225,6 +228,7 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
   if (f.scheduled_at.given()) set_path(body, {"scheduled_at"}, text_or_null(f.scheduled_at), clear);
   if (f.resolution.given()) body["resolution"] = f.resolution.value;
   if (f.ull.given()) body["ull_enabled"] = f.ull.value();
+  if (f.abr.given()) body["abr_enabled"] = f.abr.value();
   if (f.ingest_option != nullptr && f.ingest_option->count() > 0) body["ingestion_types"] = f.ingest;
 
   if (f.live_vod.given()) {

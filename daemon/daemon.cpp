@@ -147,6 +147,10 @@ void Daemon::start_media_plane() {
     service_->set_playout_end(live_id, now_ms());
     scheduler_->rearm();
   };
+  sessions_->library_file = [this](const std::string& library_id) {
+    const library::LibraryItem* item = library_->find(library_id);
+    return item ? library_->path_of(*item) : std::string();
+  };
   sessions_->on_signal = [this](const std::string& live_id, bool lost, const std::string& detail) {
     if (!service_->set_signal(live_id, lost, detail)) return;
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);
@@ -324,6 +328,7 @@ void Daemon::start_playout(const LiveRecord& live) {
   request.input_file = library_->path_of(*item);
   request.transcode_video = item->probe.video_codec != "h264";
   request.transcode_audio = !item->probe.audio_codec.empty() && item->probe.audio_codec != "aac";
+  if (item->probe.height > 0) request.source_height = item->probe.height;
   if (live.spec.broadcast_mode == BroadcastMode::Playback) {
     // The whole video is packaged at once and listed as it is cut; the live lasts as long
     // as the video. After a restart it goes on from what was already cut.

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -111,8 +112,13 @@ std::string local_text(const toml::date_time& dt) {
   return out;
 }
 
-const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt",
-                                                           "http", "webrtc", "media", "live"};
+const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
+                                                           "webrtc", "media", "transcode", "live"};
+const std::initializer_list<std::string_view> kTranscodeKeys = {
+    "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
+// x264's presets, fastest first.
+const std::initializer_list<std::string_view> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                              "medium", "slow", "slower", "veryslow"};
 const std::initializer_list<std::string_view> kWebrtcKeys = {"enabled", "listen", "port", "candidates",
                                                              "consent_timeout"};
 const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", "port", "handshake_timeout"};
@@ -153,12 +159,14 @@ class Loader {
           webrtc(section(node, "webrtc", "[webrtc]"), s.webrtc);
         } else if (k == "media") {
           media(section(node, "media", "[media]"), s.media);
+        } else if (k == "transcode") {
+          transcode(section(node, "transcode", "[transcode]"), s.media.transcode);
         } else if (k == "live") {
           lives(key, node, s);
         } else {
           unknown(key, "", kRootKeys,
-                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media] and "
-                  "[[live]]");
+                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media], "
+                  "[transcode] and [[live]]");
         }
       });
     }
@@ -484,6 +492,66 @@ class Loader {
     if (r.keep_segments < r.live_window)
       fail(at(t), "media.keep_segments (" + std::to_string(r.keep_segments) + ") is smaller than media.live_window (" +
                       std::to_string(r.live_window) + "); keep at least the segments a playlist lists");
+  }
+
+  double number_in(const toml::node& n, const std::string& name, double lo, double hi, std::string_view what) const {
+    if (!n.is_integer() && !n.is_floating_point()) wrong_type(n, name, "a number (" + std::string(what) + ")");
+    const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get()) : n.as_floating_point()->get();
+    if (!(v >= lo && v <= hi))
+      fail(at(n), name + ": " + show(n) + " is out of range; use " + show_number(lo) + " to " + show_number(hi) + " (" +
+                      std::string(what) + ")");
+    return v;
+  }
+
+  static std::string show_number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+  }
+
+  void transcode(const toml::table& t, TranscodeSettings& r) {
+    flat_section(t, "transcode", kTranscodeKeys, [&](const std::string& k, const std::string& name,
+                                                     const toml::node& n) {
+      if (k == "abr") r.abr = bool_value(n, name);
+      else if (k == "preset") {
+        r.preset = string_value(n, name);
+        if (std::find(kX264Presets.begin(), kX264Presets.end(), r.preset) == kX264Presets.end())
+          fail(at(n), name + ": " + json_quoted(r.preset) + " is not an x264 preset; use one of " + key_list(kX264Presets));
+      } else if (k == "keyframe_interval") {
+        const DurationMs d = positive_duration(n, name);
+        if (d < 250 || d > 10'000) fail(at(n), name + ": " + show(n) + " is out of range; use \"250ms\" to \"10s\"");
+        r.keyframe_interval = static_cast<double>(d) / 1000;
+      } else if (k == "audio_kbps") {
+        r.audio_kbps = static_cast<int>(int_in(n, name, 16, 512, "kbit/s of re-encoded AAC audio"));
+      } else if (k == "watermark_width") {
+        r.watermark_width = number_in(n, name, 0.01, 1, "the watermark's width as a fraction of the frame's");
+      } else if (k == "watermark_margin") {
+        r.watermark_margin = number_in(n, name, 0, 0.4, "the margin as a fraction of the frame's height");
+      } else if (k == "ladder") {
+        r.ladder = ladder_table(n, name);
+      } else return false;
+      return true;
+    });
+  }
+
+  // [transcode.ladder]: "1080p" = 5000, one rung per line, video kbit/s.
+  std::vector<ladder::LadderRung> ladder_table(const toml::node& n, const std::string& name) const {
+    const toml::table* t = n.as_table();
+    if (!t) wrong_type(n, name, "a table of heights to kbit/s, e.g. [transcode.ladder] with 720p = 2800");
+    std::vector<ladder::LadderRung> rungs;
+    for (auto&& [key, value] : *t) {
+      const std::string k(key.str());
+      const std::string rung = name + "." + k;
+      int height = 0;
+      const bool named = k.size() >= 2 && k.back() == 'p' && k.find_first_not_of("0123456789") == k.size() - 1;
+      if (named) height = std::atoi(k.c_str());
+      if (!named || height < 144 || height > 4320 || height % 2 != 0)
+        fail(at(key), rung + ": not a rendition height; name rungs like 1080p, 720p or 360p (an even number of lines, 144 to 4320)");
+      rungs.push_back({height, static_cast<int>(int_in(value, rung, 100, 100'000, "video kbit/s"))});
+    }
+    if (rungs.empty()) fail(at(n), name + ": empty; list at least one rung, e.g. 720p = 2800");
+    std::sort(rungs.begin(), rungs.end(), [](const auto& a, const auto& b) { return a.height > b.height; });
+    return rungs;
   }
 
   DurationMs positive_duration(const toml::node& n, const std::string& name) const {

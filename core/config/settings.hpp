@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "media/ladder/rendition_plan.hpp"
 #include "util/time.hpp"
 
 namespace bvlive {
@@ -93,6 +94,19 @@ struct WebrtcSettings {
 };
 
 // [media]: the packager, the segmenter and retention.
+// [transcode]: how a session is encoded when it is not passed through (a source above the
+// live's resolution, a watermark, an ABR ladder).
+struct TranscodeSettings {
+  bool abr = false;                 // lives that do not set abr_enabled
+  std::vector<ladder::LadderRung> ladder = ladder::default_ladder();  // highest first
+  std::string preset = "veryfast";  // x264 -preset
+  double keyframe_interval = 2.0;   // seconds, when no rendition is copied
+  int audio_kbps = 128;             // when audio is re-encoded (Opus from WebRTC)
+  double watermark_width = 0.15;    // fraction of the frame's width
+  double watermark_margin = 0.03;   // fraction of the frame's height, from both edges
+  bool operator==(const TranscodeSettings&) const = default;
+};
+
 struct MediaSettings {
   std::string ffmpeg = "ffmpeg";   // the packager binary (PATH is searched)
   std::string ffprobe = "ffprobe"; // reads files imported into the media library
@@ -102,6 +116,7 @@ struct MediaSettings {
   DurationMs session_max_duration = 24LL * 3600 * 1000;  // a push is ended after this long
   DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR
   DurationMs signal_timeout = 5'000;  // a LIVE push sending nothing this long is a signal interruption
+  TranscodeSettings transcode;        // the [transcode] table
   bool operator==(const MediaSettings&) const = default;
 };
 

@@ -115,6 +115,9 @@ struct LiveSpec {
   LiveVod live_vod;
   Security security;
   bool ull_enabled = false;
+  // bvlive extension: an ABR ladder (see [transcode] in bvlived.toml(5)); unset follows
+  // transcode.abr.
+  std::optional<bool> abr_enabled;
   std::array<CoverImage, kCoverStatuses.size()> cover_images;
   Metadata metadata;
   Showroom showroom;

@@ -191,6 +191,7 @@ LiveSpec live_spec_from_json(const json& body_in, std::vector<std::string>* warn
   }
   if (auto sec = r.object("security")) s.security = read_security(*sec, warnings);
   s.ull_enabled = r.boolean("ull_enabled").value_or(false);
+  s.abr_enabled = r.boolean("abr_enabled");
   if (auto covers = r.object("cover_images")) {
     for (std::size_t i = 0; i < kCoverStatuses.size(); ++i)
       if (auto c = covers->object(kCoverStatuses[i])) s.cover_images[i] = read_cover(*c);
@@ -289,6 +290,7 @@ json to_json(const LiveSpec& s) {
         {"protection", {{"type", long_name(s.security.protection)}}},
         {"geo_control", s.security.geo_control}}},
       {"ull_enabled", s.ull_enabled},
+      {"abr_enabled", s.abr_enabled ? json(*s.abr_enabled) : json(nullptr)},
       {"cover_images", covers},
       {"metadata", {{"short_description", s.metadata.short_description}, {"long_description", s.metadata.long_description}}},
       {"showroom", {{"model", s.showroom.model}, {"libraries", libraries}}},

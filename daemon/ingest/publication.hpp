@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,9 @@ struct PublishRequest {
   std::string input_file;
   bool realtime = true;
   double start_seconds = 0;
+  // The source's picture height when known before the packager reads it (a library
+  // video): the session then plans its renditions once, without a trial run.
+  std::optional<int> source_height;
 };
 
 struct PublishResult {

@@ -10,6 +10,8 @@
 #include "media/hls/codecs_from_init.hpp"
 #include "media/hls/master_playlist.hpp"
 #include "media/hls/media_playlist.hpp"
+#include "media/hls/renditions.hpp"
+#include "media/fmp4/stream_splitter.hpp"
 
 namespace bvlive {
 namespace {
@@ -143,8 +145,14 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
       return *refused;
   }
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
-  if (parts.size() == 3 && parts[2] == "media.m3u8") return media_playlist(*live, audience, query);
-  if (parts.size() == 4) return media_file(*live, audience, parts[2], parts[3]);
+  if (std::string rendition; parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition))
+    return media_playlist(*live, audience, rendition, query);
+  // SESSION/FILE or SESSION/RENDITION/FILE
+  if (parts.size() == 4 || parts.size() == 5) {
+    std::string rel = parts[2];
+    for (std::size_t i = 3; i < parts.size(); ++i) rel += "/" + parts[i];
+    return media_file(*live, audience, rel);
+  }
   return error(404, "nothing at " + req.path);
 }
 
@@ -176,58 +184,69 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   return r;
 }
 
-std::string Origin::codecs_of(const LiveRecord& live, const std::string& init_file) {
-  if (auto it = codecs_.find(init_file); it != codecs_.end()) return it->second;
+const Origin::InitFacts& Origin::init_facts(const LiveRecord& live, const std::string& init_file) {
+  if (auto it = init_facts_.find(init_file); it != init_facts_.end()) return it->second;
   std::ifstream in(index_.path_of(live.id, init_file), std::ios::binary);
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  InitFacts facts;
   auto parsed = hls::codecs_from_init(bytes);
-  const auto* ok = std::get_if<std::string>(&parsed);
-  const std::string codecs = ok ? *ok : "";
-  if (codecs_.size() > 4096) codecs_.clear();  // a bounded cache: init files are never rewritten
-  codecs_.emplace(init_file, codecs);
-  return codecs;
+  if (const auto* ok = std::get_if<std::string>(&parsed)) facts.codecs = *ok;
+  fmp4::StreamSplitter splitter;
+  for (const auto& ev : splitter.feed(bytes))
+    if (const auto* init = std::get_if<fmp4::InitSegment>(&ev))
+      if (const auto* video = init->info.video()) {
+        facts.width = static_cast<int>(video->width);
+        facts.height = static_cast<int>(video->height);
+      }
+  if (init_facts_.size() > 4096) init_facts_.clear();  // a bounded cache
+  return init_facts_.emplace(init_file, facts).first->second;
 }
 
+// One variant per rendition of the newest session: a single rendition, or the ladder.
 Response Origin::master(const LiveRecord& live, Audience audience, const std::string& query) {
-  const auto& all = index_.segments(live.id);
-  hls::Variant v;
-  v.uri = "media.m3u8" + query;
-  // Bandwidth from what was actually produced: the peak and mean bitrate of recent segments.
-  double peak = 0, bytes = 0, seconds = 0;
-  const std::size_t from = all.size() > 30 ? all.size() - 30 : 0;
-  for (std::size_t i = from; i < all.size(); ++i) {
-    if (all[i].duration <= 0) continue;
-    peak = std::max(peak, all[i].bytes * 8.0 / all[i].duration);
-    bytes += static_cast<double>(all[i].bytes);
-    seconds += all[i].duration;
-  }
-  v.bandwidth = std::max<std::int64_t>(static_cast<std::int64_t>(peak), 1);
-  if (seconds > 0) v.average_bandwidth = static_cast<std::int64_t>(bytes * 8 / seconds);
+  const auto& deque = index_.segments(live.id);
+  const std::vector<SegmentRecord> all(deque.begin(), deque.end());
+  std::vector<std::string> renditions{""};
+  double frame_rate = 0;
   if (!all.empty()) {
-    v.codecs = codecs_of(live, all.back().init_file);
-    // Size and rate from the session's media info when the packager reported it.
+    const std::string& newest = all.back().session_id;
+    renditions = hls::session_renditions(all, newest);
+    // The frame rate is the source's: renditions are scaled, not resampled.
     for (const auto& s : lives_.store().sessions(live.id)) {
-      if (s.id != all.back().session_id) continue;
+      if (s.id != newest) continue;
       auto media = nlohmann::json::parse(s.media_json, nullptr, false);
-      if (media.is_object() && media.contains("video") && media["video"].is_object()) {
-        const auto& video = media["video"];
-        v.width = video.value("width", 0);
-        v.height = video.value("height", 0);
-        v.frame_rate = video.value("frame_rate", 0.0);
-      }
+      if (media.is_object() && media.contains("video") && media["video"].is_object())
+        frame_rate = media["video"].value("frame_rate", 0.0);
       break;
     }
   }
+  std::vector<hls::Variant> variants;
+  for (const auto& rendition : renditions) {
+    const auto segments = hls::rendition_view(all, rendition);
+    hls::Variant v;
+    v.uri = hls::rendition_playlist(rendition) + query;
+    hls::measure_bandwidth(segments, v);
+    if (!segments.empty()) {
+      const InitFacts& facts = init_facts(live, segments.back().init_file);
+      v.codecs = facts.codecs;
+      v.width = facts.width;
+      v.height = facts.height;
+      v.frame_rate = frame_rate;
+    }
+    variants.push_back(std::move(v));
+  }
   Response r;
-  r.body = hls::master_playlist(std::span<const hls::Variant>(&v, 1));
+  r.body = hls::master_playlist(variants);
   r.set("Content-Type", "application/vnd.apple.mpegurl");
   r.set("Cache-Control", audience == Audience::Public ? kPlaylistCache : kPrivateCache);
   return r;
 }
 
-Response Origin::media_playlist(const LiveRecord& live, Audience audience, const std::string& query) {
+Response Origin::media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                const std::string& query) {
   const auto& deque = index_.segments(live.id);
-  const std::vector<SegmentRecord> all(deque.begin(), deque.end());
+  const std::vector<SegmentRecord> every(deque.begin(), deque.end());
+  const std::vector<SegmentRecord> all = hls::rendition_view(every, rendition);
   hls::MediaPlaylistOptions o;
   o.window = media_.live_window;
   o.target_duration_hint = media_.segment_duration;
@@ -251,11 +270,9 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
   return r;
 }
 
-Response Origin::media_file(const LiveRecord& live, Audience audience, const std::string& session,
-                            const std::string& file) {
-  const std::string rel = session + "/" + file;
+Response Origin::media_file(const LiveRecord& live, Audience audience, const std::string& rel) {
   const auto& all = index_.segments(live.id);
-  const bool is_init = file == "init.mp4";
+  const bool is_init = rel.ends_with("/init.mp4");
   const auto found = std::find_if(all.begin(), all.end(), [&](const SegmentRecord& s) {
     return (is_init ? s.init_file : s.file) == rel && (audience == Audience::Preview || is_segment_public(live, s));
   });

@@ -39,18 +39,24 @@ class Origin {
   enum class Audience { Public, Preview };
   http::Response live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req);
   http::Response master(const LiveRecord& live, Audience audience, const std::string& query);
-  http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& query);
-  http::Response media_file(const LiveRecord& live, Audience audience, const std::string& session,
-                            const std::string& file);
+  http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                const std::string& query);
+  // rel: "SESSION/seg_N.m4s", "SESSION/720p/init.mp4", ...
+  http::Response media_file(const LiveRecord& live, Audience audience, const std::string& rel);
   http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req);
-  std::string codecs_of(const LiveRecord& live, const std::string& init_file);
+  // What a variant's attributes need from its init segment, read once per init file.
+  struct InitFacts {
+    std::string codecs;  // RFC 6381, "" when unknown
+    int width = 0, height = 0;
+  };
+  const InitFacts& init_facts(const LiveRecord& live, const std::string& init_file);
 
   LiveService& lives_;
   MediaIndex& index_;
   const VodCatalog& vods_;
   const MediaSettings& media_;
   std::function<std::string()> metrics_;
-  std::map<std::string, std::string> codecs_;  // init file -> CODECS, read once
+  std::map<std::string, InitFacts> init_facts_;  // init file -> its facts (init files never change)
 };
 
 }  // namespace bvlive

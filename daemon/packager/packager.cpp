@@ -1,5 +1,6 @@
 #include "packager/packager.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <string_view>
@@ -28,14 +29,17 @@ std::string spawn_failure(const std::string& program, int error) {
 
 Packager::Packager(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
                    std::size_t max_queued_input)
-    : Packager(loop, ffmpeg::packager_command(args), std::move(callbacks), max_queued_input) {}
+    : Packager(loop, ffmpeg::packager_command(args), std::move(callbacks), max_queued_input,
+               args.renditions.empty() ? 1 : args.renditions.size()) {}
 
-Packager::Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks, std::size_t max_queued_input)
+Packager::Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks, std::size_t max_queued_input,
+                   std::size_t outputs)
     : loop_(loop),
       argv_(std::move(argv)),
       program_(argv_.at(0)),
       callbacks_(std::move(callbacks)),
       max_queued_input_(max_queued_input),
+      outputs_(std::max<std::size_t>(outputs, 1)),
       read_buffer_(kReadBufferBytes) {}
 
 Packager::~Packager() {
@@ -53,7 +57,9 @@ Packager::~Packager() {
 void Packager::start() {
   if (started_ || child_) throw std::logic_error("Packager::start called twice");
 
-  for (auto* pipe : {&stdin_, &stdout_, &stderr_pipe_}) {
+  std::vector<uv::UvHandle<uv_pipe_t>*> pipes{&stdin_, &stderr_pipe_};
+  for (auto& out : outputs_) pipes.push_back(&out);
+  for (auto* pipe : pipes) {
     if (const int rc = uv_pipe_init(loop_, pipe->get(), 0); rc != 0)
       throw std::runtime_error(std::string("cannot create a pipe for the packager: ") + uv_strerror(rc));
     pipe->mark_initialized();
@@ -65,20 +71,24 @@ void Packager::start() {
   args.push_back(nullptr);
 
   // Flags are from the child's side: it reads stdin, writes stdout and stderr.
-  uv_stdio_container_t stdio[3];
+  // Output i is fd ffmpeg::rendition_fd(i): 1, then 3, 4, ...
+  std::vector<uv_stdio_container_t> stdio(outputs_.size() + 2);
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
   stdio[0].data.stream = stdin_.stream();
-  stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-  stdio[1].data.stream = stdout_.stream();
   stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[2].data.stream = stderr_pipe_.stream();
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    auto& slot = stdio[static_cast<std::size_t>(ffmpeg::rendition_fd(i))];
+    slot.flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    slot.data.stream = outputs_[i].stream();
+  }
 
   uv_process_options_t options{};
   options.exit_cb = &Packager::on_process_exit;
   options.file = argv_.front().c_str();
   options.args = args.data();
-  options.stdio_count = 3;
-  options.stdio = stdio;
+  options.stdio_count = static_cast<int>(stdio.size());
+  options.stdio = stdio.data();
 
   child_ = std::make_unique<Child>();
   child_->owner = this;
@@ -89,7 +99,8 @@ void Packager::start() {
 
   started_ = true;
   pid_ = child_->process->pid;
-  uv_read_start(stdout_.stream(), &Packager::on_alloc, &Packager::on_stdout_read);
+  outputs_open_ = outputs_.size();
+  for (auto& out : outputs_) uv_read_start(out.stream(), &Packager::on_alloc, &Packager::on_output_read);
   uv_read_start(stderr_pipe_.stream(), &Packager::on_alloc, &Packager::on_stderr_read);
 }
 
@@ -159,18 +170,24 @@ void Packager::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
                      static_cast<unsigned int>(self->read_buffer_.size()));
 }
 
-void Packager::on_stdout_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+void Packager::on_output_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<Packager*>(stream->data);
   if (self == nullptr || nread == 0) return;
   if (nread > 0) {
-    if (self->callbacks_.on_output)
-      self->callbacks_.on_output(std::span<const std::uint8_t>(
-          reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)));
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buf->base),
+                                              static_cast<std::size_t>(nread));
+    if (self->callbacks_.on_rendition_output) {
+      std::size_t i = 0;
+      while (i < self->outputs_.size() && self->outputs_[i].stream() != stream) ++i;
+      self->callbacks_.on_rendition_output(i, bytes);
+    } else if (self->callbacks_.on_output) {
+      self->callbacks_.on_output(bytes);
+    }
     return;
   }
   // UV_EOF, or a read error that ends the stream just the same.
   uv_read_stop(stream);
-  self->stdout_eof_ = true;
+  if (self->outputs_open_ > 0) --self->outputs_open_;
   self->maybe_finish();
 }
 
@@ -219,7 +236,7 @@ void Packager::on_shutdown_done(uv_shutdown_t* req, int) {
 }
 
 void Packager::maybe_finish() {
-  if (!exited_ || !stdout_eof_ || !stderr_eof_ || exit_reported_) return;
+  if (!exited_ || outputs_open_ > 0 || !stderr_eof_ || exit_reported_) return;
   exit_reported_ = true;
   const ExitStatus status = exit_status();
   // Moved out first: the callback may destroy this Packager and its Callbacks with it.

@@ -49,6 +49,9 @@ class Packager {
 
   struct Callbacks {
     std::function<void(std::span<const std::uint8_t>)> on_output;  // fMP4 bytes, in order
+    // A transcoding packager's outputs, one per rendition (fd 1, then 3, 4, ...); when
+    // set, it gets every output, on_output none.
+    std::function<void(std::size_t rendition, std::span<const std::uint8_t>)> on_rendition_output;
     std::function<void(const ffmpeg::Progress&)> on_progress;
     std::function<void(const ffmpeg::MediaInfo&)> on_media_info;   // once, input section read
     std::function<void(const ExitStatus&)> on_exit;                // once, last call
@@ -57,9 +60,10 @@ class Packager {
   // Nothing runs until start(). Callbacks may destroy the Packager.
   Packager(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
            std::size_t max_queued_input = kDefaultPackagerMaxQueuedInput);
-  // Any ffmpeg command line (argv[0] is the program): the VOD job's remux steps.
+  // Any ffmpeg command line (argv[0] is the program): the VOD job's remux steps. `outputs`
+  // pipes are read: stdout, then fds 3, 4, ...
   Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks,
-           std::size_t max_queued_input = kDefaultPackagerMaxQueuedInput);
+           std::size_t max_queued_input = kDefaultPackagerMaxQueuedInput, std::size_t outputs = 1);
   ~Packager();
   Packager(const Packager&) = delete;
   Packager& operator=(const Packager&) = delete;
@@ -102,7 +106,7 @@ class Packager {
 
   static void on_process_exit(uv_process_t* process, std::int64_t exit_status, int term_signal);
   static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
-  static void on_stdout_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_output_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void on_stderr_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void on_write_done(uv_write_t* req, int status);
   static void on_shutdown_done(uv_shutdown_t* req, int status);
@@ -121,7 +125,7 @@ class Packager {
 
   std::unique_ptr<Child> child_;
   uv::UvHandle<uv_pipe_t> stdin_;
-  uv::UvHandle<uv_pipe_t> stdout_;
+  std::vector<uv::UvHandle<uv_pipe_t>> outputs_;  // [0] is stdout
   uv::UvHandle<uv_pipe_t> stderr_pipe_;
   std::vector<std::uint8_t> read_buffer_;
 
@@ -132,7 +136,7 @@ class Packager {
   int pid_ = 0;
   bool started_ = false;
   bool exited_ = false;
-  bool stdout_eof_ = false;
+  std::size_t outputs_open_ = 0;  // output pipes not at EOF yet
   bool stderr_eof_ = false;
   bool input_closed_ = false;
   bool exit_reported_ = false;

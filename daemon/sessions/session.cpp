@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 #include "log/log.hpp"
@@ -27,6 +28,32 @@ constexpr TimeMs kSlowForMs = 10'000;
 
 std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmnopqrstuvwxyz0123456789"); }
 
+// Until the plan is settled, the encoder's bytes are kept for a second packager run, up to
+// this much (a few seconds of any sane stream: ffmpeg reads about a second to probe).
+constexpr std::size_t kReplayMaxBytes = 32u << 20;
+// Output held back for the plan beyond this much settles it as it is.
+constexpr std::size_t kHeldOutputMaxBytes = 8u << 20;
+
+int tier_height(Resolution r) {
+  switch (r) {
+    case Resolution::Hd: return 720;
+    case Resolution::Fhd: return 1080;
+    case Resolution::Uhd4k: return 2160;
+  }
+  return 720;
+}
+
+ffmpeg::Corner corner_of(WatermarkPosition p) {
+  switch (p) {
+    case WatermarkPosition::TopLeft: return ffmpeg::Corner::TopLeft;
+    case WatermarkPosition::BottomLeft: return ffmpeg::Corner::BottomLeft;
+    case WatermarkPosition::BottomRight: return ffmpeg::Corner::BottomRight;
+    case WatermarkPosition::TopRight:
+    case WatermarkPosition::Unspecified: break;
+  }
+  return ffmpeg::Corner::TopRight;
+}
+
 }  // namespace
 
 Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::PublishRequest& request)
@@ -39,8 +66,7 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
       realtime_(request.realtime),
       start_seconds_(request.start_seconds),
       kick_(request.kick),
-      // The packager cuts a fragment at every keyframe (no frag_duration), so segments close eagerly.
-      cutter_(ctx.media.segment_duration, /*keyframe_fragments=*/true),
+      source_height_(request.source_height),
       max_duration_(ctx.loop),
       first_segment_(ctx.loop),
       drain_(ctx.loop),
@@ -52,6 +78,15 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
   row_.protocol = std::string(ingest::to_string(request.protocol));
   row_.remote = request.remote;
   row_.started_at = now_ms();
+  tier_height_ = tier_height(live.spec.resolution);
+  abr_ = live.spec.abr_enabled.value_or(ctx.media.transcode.abr);
+  const Watermark& mark = live.spec.security.watermark;
+  if (mark.enabled && mark.image_library_id && ctx.library_file) {
+    watermark_file_ = ctx.library_file(*mark.image_library_id);
+    watermark_corner_ = corner_of(mark.position);
+    if (watermark_file_.empty())
+      log::warn("session", "live " + live.id + ": watermark image " + *mark.image_library_id + " is not in the library");
+  }
   ctx_.store.insert_session(row_);
   ctx_.record_event(row_.live_id, "session " + row_.id + ": INIT (" + row_.protocol + " from " + row_.remote + ")");
 }
@@ -89,52 +124,20 @@ void Session::start() {
     fail("cannot create " + dir() + ": " + ec.message());
     throw std::runtime_error(*row_.end_reason);
   }
-  ffmpeg::PackagerArgs args;
-  args.ffmpeg = ctx_.media.ffmpeg;
-  switch (container_) {
-    case ingest::Container::Flv: args.input = ffmpeg::InputFormat::Flv; break;
-    case ingest::Container::MpegTs: args.input = ffmpeg::InputFormat::MpegTs; break;
-    case ingest::Container::RtpSdp:
-      args.input = ffmpeg::InputFormat::RtpSdp;
-      args.sdp_path = dir() + "/input.sdp";
-      args.transcode_video = transcode_video_;
-      args.transcode_audio = transcode_audio_;
-      try {
-        const fmp4::Bytes sdp(ffmpeg_sdp_.begin(), ffmpeg_sdp_.end());
-        write_file_atomic(args.sdp_path, std::span<const fmp4::Bytes>(&sdp, 1));
-      } catch (const std::exception& e) {
-        fail(e.what());
-        throw;
-      }
-      break;
-    case ingest::Container::File:
-      args.input = ffmpeg::InputFormat::File;
-      args.input_path = input_file_;
-      args.realtime = realtime_;
-      args.start_seconds = start_seconds_;
-      args.transcode_video = transcode_video_;
-      args.transcode_audio = transcode_audio_;
-      break;
+  if (container_ == ingest::Container::RtpSdp) {
+    try {
+      const fmp4::Bytes sdp(ffmpeg_sdp_.begin(), ffmpeg_sdp_.end());
+      write_file_atomic(dir() + "/input.sdp", std::span<const fmp4::Bytes>(&sdp, 1));
+    } catch (const std::exception& e) {
+      fail(e.what());
+      throw;
+    }
   }
-  Packager::Callbacks cb;
-  cb.on_output = [this](std::span<const std::uint8_t> b) { on_output(b); };
-  cb.on_progress = [this](const ffmpeg::Progress& p) {
-    if (!p.speed) return;
-    speed_ = *p.speed;
-    watch_speed();
-  };
-  cb.on_media_info = [this](const ffmpeg::MediaInfo& m) {
-    row_.media_json = m.to_json().dump();
-    save_row();
-  };
-  cb.on_exit = [this](const Packager::ExitStatus& s) { on_packager_exit(s); };
-  packager_ = std::make_unique<Packager>(ctx_.loop, args, std::move(cb));
-  try {
-    packager_->start();
-  } catch (const std::exception& e) {
-    packager_.reset();
-    fail(std::string("packager failed to start: ") + e.what());
-    throw;
+  plan_ = ladder::plan_renditions(plan_input(source_height_, true));
+  plan_settled_ = source_height_.has_value();  // a library video's size is known: no trial run
+  if (auto error = launch_packager()) {
+    fail(*error);
+    throw std::runtime_error(*error);
   }
   advance(SessionEvent::PackagerStarted);
   max_duration_.start(static_cast<std::uint64_t>(ctx_.media.session_max_duration), 0, [this] {
@@ -158,6 +161,112 @@ void Session::start() {
     }
     save_row();
   });
+}
+
+ladder::PlanInput Session::plan_input(std::optional<int> source_height, bool has_video) const {
+  ladder::PlanInput in;
+  in.tier_height = tier_height_;
+  in.abr = abr_;
+  in.ladder = ctx_.media.transcode.ladder;
+  in.source_height = source_height;
+  in.has_video = has_video;
+  in.watermark = !watermark_file_.empty();
+  in.reencode_video = transcode_video_;
+  return in;
+}
+
+std::string Session::rendition_dir(std::size_t rendition) const {
+  const std::string& name = plan_.at(rendition).name;
+  return name.empty() ? dir() : dir() + "/" + name;
+}
+
+std::optional<std::string> Session::launch_packager() {
+  ffmpeg::PackagerArgs args;
+  args.ffmpeg = ctx_.media.ffmpeg;
+  args.transcode_audio = transcode_audio_;
+  switch (container_) {
+    case ingest::Container::Flv: args.input = ffmpeg::InputFormat::Flv; break;
+    case ingest::Container::MpegTs: args.input = ffmpeg::InputFormat::MpegTs; break;
+    case ingest::Container::RtpSdp:
+      args.input = ffmpeg::InputFormat::RtpSdp;
+      args.sdp_path = dir() + "/input.sdp";
+      break;
+    case ingest::Container::File:
+      args.input = ffmpeg::InputFormat::File;
+      args.input_path = input_file_;
+      args.realtime = realtime_;
+      args.start_seconds = start_seconds_;
+      break;
+  }
+  if (!ladder::is_passthrough(plan_)) {
+    const TranscodeSettings& t = ctx_.media.transcode;
+    for (const auto& r : plan_) args.renditions.push_back({r.copy, r.height, r.video_kbps});
+    args.watermark = {watermark_file_, watermark_corner_, t.watermark_width, t.watermark_margin};
+    args.preset = t.preset;
+    args.keyframe_interval = t.keyframe_interval;
+    args.audio_kbps = t.audio_kbps;
+  }
+  for (std::size_t i = 0; i < plan_.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::create_directories(rendition_dir(i), ec);
+    if (ec) return "cannot create " + rendition_dir(i) + ": " + ec.message();
+  }
+  splitters_.clear();
+  splitters_.resize(plan_.size());
+  aligner_.emplace(plan_.size(), ctx_.media.segment_duration);
+  held_output_.assign(plan_.size(), {});
+  seqs_.clear();
+  wall_base_.reset();
+
+  Packager::Callbacks cb;
+  cb.on_rendition_output = [this](std::size_t i, std::span<const std::uint8_t> b) { on_output(i, b); };
+  cb.on_progress = [this](const ffmpeg::Progress& p) {
+    if (!p.speed) return;
+    speed_ = *p.speed;
+    watch_speed();
+  };
+  cb.on_media_info = [this](const ffmpeg::MediaInfo& m) { on_media_info(m); };
+  cb.on_exit = [this](const Packager::ExitStatus& s) { on_packager_exit(s); };
+  packager_ = std::make_unique<Packager>(ctx_.loop, args, std::move(cb));
+  try {
+    packager_->start();
+  } catch (const std::exception& e) {
+    packager_.reset();
+    return std::string("packager failed to start: ") + e.what();
+  }
+  if (!ladder::is_passthrough(plan_))
+    ctx_.record_event(row_.live_id, "session " + row_.id + ": renditions " + ladder::describe(plan_));
+  return std::nullopt;
+}
+
+void Session::on_media_info(const ffmpeg::MediaInfo& m) {
+  row_.media_json = m.to_json().dump();
+  save_row();
+  if (plan_settled_) return;
+  const bool sized = m.has_video() && m.height > 0;
+  auto plan = ladder::plan_renditions(plan_input(sized ? std::optional<int>(m.height) : std::nullopt,
+                                                 m.has_video()));
+  if (plan == plan_) return settle_plan();
+  if (!replay_complete_) {
+    log::warn("session", "session " + row_.id + ": the source (" + std::to_string(m.width) + "x" +
+                             std::to_string(m.height) + ") needs renditions " + ladder::describe(plan) +
+                             " but too much input went by to restart the packager; keeping " + ladder::describe(plan_));
+    return settle_plan();
+  }
+  // Another ffmpeg, on the right plan, gets the same input from the start.
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": source " + std::to_string(m.width) + "x" +
+                                      std::to_string(m.height) + ", packager restarted for its renditions");
+  plan_ = std::move(plan);
+  replanning_ = true;
+  packager_->kill();
+}
+
+void Session::settle_plan() {
+  plan_settled_ = true;
+  std::vector<std::uint8_t>().swap(replay_);
+  auto held = std::exchange(held_output_, std::vector<std::vector<std::uint8_t>>(plan_.size()));
+  for (std::size_t i = 0; i < held.size(); ++i)
+    if (!held[i].empty()) on_output(i, held[i]);
 }
 
 void Session::watch_media() {
@@ -208,6 +317,15 @@ void Session::write(std::span<const std::uint8_t> bytes) {
   unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
   // WHIP's listener sends RTP to the packager itself; a playout has no encoder at all.
   if (container_ == ingest::Container::RtpSdp || container_ == ingest::Container::File) return;
+  if (!plan_settled_ && replay_complete_) {
+    if (replay_.size() + bytes.size() > kReplayMaxBytes) {
+      replay_complete_ = false;
+      std::vector<std::uint8_t>().swap(replay_);
+    } else {
+      replay_.insert(replay_.end(), bytes.begin(), bytes.end());
+    }
+  }
+  if (replanning_) return;  // the next packager gets it from replay_
   if (!packager_->write(bytes)) fail("packager too slow: more than 64 MiB of input waiting");
 }
 
@@ -253,59 +371,83 @@ void Session::fail(const std::string& reason) {
   end(reason);
 }
 
-void Session::on_output(std::span<const std::uint8_t> bytes) {
+void Session::on_output(std::size_t rendition, std::span<const std::uint8_t> bytes) {
+  if (replanning_ || rendition >= splitters_.size()) return;  // a packager on the wrong plan
+  if (!plan_settled_) {
+    auto& held = held_output_[rendition];
+    held.insert(held.end(), bytes.begin(), bytes.end());
+    std::size_t total = 0;
+    for (const auto& h : held_output_) total += h.size();
+    if (total > kHeldOutputMaxBytes) settle_plan();  // ffmpeg said nothing of its input: go on as planned
+    return;
+  }
   output_at_ns_ = uv_hrtime();
-  for (auto& ev : splitter_.feed(bytes)) {
+  for (auto& ev : splitters_[rendition].feed(bytes)) {
     if (auto* init = std::get_if<fmp4::InitSegment>(&ev)) {
-      init_ = init->info;
       try {
-        write_file_atomic(dir() + "/init.mp4", std::span<const fmp4::Bytes>(&init->bytes, 1));
+        write_file_atomic(rendition_dir(rendition) + "/init.mp4", std::span<const fmp4::Bytes>(&init->bytes, 1));
       } catch (const std::exception& e) {
         return fail(e.what());
       }
     } else if (auto* frag = std::get_if<fmp4::Fragment>(&ev)) {
-      on_fragment(std::move(*frag));
+      on_fragment(rendition, std::move(*frag));
     } else if (auto* err = std::get_if<fmp4::SplitError>(&ev)) {
       return fail("packager output unreadable: " + err->message);
     }
   }
 }
 
-void Session::on_fragment(fmp4::Fragment fragment) {
+void Session::on_fragment(std::size_t rendition, fmp4::Fragment fragment) {
   auto timed = fmp4::timed_fragment(fragment.info, std::move(fragment.bytes));
   if (!timed) return;
-  if (!wall_base_) {
+  if (rendition == 0 && !wall_base_) {
     // The fragment is complete when it reaches us, so its first frame was seen about
     // its duration ago: that is the wall-clock anchor of this session's media time.
     media_base_ = timed->start_seconds;
     wall_base_ = now_ms() - static_cast<TimeMs>(std::llround(timed->duration_seconds * 1000));
   }
-  if (auto seg = cutter_.push(std::move(*timed))) write_segment(*seg);
+  for (const auto& aligned : aligner_->push(rendition, std::move(*timed))) write_segment(aligned);
 }
 
-void Session::write_segment(const fmp4::Segment& segment) {
+void Session::write_segment(const fmp4::AlignedSegment& aligned) {
+  const fmp4::Segment& segment = aligned.segment;
+  const bool leader = aligned.rendition == 0;
+  SegmentRecord r;
+  if (leader) {
+    r.seq = ctx_.index.next_seq(row_.live_id);
+    r.program_date_time =
+        *wall_base_ + static_cast<TimeMs>(std::llround((segment.start_seconds - media_base_) * 1000));
+    seqs_[segment.sequence_number] = {r.seq, r.program_date_time};
+    // Followers trail by a few segments at most.
+    while (seqs_.size() > 64) seqs_.erase(seqs_.begin());
+  } else {
+    const auto it = seqs_.find(segment.sequence_number);
+    if (it == seqs_.end()) return;  // nothing of the leader's to line up with
+    r.seq = it->second.seq;
+    r.program_date_time = it->second.program_date_time;
+  }
   char name[32];
   std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(segment.sequence_number));
-  SegmentRecord r;
+  const std::string& rendition = plan_.at(aligned.rendition).name;
+  const std::string prefix = row_.id + "/" + (rendition.empty() ? "" : rendition + "/");
   r.live_id = row_.live_id;
   r.session_id = row_.id;
-  r.seq = ctx_.index.next_seq(row_.live_id);
+  r.rendition = rendition;
   r.duration = segment.duration_seconds;
-  r.program_date_time =
-      *wall_base_ + static_cast<TimeMs>(std::llround((segment.start_seconds - media_base_) * 1000));
-  r.file = row_.id + "/" + name;
-  r.init_file = row_.id + "/init.mp4";
+  r.file = prefix + name;
+  r.init_file = prefix + "init.mp4";
   for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
   try {
     write_file_atomic(ctx_.index.path_of(row_.live_id, r.file), segment.fragments);
-    ++row_.segments;
+    if (leader) ++row_.segments;
     ctx_.index.append(r, row_);
     unsaved_bytes_ = 0;
-    if (ctx_.publish_latency && output_at_ns_)
+    if (leader && ctx_.publish_latency && output_at_ns_)
       ctx_.publish_latency->add(static_cast<double>(uv_hrtime() - output_at_ns_) / 1e9);
   } catch (const std::exception& e) {
     return fail(std::string("cannot record a segment: ") + e.what());
   }
+  if (!leader) return;
   if (const std::size_t keep = ctx_.keep_segments(row_.live_id)) ctx_.index.trim(row_.live_id, keep);
   if (state_ == SessionState::Processing) {
     first_segment_.stop();
@@ -317,9 +459,16 @@ void Session::write_segment(const fmp4::Segment& segment) {
 
 void Session::on_packager_exit(const Packager::ExitStatus& status) {
   drain_.stop();
+  if (std::exchange(replanning_, false) && ending_reason_.empty()) {
+    // The plan changed with the source's size: the same input again, to a new ffmpeg.
+    if (auto error = launch_packager()) return fail(*error);  // may finish (and free) the session
+    if (!replay_.empty() && !packager_->write(replay_)) return fail("cannot replay the input to the packager");
+    return;
+  }
   // What ffmpeg wrote before exiting is complete: cut it into a last segment.
-  if (wall_base_ && !splitter_.failed())
-    if (auto seg = cutter_.flush()) write_segment(*seg);
+  const bool readable = std::none_of(splitters_.begin(), splitters_.end(), [](auto& sp) { return sp.failed(); });
+  if (wall_base_ && readable && aligner_)
+    for (const auto& aligned : aligner_->flush()) write_segment(aligned);
   const bool file_done = container_ == ingest::Container::File && status.exit_code == 0 && status.term_signal == 0;
   if (ending_reason_.empty() && file_done) end("playout finished");  // the video is over
   else if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop

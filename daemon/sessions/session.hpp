@@ -6,11 +6,20 @@
 // States: INIT (accepted) -> PROCESSING (packager running) -> LIVE (first segment
 // listed) or ERROR (packager failed, unreadable output, no segment in time) -> ENDED.
 // Every state change is committed to SQLite as it happens.
+//
+// Renditions. The session plans its renditions (media/ladder/rendition_plan.hpp) from the
+// live's resolution, ABR and watermark. The source's size is only known once ffmpeg has
+// read the input, so the packager starts on a plan that assumes the source fits, its
+// output is held back, and the encoder's bytes are kept; when ffmpeg reports the real
+// size and it calls for another plan, that ffmpeg is stopped and a new one gets the
+// kept bytes from the start. Nothing reaches the index before the plan is settled. A
+// ladder's outputs are cut by a RenditionAligner and written under SESSION/RENDITION/.
 #pragma once
 
 #include <uv.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,8 +29,9 @@
 #include "lifecycle/session_state.hpp"
 #include "live/live_record.hpp"
 #include "media/ffmpeg/media_info.hpp"
-#include "media/fmp4/segment_cutter.hpp"
+#include "media/fmp4/rendition_aligner.hpp"
 #include "media/fmp4/stream_splitter.hpp"
+#include "media/ladder/rendition_plan.hpp"
 #include "media/media_index.hpp"
 #include "packager/packager.hpp"
 #include "store/store.hpp"
@@ -54,6 +64,8 @@ struct SessionContext {
   // The encoder's signal for the live: lost (it went away, or sent nothing for
   // media.signal_timeout) or back (media flows again, a session publishes).
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> signal;
+  // The file of a library item, "" when unknown: the watermark image.
+  std::function<std::string(const std::string& library_id)> library_file;
 };
 
 class Session {
@@ -88,14 +100,21 @@ class Session {
   bool running() const { return is_running(state_); }
   double packager_speed() const { return speed_; }
   bool packager_alive() const { return packager_ && packager_->running(); }
+  const std::vector<ladder::PlannedRendition>& renditions() const { return plan_; }
   void detach_encoder() { kick_ = nullptr; }
 
  private:
   void advance(SessionEvent event, const std::optional<std::string>& reason = std::nullopt);
   void fail(const std::string& reason);
-  void on_output(std::span<const std::uint8_t> bytes);
-  void on_fragment(fmp4::Fragment fragment);
-  void write_segment(const fmp4::Segment& segment);
+  ladder::PlanInput plan_input(std::optional<int> source_height, bool has_video) const;
+  // Starts ffmpeg on plan_; the error when it cannot.
+  std::optional<std::string> launch_packager();
+  void on_media_info(const ffmpeg::MediaInfo& m);
+  void settle_plan();
+  void on_output(std::size_t rendition, std::span<const std::uint8_t> bytes);
+  void on_fragment(std::size_t rendition, fmp4::Fragment fragment);
+  void write_segment(const fmp4::AlignedSegment& aligned);
+  std::string rendition_dir(std::size_t rendition) const;
   void on_packager_exit(const Packager::ExitStatus& status);
   void save_row();
   void watch_speed();
@@ -113,9 +132,27 @@ class Session {
   double start_seconds_ = 0;
   std::function<void(const std::string&)> kick_;
   std::unique_ptr<Packager> packager_;
-  fmp4::StreamSplitter splitter_;
-  fmp4::SegmentCutter cutter_;
-  std::optional<fmp4::InitInfo> init_;
+
+  // Renditions: the plan, and per rendition its stream splitter; one aligner for all.
+  int tier_height_ = 720;
+  bool abr_ = false;
+  std::string watermark_file_;   // the library image, "" without a watermark
+  ffmpeg::Corner watermark_corner_ = ffmpeg::Corner::TopRight;
+  std::optional<int> source_height_;  // known before start (a library video)
+  std::vector<ladder::PlannedRendition> plan_;
+  std::vector<fmp4::StreamSplitter> splitters_;
+  std::optional<fmp4::RenditionAligner> aligner_;
+  bool plan_settled_ = false;    // output flows to the segmenter
+  bool replanning_ = false;      // this packager is being replaced by one on a new plan
+  std::vector<std::vector<std::uint8_t>> held_output_;  // per rendition, until settled
+  std::vector<std::uint8_t> replay_;  // the encoder's bytes until settled (stdin inputs)
+  bool replay_complete_ = true;       // replay_ holds everything sent so far
+  struct SeqOf {
+    std::int64_t seq;
+    TimeMs program_date_time;
+  };
+  std::map<std::uint64_t, SeqOf> seqs_;  // the leader's segment number -> its seq and time
+
   std::optional<TimeMs> wall_base_;  // wall clock of media time 0, set by the first fragment
   double media_base_ = 0;
   std::string ending_reason_;        // set once end() or the encoder finished it

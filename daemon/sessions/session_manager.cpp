@@ -50,7 +50,8 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
            [this](const std::string& live_id) { return keep_segments(live_id); }, &stats_.publish_latency,
            [this](const std::string& live_id, bool lost, const std::string& detail) {
              if (on_signal) on_signal(live_id, lost, detail);
-           }},
+           },
+           [this](const std::string& library_id) { return library_file ? library_file(library_id) : std::string(); }},
       reaper_(loop) {
   refresh_keys();
 }

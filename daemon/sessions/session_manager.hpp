@@ -51,6 +51,8 @@ class SessionManager : public ingest::IngestHandler {
   std::function<void(const std::string& live_id, const SessionRow& row)> on_playout_end;
   // A live's encoder signal was lost or is back (see SessionContext::signal).
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> on_signal;
+  // The file of a library item ("" when there is none): a live's watermark image.
+  std::function<std::string(const std::string& library_id)> library_file;
   // Whether any session of the live is still running or writing its last segments.
   bool busy(const std::string& live_id) const;
 

@@ -64,7 +64,7 @@ std::string ladder_filter(const PackagerArgs& args) {
   for (std::size_t n = 0; n < encoded.size(); ++n) {
     const std::size_t i = encoded[n];
     if (encoded.size() > 1) graph += "[s" + std::to_string(i) + "]";
-    graph += "scale=w=-2:h='min(ih," + std::to_string(args.renditions[i].height) + ")',format=yuv420p[v" +
+    graph += "scale=w=-2:h='min(ih," + std::to_string(args.renditions[i].height) + ")',setsar=1,format=yuv420p[v" +
              std::to_string(i) + "]";
     if (n + 1 < encoded.size()) graph += ";";
   }
