@@ -118,6 +118,8 @@ void print_live(std::ostream& out, const json& live) {
   kv.add("broadcast_mode", field_text(live, "broadcast_mode", true));
   kv.add("resolution", field_text(live, "resolution", true));
   kv.add("ull_enabled", field_text(live, "ull_enabled"));
+  kv.add("abr_enabled", member(live, "abr_enabled").is_boolean() ? field_text(live, "abr_enabled")
+                                                                  : "default (transcode.abr in bvlived.toml)");
   kv.add("state", field_text(live, "state"));
   kv.add("channel_state", field_text(live, "channel_state"));
   kv.add("scheduled_at", time_field(live, "scheduled_at"));

@@ -162,8 +162,10 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   if (!asset || asset->state != VodState::Ready)
     return refusal(503, live, "the VOD of live " + live.label() + " is not ready");
   std::string rel;
+  std::string rendition;
   if (parts.size() == 3 && parts[2] == "index.m3u8") rel = vod_master_file();
   else if (parts.size() == 3 && parts[2] == "media.m3u8") rel = vod_playlist_file();
+  else if (parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition)) rel = std::string(kVodDir) + "/" + parts[2];
   else if (parts.size() >= 4 && parts[2] == kVodDir) {
     rel = std::string(kVodDir);
     for (std::size_t i = 3; i < parts.size(); ++i) {

@@ -10,6 +10,7 @@
 #include "media/atomic_file.hpp"
 #include "media/ffmpeg/vod_commands.hpp"
 #include "media/hls/master_playlist.hpp"
+#include "media/hls/renditions.hpp"
 #include "media/hls/vod_playlist.hpp"
 #include "media/link_or_copy.hpp"
 #include "uv/work.hpp"
@@ -112,14 +113,26 @@ void VodJob::run_ffmpeg(std::vector<std::string> argv, std::function<void()> nex
   ffmpeg_->close_input();
 }
 
-void VodJob::write_playlists(const std::vector<SegmentRecord>& segments) {
-  // Segment files are relative to vod/, and vod/ to the live's public URL.
-  write_file_atomic(in_.live_dir + "/" + vod_playlist_file(), hls::vod_playlist(segments, std::nullopt, std::nullopt, "vod/"));
-  fmp4::Bytes init;
-  if (!segments.empty()) init = read_file(vod_dir() + "/" + segments.back().init_file);
-  const hls::Variant v = vod_variant(segments, init, "media.m3u8");
-  write_file_atomic(in_.live_dir + "/" + vod_master_file(), hls::master_playlist(std::span<const hls::Variant>(&v, 1)));
-  info_ = summarize_vod(segments);
+void VodJob::write_playlists(const std::vector<SegmentRecord>& all) {
+  // One media playlist per rendition of the last session (as the live's master had), each
+  // with stand-ins where an earlier session lacked it; media.m3u8 is the top one.
+  const std::vector<std::string> renditions =
+      all.empty() ? std::vector<std::string>{""} : hls::session_renditions(all, all.back().session_id);
+  std::vector<hls::Variant> variants;
+  for (const auto& rendition : renditions) {
+    const auto segments = hls::rendition_view(all, rendition);
+    // Segment files are relative to vod/, and vod/ to the live's public URL.
+    const std::string text = hls::vod_playlist(segments, std::nullopt, std::nullopt, "vod/");
+    const std::string name = hls::rendition_playlist(rendition);
+    write_file_atomic(in_.live_dir + "/vod/" + name, text);
+    if (!rendition.empty() && rendition == renditions.front())
+      write_file_atomic(in_.live_dir + "/" + vod_playlist_file(), text);
+    fmp4::Bytes init;
+    if (!segments.empty()) init = read_file(vod_dir() + "/" + segments.back().init_file);
+    variants.push_back(vod_variant(segments, init, name));
+  }
+  write_file_atomic(in_.live_dir + "/" + vod_master_file(), hls::master_playlist(variants));
+  info_ = summarize_vod(hls::rendition_view(all, ""));
 }
 
 // catchup ------------------------------------------------------------------------------
@@ -135,22 +148,24 @@ void VodJob::link_recording() {
   }
   write_playlists(selected);
   if (selected.empty()) return;
-  // One fragmented MP4 per session (its init, then its segments) for ffmpeg's concat demuxer.
+  // The MP4 is the top rendition: one fragmented MP4 per session (its init, then its
+  // segments) for ffmpeg's concat demuxer.
+  const auto top = hls::rendition_view(selected, "");
   const std::string work = vod_dir() + "/" + kWorkDir;
   fs::create_directories(work);
   std::vector<std::string> parts;
   std::ofstream out;
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    if (i == 0 || selected[i].session_id != selected[i - 1].session_id) {
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    if (i == 0 || top[i].session_id != top[i - 1].session_id || top[i].init_file != top[i - 1].init_file) {
       if (out.is_open()) out.close();
       char name[32];
       std::snprintf(name, sizeof name, "part_%03zu.mp4", parts.size());
       parts.push_back(work + "/" + name);
       out.open(parts.back(), std::ios::binary | std::ios::trunc);
       if (!out) throw std::runtime_error("cannot write " + parts.back());
-      append_file(out, vod_dir() + "/" + selected[i].init_file);
+      append_file(out, vod_dir() + "/" + top[i].init_file);
     }
-    append_file(out, vod_dir() + "/" + selected[i].file);
+    append_file(out, vod_dir() + "/" + top[i].file);
   }
   out.close();
   if (!out) throw std::runtime_error("cannot write the MP4 parts in " + work + " (disk full?)");

@@ -563,3 +563,46 @@ BOOST_AUTO_TEST_CASE(float_values_are_shown_as_written) {
   expect_error("[media]\nsegment_duration = 0.1\n", "bvlived.toml:2:20: ",
                "media.segment_duration: 0.1 is out of range; use 0.5 to 30");
 }
+
+BOOST_AUTO_TEST_CASE(transcode_table) {
+  const Settings d = parse_config("", kFile);
+  BOOST_TEST(!d.media.transcode.abr);
+  BOOST_TEST(d.media.transcode.preset == "veryfast");
+  BOOST_TEST(d.media.transcode.ladder.size() == 5u);
+  const Settings s = parse_config(R"(
+[transcode]
+abr = true
+preset = "ultrafast"
+keyframe_interval = "1s"
+audio_kbps = 96
+watermark_width = 0.2
+watermark_margin = 0
+[transcode.ladder]
+360p = 700
+1080p = 4500
+)",
+                                  kFile);
+  const TranscodeSettings& t = s.media.transcode;
+  BOOST_TEST(t.abr);
+  BOOST_TEST(t.preset == "ultrafast");
+  BOOST_TEST(t.keyframe_interval == 1.0);
+  BOOST_TEST(t.audio_kbps == 96);
+  BOOST_TEST(t.watermark_width == 0.2);
+  BOOST_TEST(t.watermark_margin == 0.0);
+  BOOST_REQUIRE(t.ladder.size() == 2u);
+  BOOST_TEST(t.ladder[0].height == 1080);  // highest first, whatever the order in the file
+  BOOST_TEST(t.ladder[0].video_kbps == 4500);
+  BOOST_TEST(t.ladder[1].height == 360);
+}
+
+BOOST_AUTO_TEST_CASE(transcode_errors) {
+  expect_error("[transcode]\npreset = \"turbo\"\n", "bvlived.toml:2:10: ", "not an x264 preset; use one of");
+  expect_error("[transcode]\nkeyframe_interval = \"20s\"\n", "bvlived.toml:2:21: ", "\"250ms\" to \"10s\"");
+  expect_error("[transcode]\nwatermark_width = 2\n", "bvlived.toml:2:19: ", "0.01 to 1");
+  expect_error("[transcode]\nabr = \"yes\"\n", "bvlived.toml:2:7: ", "transcode.abr");
+  expect_error("[transcode]\nbitrate = 1\n", "bvlived.toml:2:1: ", "the keys of [transcode] are");
+  expect_error("[transcode.ladder]\nhd = 2800\n", "bvlived.toml:2:1: ", "not a rendition height");
+  expect_error("[transcode.ladder]\n721p = 2800\n", "bvlived.toml:2:1: ", "an even number of lines");
+  expect_error("[transcode.ladder]\n720p = 20\n", "bvlived.toml:2:8: ", "100 to 100000");
+  expect_error("[transcode]\nladder = 5\n", "bvlived.toml:2:10: ", "[transcode.ladder]");
+}
