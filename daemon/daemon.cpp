@@ -151,6 +151,7 @@ void Daemon::start_media_plane() {
     const library::LibraryItem* item = library_->find(library_id);
     return item ? library_->path_of(*item) : std::string();
   };
+  sessions_->on_push_lost = [this](const std::string& live_id) { start_slate(live_id); };
   sessions_->on_signal = [this](const std::string& live_id, bool lost, const std::string& detail) {
     if (!service_->set_signal(live_id, lost, detail)) return;
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);
@@ -239,6 +240,13 @@ std::string Daemon::metrics_text() const {
   for (const auto& [raw, s] : sessions_->sessions())
     if (s->running() && s->row().warning) slow += 1;
   m.sample(slow);
+  m.family("bvlive_session_renditions", "gauge",
+           "Renditions of each running session and whether it is transcoded (0: passthrough).");
+  for (const auto& [raw, s] : sessions_->sessions())
+    if (s->running())
+      m.sample(static_cast<double>(s->renditions().size()),
+               {{"live", s->live_id()}, {"session", s->id()},
+                {"transcoded", ladder::is_passthrough(s->renditions()) ? "0" : "1"}});
   if (http_) {
     const auto& hs = http_->stats();
     m.family("bvlive_http_responses_total", "counter", "HTTP responses by status code.");
@@ -355,6 +363,27 @@ void Daemon::resume_playouts() {
   for (const auto& id : ids)
     if (const LiveRecord* live = service_->by_id_or_custom_id(id)) start_playout(*live);
   scheduler_->rearm();
+}
+
+// media.slate: while a LIVE live's encoder is gone, its playlist goes on with the
+// signal_interruption cover as video (a customized image, else a card with the live's name),
+// so players keep playing; the next push replaces it.
+void Daemon::start_slate(const std::string& live_id) {
+  if (!settings_.media.slate) return;
+  const LiveRecord* live = service_->by_id_or_custom_id(live_id);
+  if (!live || live->state != LiveState::Live || !live->signal_lost_at || live->spec.type == LiveType::Simulive) return;
+  ingest::PublishRequest request;
+  const auto status = std::find(kCoverStatuses.begin(), kCoverStatuses.end(), "signal_interruption");
+  const CoverImage& cover = live->spec.cover_images[static_cast<std::size_t>(status - kCoverStatuses.begin())];
+  if (cover.type == CoverImageType::Customize && cover.customize_library_id)
+    if (const library::LibraryItem* item = library_->find(*cover.customize_library_id))
+      request.slate_image = library_->path_of(*item);
+  request.slate_title = live->spec.name;
+  request.slate_detail = "Signal interrupted: we will be right back";
+  if (auto error = sessions_->start_slate(*live, request); !error.empty())
+    log::warn("signal", "live " + live->label() + ": " + error);
+  else
+    log::info("signal", "live " + live->label() + ": the slate plays until the next push");
 }
 
 nlohmann::json Daemon::library_add(const nlohmann::json& params) {

@@ -73,6 +73,7 @@ class Daemon {
   void on_transition(const AppliedTransition& t);
   void check_references(const LiveSpec& spec) const;
   // A simulive is LIVE: its library video plays as its session (resumed after a restart).
+  void start_slate(const std::string& live_id);
   void start_playout(const LiveRecord& live);
   void resume_playouts();
   void apply_settings(const Settings& s);

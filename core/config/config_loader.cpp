@@ -127,7 +127,7 @@ const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", 
                                                            "idle_timeout"};
 const std::initializer_list<std::string_view> kMediaKeys = {
     "ffmpeg", "ffprobe", "segment_duration", "live_window", "keep_segments", "session_max_duration",
-    "first_segment_timeout", "signal_timeout"};
+    "first_segment_timeout", "signal_timeout", "slate"};
 const std::initializer_list<std::string_view> kDaemonKeys = {
     "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
     "public_host"};
@@ -486,6 +486,8 @@ class Loader {
         r.first_segment_timeout = positive_duration(n, name);
       } else if (k == "signal_timeout") {
         r.signal_timeout = positive_duration(n, name);
+      } else if (k == "slate") {
+        r.slate = bool_value(n, name);
       } else return false;
       return true;
     });

@@ -116,6 +116,7 @@ struct MediaSettings {
   DurationMs session_max_duration = 24LL * 3600 * 1000;  // a push is ended after this long
   DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR
   DurationMs signal_timeout = 5'000;  // a LIVE push sending nothing this long is a signal interruption
+  bool slate = false;                 // a lost push is followed by the signal_interruption cover as video
   TranscodeSettings transcode;        // the [transcode] table
   bool operator==(const MediaSettings&) const = default;
 };

@@ -19,11 +19,12 @@
 namespace bvlive::ingest {
 
 // File: not an encoder but a simulive's playout of a library video (no listener involved).
-enum class Protocol { Rtmp, Srt, Whip, File };
+// Slate: bvlived's own stand-in while a LIVE live's encoder is gone (media.slate).
+enum class Protocol { Rtmp, Srt, Whip, File, Slate };
 // Flv and MpegTs are written to the Publication; RtpSdp (WHIP) is RTP the listener sends
 // to the packager over loopback UDP itself, described by `ffmpeg_sdp`: its write() only
 // counts the bytes.
-enum class Container { Flv, MpegTs, RtpSdp, File };
+enum class Container { Flv, MpegTs, RtpSdp, File, Slate };
 
 inline std::string_view to_string(Protocol p) {
   switch (p) {
@@ -31,6 +32,7 @@ inline std::string_view to_string(Protocol p) {
     case Protocol::Srt: return "srt";
     case Protocol::Whip: return "whip";
     case Protocol::File: return "file";
+    case Protocol::Slate: return "slate";
   }
   return "?";
 }
@@ -65,6 +67,10 @@ struct PublishRequest {
   // The source's picture height when known before the packager reads it (a library
   // video): the session then plans its renditions once, without a trial run.
   std::optional<int> source_height;
+  // Slate only: the picture (a library image; "" for a card with these two lines of text).
+  std::string slate_image;
+  std::string slate_title;
+  std::string slate_detail;
 };
 
 struct PublishResult {

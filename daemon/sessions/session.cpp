@@ -63,6 +63,9 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
       transcode_video_(request.transcode_video),
       transcode_audio_(request.transcode_audio),
       input_file_(request.input_file),
+      slate_image_(request.slate_image),
+      slate_title_(request.slate_title),
+      slate_detail_(request.slate_detail),
       realtime_(request.realtime),
       start_seconds_(request.start_seconds),
       kick_(request.kick),
@@ -124,10 +127,17 @@ void Session::start() {
     fail("cannot create " + dir() + ": " + ec.message());
     throw std::runtime_error(*row_.end_reason);
   }
-  if (container_ == ingest::Container::RtpSdp) {
+  // Files ffmpeg reads: WHIP's SDP, the slate card's lines of text.
+  std::vector<std::pair<std::string, std::string>> inputs;
+  if (container_ == ingest::Container::RtpSdp) inputs.emplace_back("input.sdp", ffmpeg_sdp_);
+  if (container_ == ingest::Container::Slate && slate_image_.empty()) {
+    inputs.emplace_back("slate.title.txt", slate_title_);
+    inputs.emplace_back("slate.detail.txt", slate_detail_);
+  }
+  for (const auto& [name, text] : inputs) {
     try {
-      const fmp4::Bytes sdp(ffmpeg_sdp_.begin(), ffmpeg_sdp_.end());
-      write_file_atomic(dir() + "/input.sdp", std::span<const fmp4::Bytes>(&sdp, 1));
+      const fmp4::Bytes bytes(text.begin(), text.end());
+      write_file_atomic(dir() + "/" + name, std::span<const fmp4::Bytes>(&bytes, 1));
     } catch (const std::exception& e) {
       fail(e.what());
       throw;
@@ -196,6 +206,12 @@ std::optional<std::string> Session::launch_packager() {
       args.input_path = input_file_;
       args.realtime = realtime_;
       args.start_seconds = start_seconds_;
+      break;
+    case ingest::Container::Slate:
+      args.input = ffmpeg::InputFormat::Slate;
+      args.slate_image = slate_image_;
+      args.slate_title_file = dir() + "/slate.title.txt";
+      args.slate_detail_file = dir() + "/slate.detail.txt";
       break;
   }
   if (!ladder::is_passthrough(plan_)) {
@@ -316,7 +332,7 @@ void Session::write(std::span<const std::uint8_t> bytes) {
   row_.bytes_in += static_cast<std::int64_t>(bytes.size());
   unsaved_bytes_ += static_cast<std::int64_t>(bytes.size());
   // WHIP's listener sends RTP to the packager itself; a playout has no encoder at all.
-  if (container_ == ingest::Container::RtpSdp || container_ == ingest::Container::File) return;
+  if (container_ == ingest::Container::RtpSdp || self_fed()) return;
   if (!plan_settled_ && replay_complete_) {
     if (replay_.size() + bytes.size() > kReplayMaxBytes) {
       replay_complete_ = false;
@@ -344,8 +360,8 @@ void Session::end(const std::string& reason) {
   ending_reason_ = reason;
   stall_.stop();
   // An encoder that went away (or a packager that failed) during a live is a lost signal;
-  // a simulive's video ending is not.
-  if (!stopping_ && container_ != ingest::Container::File && ctx_.signal)
+  // a simulive's video ending is not, nor the slate's end.
+  if (!stopping_ && !self_fed() && ctx_.signal)
     ctx_.signal(row_.live_id, true, "session " + row_.id + " ended: " + reason);
   max_duration_.stop();
   first_segment_.stop();
@@ -354,7 +370,7 @@ void Session::end(const std::string& reason) {
   if (packager_ && packager_->running()) {
     // Let ffmpeg write out the last fragment, then cut the last segment from it. An RTP
     // input has no end of file and a playout does not read stdin: SIGINT asks ffmpeg to finish.
-    if (container_ == ingest::Container::RtpSdp || container_ == ingest::Container::File) packager_->interrupt();
+    if (container_ == ingest::Container::RtpSdp || self_fed()) packager_->interrupt();
     else packager_->close_input();
     drain_.start(kDrainMs, 0, [this] {
       if (packager_) packager_->kill();
@@ -452,8 +468,10 @@ void Session::write_segment(const fmp4::AlignedSegment& aligned) {
   if (state_ == SessionState::Processing) {
     first_segment_.stop();
     advance(SessionEvent::FirstSegment);
+    // The slate stands in for a lost signal: it does not restore it.
+    if (container_ == ingest::Container::Slate) return;
     if (ctx_.signal) ctx_.signal(row_.live_id, false, "session " + row_.id + " is publishing");
-    if (container_ != ingest::Container::File) watch_media();
+    if (!self_fed()) watch_media();
   }
 }
 

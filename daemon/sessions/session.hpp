@@ -102,6 +102,8 @@ class Session {
   bool packager_alive() const { return packager_ && packager_->running(); }
   const std::vector<ladder::PlannedRendition>& renditions() const { return plan_; }
   void detach_encoder() { kick_ = nullptr; }
+  // Not an encoder's push: a simulive's playout or the slate, which ffmpeg reads itself.
+  bool self_fed() const { return container_ == ingest::Container::File || container_ == ingest::Container::Slate; }
 
  private:
   void advance(SessionEvent event, const std::optional<std::string>& reason = std::nullopt);
@@ -128,6 +130,7 @@ class Session {
   std::string ffmpeg_sdp_;
   bool transcode_video_ = false, transcode_audio_ = false;
   std::string input_file_;
+  std::string slate_image_, slate_title_, slate_detail_;
   bool realtime_ = true;
   double start_seconds_ = 0;
   std::function<void(const std::string&)> kick_;

@@ -99,6 +99,17 @@ std::string SessionManager::start_playout(const LiveRecord& live, ingest::Publis
   return launch(live, request, "replaced by a new playout", error) ? "" : "the playout could not start: " + error;
 }
 
+std::string SessionManager::start_slate(const LiveRecord& live, ingest::PublishRequest request) {
+  request.protocol = ingest::Protocol::Slate;
+  request.container = ingest::Container::Slate;
+  request.remote = "bvlived";
+  request.transcode_video = true;  // a still picture and silence are encoded
+  request.transcode_audio = true;
+  request.source_height = 720;     // the slate is 1280x720: no trial run
+  std::string error;
+  return launch(live, request, "replaced by the slate", error) ? "" : "the slate could not start: " + error;
+}
+
 Session* SessionManager::launch(const LiveRecord& live, const ingest::PublishRequest& request,
                                 const std::string& replaced_reason, std::string& error) {
   if (auto it = running_.find(live.id); it != running_.end()) {
@@ -134,6 +145,8 @@ void SessionManager::finished(Session& s) {
     ++stats_.errors;
   stats_.bytes_in += static_cast<std::uint64_t>(s.row().bytes_in);
   if (auto it = running_.find(s.live_id()); it != running_.end() && it->second == &s) running_.erase(it);
+  const bool pushed = s.row().protocol == "rtmp" || s.row().protocol == "srt" || s.row().protocol == "whip";
+  if (pushed && !s.stopped() && on_push_lost && !running_.count(s.live_id())) on_push_lost(s.live_id());
   auto it = sessions_.find(&s);
   if (it == sessions_.end()) return;
   // Freed on the next loop turn: we are inside one of its callbacks.

@@ -46,6 +46,9 @@ class SessionManager : public ingest::IngestHandler {
   // A simulive's playout of `request.input_file` as the live's session (protocol file).
   // Returns the reason when it cannot start ("" = started).
   std::string start_playout(const LiveRecord& live, ingest::PublishRequest request);
+  // Starts the slate for a live whose encoder is gone: `request` names its picture
+  // (slate_image, or slate_title/slate_detail for a card). Empty string: started.
+  std::string start_slate(const LiveRecord& live, ingest::PublishRequest request);
   // Called when a playout session is over: ended with its file ("playout finished"), or
   // failed. Not called when the live's end or a shutdown stopped it.
   std::function<void(const std::string& live_id, const SessionRow& row)> on_playout_end;
@@ -53,6 +56,9 @@ class SessionManager : public ingest::IngestHandler {
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> on_signal;
   // The file of a library item ("" when there is none): a live's watermark image.
   std::function<std::string(const std::string& library_id)> library_file;
+  // An encoder's session ended for a reason not of bvlived's own and nothing else runs for
+  // the live (the daemon may start the slate).
+  std::function<void(const std::string& live_id)> on_push_lost;
   // Whether any session of the live is still running or writing its last segments.
   bool busy(const std::string& live_id) const;
 

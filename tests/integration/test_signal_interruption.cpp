@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
+#include "support/media_files.hpp"
+#include "support/playlist_text.hpp"
 #include "support/process.hpp"
 
 using namespace bvtest;
@@ -22,8 +25,9 @@ using nlohmann::json;
 namespace {
 
 struct SignalFixture {
+  explicit SignalFixture(const std::string& media = "") : daemon(start_daemon(dir, "[media]\nsignal_timeout = \"2s\"\n" + media)) {}
   TempDir dir{"bvlive-signal"};
-  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir, "[media]\nsignal_timeout = \"2s\"\n");
+  std::unique_ptr<DaemonProcess> daemon;
   Cli cli{daemon->socket()};
   Ports ports = ports_of(cli);
   std::vector<std::unique_ptr<BackgroundProcess>> encoders;
@@ -59,6 +63,11 @@ struct SignalFixture {
       if (e["trigger"] == "signal") out.push_back(e["detail"].get<std::string>());
     return out;
   }
+};
+
+// media.slate: the playlist goes on with a still picture while the encoder is gone.
+struct SlateFixture : SignalFixture {
+  SlateFixture() : SignalFixture("slate = true\n") {}
 };
 
 }  // namespace
@@ -114,4 +123,64 @@ BOOST_FIXTURE_TEST_CASE(stall_disconnect_and_recovery, SignalFixture) {
   REQUIRE_EXIT(cli.run({"end", id}), 0);
   BOOST_TEST(signal(id).is_null());
   BOOST_TEST(signal_events(id).size() == 4u);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_slate_plays_while_the_encoder_is_gone, SlateFixture) {
+  const RunResult created = cli.run({"-q", "create", "--name", "slate", "--broadcast-mode", "dvr"});
+  REQUIRE_EXIT(created, 0);
+  const std::string id = created.out.substr(0, created.out.find('\n'));
+  REQUIRE_EXIT(cli.run({"preview", id}), 0);
+  BackgroundProcess& first = push(id);
+  wait_publishing(id, 1);
+  REQUIRE_EXIT(cli.run({"start", id}), 0);
+  const std::string playlist_url = "http://127.0.0.1:" + std::to_string(ports.http) + "/live/" + id + "/media.m3u8";
+  BOOST_TEST_REQUIRE(poll_until([&] { return contains(http_get(playlist_url).body, "#EXTINF"); }, 20s));
+
+  // The encoder dies: a slate session takes over and publishes, and the mark stays.
+  first.stop(SIGKILL);
+  BOOST_TEST_REQUIRE(wait_signal(id, true), "no interruption after a disconnect");
+  wait_publishing(id, 2);
+  const json slate = cli.json({"sessions", id})["sessions"][0];
+  BOOST_TEST(slate["protocol"] == "slate", slate.dump());
+  BOOST_TEST(signal(id).is_object(), "the slate cleared the mark: " << live_of(cli, id).dump());
+  // Players keep getting segments: the slate's, after a discontinuity, readable as H.264 1280x720.
+  const std::string slate_id = slate["id"].get<std::string>();
+  std::string text;
+  std::vector<std::string> slate_uris;
+  BOOST_TEST_REQUIRE(poll_until(
+                         [&] {
+                           text = http_get(playlist_url).body;
+                           slate_uris.clear();
+                           for (const auto& uri : playlist_text::uris(text))
+                             if (uri.rfind(slate_id + "/", 0) == 0) slate_uris.push_back(uri);
+                           return slate_uris.size() >= 2;
+                         },
+                         30s),
+                     "no slate segments in the playlist:\n" << text << "\nlog:\n" << daemon->log());
+  BOOST_TEST(contains(text, "#EXT-X-DISCONTINUITY"), text);
+  // A slate segment with its init segment plays as H.264 1280x720 with audio.
+  const std::string base = "http://127.0.0.1:" + std::to_string(ports.http) + "/live/" + id + "/";
+  const auto piece = dir / "slate.mp4";
+  {
+    std::ofstream out(piece, std::ios::binary);
+    out << http_get(base + slate_id + "/init.mp4").body << http_get(base + slate_uris.back()).body;
+  }
+  const json probe = ffprobe_streams(piece);
+  check_h264_aac(probe, 1280, 720);
+
+  // The next push replaces the slate and clears the mark.
+  push(id);
+  wait_publishing(id, 3);
+  BOOST_TEST_REQUIRE(wait_signal(id, false), "a new session published but the mark stayed: " << signal(id).dump());
+  const json sessions = cli.json({"sessions", id})["sessions"];
+  BOOST_TEST(sessions[1]["id"] == slate_id);
+  BOOST_TEST(sessions[1]["state"] == "ENDED");
+  BOOST_TEST(contains(sessions[1].value("end_reason", ""), "replaced by a newer push"), sessions[1].dump());
+
+  // Ending the live while the slate plays stops it and starts nothing else.
+  encoders.back()->stop(SIGKILL);
+  wait_publishing(id, 4);
+  REQUIRE_EXIT(cli.run({"end", id}), 0);
+  BOOST_TEST_REQUIRE(poll_until([&] { return cli.json({"sessions", id})["sessions"][0]["state"] == "ENDED"; }, 20s));
+  BOOST_TEST(cli.json({"sessions", id})["sessions"].size() == 4u);
 }

@@ -118,3 +118,28 @@ BOOST_AUTO_TEST_CASE(ladder_command_draws_the_watermark_once_before_scaling) {
   BOOST_TEST(graph.find("[marked]scale=w=-2:h='min(ih,720)'") != std::string::npos, graph);
   BOOST_TEST(argv.back() == "pipe:1");
 }
+
+BOOST_AUTO_TEST_CASE(a_slate_is_a_still_picture_and_silence_in_real_time) {
+  ffmpeg::PackagerArgs args;
+  args.input = ffmpeg::InputFormat::Slate;
+  args.transcode_audio = true;
+  args.slate_title_file = "/m/live/se_x/slate.title.txt";
+  args.slate_detail_file = "/m/live/se_x/slate.detail.txt";
+  args.renditions = {{false, 720, 2800}};
+  auto argv = ffmpeg::packager_command(args);
+  BOOST_TEST((std::count(argv.begin(), argv.end(), "-re") == 2));  // both inputs
+  BOOST_TEST(after(argv, "-i") == "color=c=0x14181f:s=1280x720:r=25");
+  BOOST_TEST(after(argv, "-i", 1) == "anullsrc=r=48000:cl=stereo");
+  BOOST_TEST(after(argv, "-map", 1) == "1:a:0");  // the silence
+  BOOST_TEST(after(argv, "-c:a") == "aac");
+  std::string graph = after(argv, "-filter_complex");
+  BOOST_TEST(graph.find("textfile=/m/live/se_x/slate.title.txt") != std::string::npos, graph);
+  BOOST_TEST(graph.find("[slate]scale=w=-2") != std::string::npos, graph);
+
+  args.slate_image = "/state/media/library/li_cover.jpg";
+  argv = ffmpeg::packager_command(args);
+  BOOST_TEST(after(argv, "-loop") == "1");
+  BOOST_TEST(after(argv, "-i") == "/state/media/library/li_cover.jpg");
+  graph = after(argv, "-filter_complex");
+  BOOST_TEST(graph.find("pad=w=1280:h=720") != std::string::npos, graph);
+}

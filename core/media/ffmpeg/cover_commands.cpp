@@ -31,15 +31,18 @@ std::string filter_value(std::string_view text) {
   return escaped(escaped(text, "\\':"), "\\'[],;");
 }
 
+std::string card_filter(const std::string& title_file, const std::string& detail_file) {
+  return "drawtext=expansion=none:textfile=" + filter_value(title_file) +
+         ":fontcolor=white:fontsize=64:x=(w-text_w)/2:y=h/2-90,"
+         "drawtext=expansion=none:textfile=" + filter_value(detail_file) +
+         ":fontcolor=0xffcc00:fontsize=40:x=(w-text_w)/2:y=h/2+20";
+}
+
 std::vector<std::string> card_command(const std::string& ffmpeg, const std::string& title_file,
                                       const std::string& detail_file, const std::string& out_jpg) {
-  const std::string graph =
-      "drawtext=expansion=none:textfile=" + filter_value(title_file) +
-      ":fontcolor=white:fontsize=64:x=(w-text_w)/2:y=h/2-90,"
-      "drawtext=expansion=none:textfile=" + filter_value(detail_file) +
-      ":fontcolor=0xffcc00:fontsize=40:x=(w-text_w)/2:y=h/2+20";
   auto argv = head(ffmpeg);
-  argv.insert(argv.end(), {"-nostdin", "-f", "lavfi", "-i", "color=c=0x14181f:s=1280x720", "-vf", graph});
+  argv.insert(argv.end(), {"-nostdin", "-f", "lavfi", "-i", "color=c=0x14181f:s=1280x720", "-vf",
+                           card_filter(title_file, detail_file)});
   jpeg_to(argv, out_jpg);
   return argv;
 }

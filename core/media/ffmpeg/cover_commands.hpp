@@ -11,6 +11,9 @@ namespace bvlive::ffmpeg {
 // (so any text or path survives quotes, colons, commas and brackets).
 std::string filter_value(std::string_view text);
 
+// The drawtext filters of a card: `title_file`'s text large, `detail_file`'s below it.
+std::string card_filter(const std::string& title_file, const std::string& detail_file);
+
 // A 1280x720 card: `title_file`'s text large, `detail_file`'s below it, on a dark ground.
 // The texts are read from files and drawn verbatim (no %{} expansion).
 std::vector<std::string> card_command(const std::string& ffmpeg, const std::string& title_file,

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "media/ffmpeg/cover_commands.hpp"
+
 namespace bvlive::ffmpeg {
 
 const char* input_format_name(InputFormat format) {
@@ -10,7 +12,8 @@ const char* input_format_name(InputFormat format) {
     case InputFormat::Flv: return "flv";
     case InputFormat::MpegTs: return "mpegts";
     case InputFormat::RtpSdp: return "sdp";
-    case InputFormat::File: return "";
+    case InputFormat::File:
+    case InputFormat::Slate: return "";
   }
   return "flv";
 }
@@ -47,6 +50,15 @@ std::string ladder_filter(const PackagerArgs& args) {
     if (!args.renditions[i].copy) encoded.push_back(i);
   std::string graph;
   std::string source = "[0:v]";
+  if (args.input == InputFormat::Slate) {
+    // A picture fitted into 1280x720, or a card with two lines of text on a dark ground.
+    if (!args.slate_image.empty())
+      graph += "[0:v]scale=w=1280:h=720:force_original_aspect_ratio=decrease,"
+               "pad=w=1280:h=720:x=(ow-iw)/2:y=(oh-ih)/2[slate];";
+    else
+      graph += "[0:v]" + card_filter(args.slate_title_file, args.slate_detail_file) + "[slate];";
+    source = "[slate]";
+  }
   if (!args.watermark.image_path.empty()) {
     const auto [x, y] = corner_position(args.watermark.corner, args.watermark.margin_ratio);
     // scale2ref sizes the image from the frame (ow/a keeps the image's aspect ratio);
@@ -120,11 +132,12 @@ std::vector<std::string> ladder_command(const PackagerArgs& args) {
       any_copied ? "source" : "expr:gte(t,n_forced*" + decimal(args.keyframe_interval) + ")";
   for (std::size_t i = 0; i < args.renditions.size(); ++i) {
     const RenditionOutput& r = args.renditions[i];
+    const std::string audio = args.input == InputFormat::Slate ? "1:a:0" : "0:a:0?";
     if (r.copy) {
-      argv.insert(argv.end(), {"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy"});
+      argv.insert(argv.end(), {"-map", "0:v:0", "-map", audio, "-c:v", "copy"});
     } else {
       const std::string kbps = std::to_string(r.video_kbps) + "k";
-      argv.insert(argv.end(), {"-map", "[v" + std::to_string(i) + "]", "-map", "0:a:0?", "-c:v", "libx264",
+      argv.insert(argv.end(), {"-map", "[v" + std::to_string(i) + "]", "-map", audio, "-c:v", "libx264",
                                "-preset", args.preset, "-b:v", kbps, "-maxrate", kbps, "-bufsize",
                                std::to_string(r.video_kbps * 2) + "k", "-force_key_frames", keyframes,
                                "-sc_threshold", "0", "-g", "100000"});
@@ -160,6 +173,14 @@ std::vector<std::string> common_head(const PackagerArgs& args) {
     // stdin stays open for ffmpeg's interactive commands; SIGINT stops it cleanly.
     argv.insert(argv.end(), {"-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "500",
                              "-f", "sdp", "-i", args.sdp_path});
+  } else if (args.input == InputFormat::Slate) {
+    // Both inputs in real time: lavfi and a looped image would otherwise run flat out.
+    argv.push_back("-nostdin");
+    if (!args.slate_image.empty())
+      argv.insert(argv.end(), {"-re", "-loop", "1", "-framerate", "25", "-i", args.slate_image});
+    else
+      argv.insert(argv.end(), {"-re", "-f", "lavfi", "-i", "color=c=0x14181f:s=1280x720:r=25"});
+    argv.insert(argv.end(), {"-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"});
   } else if (args.input == InputFormat::File) {
     // No stdin commands: SIGINT stops a playout early, and it ends by itself with the file.
     argv.push_back("-nostdin");

@@ -10,7 +10,9 @@ namespace bvlive::ffmpeg {
 // Flv, MpegTs: the encoder's stream on stdin. RtpSdp: RTP on loopback UDP described by an
 // SDP file (WHIP), read by ffmpeg's own RTP demuxer.
 // File: a library video read by ffmpeg itself (a simulive's playout).
-enum class InputFormat { Flv, MpegTs, RtpSdp, File };
+// Slate: a still picture (an image, or a card ffmpeg draws) with silence, in real time,
+// until stopped; only with renditions (it is always encoded).
+enum class InputFormat { Flv, MpegTs, RtpSdp, File, Slate };
 
 // One output of a transcoding packager: a rendition of the ladder.
 struct RenditionOutput {
@@ -42,6 +44,9 @@ struct PackagerArgs {
   std::string input_path;         // File: the video
   bool realtime = false;          // File: read at the native rate (-re), as a live would arrive
   double start_seconds = 0;       // File: start this far into it (-ss), to resume a playout
+  std::string slate_image;        // Slate: the picture, fitted into 1280x720; "" for a card
+  std::string slate_title_file;   // Slate card: its two lines of text, read from files
+  std::string slate_detail_file;
   bool transcode_video = false;   // re-encode video to H.264 (a VP8 WebRTC source)
   bool transcode_audio = false;   // re-encode audio to AAC (Opus from WebRTC)
 
