@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(ladder_command_draws_the_watermark_once_before_scaling) {
   BOOST_TEST(after(argv, "-force_key_frames") == "expr:gte(t,n_forced*1)");
   BOOST_TEST(after(argv, "-bsf:a") == "aac_adtstoasc");
   const std::string graph = after(argv, "-filter_complex");
-  BOOST_TEST(graph.find("scale2ref=w='main_w*0.15'") != std::string::npos, graph);
+  BOOST_TEST(graph.find("scale2ref=w='iw*0.15':h='ow*main_h/main_w'") != std::string::npos, graph);
   BOOST_TEST(graph.find("overlay=x='main_h*0.03':y='main_h-overlay_h-main_h*0.03'") != std::string::npos, graph);
   BOOST_TEST(graph.find("[marked]scale=w=-2:h='min(ih,720)'") != std::string::npos, graph);
   BOOST_TEST(argv.back() == "pipe:1");

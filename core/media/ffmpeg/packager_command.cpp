@@ -61,10 +61,11 @@ std::string ladder_filter(const PackagerArgs& args) {
   }
   if (!args.watermark.image_path.empty()) {
     const auto [x, y] = corner_position(args.watermark.corner, args.watermark.margin_ratio);
-    // scale2ref sizes the image from the frame (ow/a keeps the image's aspect ratio);
+    // scale2ref sizes the image from the frame. In ffmpeg 5.1 its iw/ih are the reference's
+    // (the frame) and main_w/main_h the image's, so h keeps the image's aspect ratio.
     // eof_action=repeat keeps the one image frame on every video frame.
-    graph += "[1:v]format=rgba[wmimg];[wmimg][0:v]scale2ref=w='main_w*" + decimal(args.watermark.width_ratio) +
-             "':h='ow/a'[wm][base];[base][wm]overlay=x='" + x + "':y='" + y + "':eof_action=repeat[marked];";
+    graph += "[1:v]format=rgba[wmimg];[wmimg][0:v]scale2ref=w='iw*" + decimal(args.watermark.width_ratio) +
+             "':h='ow*main_h/main_w'[wm][base];[base][wm]overlay=x='" + x + "':y='" + y + "':eof_action=repeat[marked];";
     source = "[marked]";
   }
   graph += source;
