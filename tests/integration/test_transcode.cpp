@@ -388,3 +388,38 @@ BOOST_FIXTURE_TEST_CASE(watermark_at_the_bottom_left, TranscodeFixture) {
   const Frame low = grab_frame(url(ladder, "media_360p.m3u8"), 640, 360);
   check_mark_bottom_left(low, 10, 301, 106, 349, 5, "ladder's 360p");
 }
+
+// The catchup VOD of a ladder keeps every rendition: its master lists them, each plays at
+// its size, and the downloadable MP4 is the top one.
+BOOST_FIXTURE_TEST_CASE(a_ladder_vod_keeps_every_rendition, TranscodeFixture) {
+  const std::string id = preview_live({"--name", "Ladder VOD", "--abr", "--broadcast-mode", "dvr", "--live-vod",
+                                       "catchup", "--vod-start", rfc3339_in(1h), "--vod-end", rfc3339_in(2h)});
+  push(id, "1280x720");
+  go_live(id, 3, 3);
+  encoders.back()->stop();
+  // The window opens soon after the end; the VOD job itself takes well under a second.
+  REQUIRE_EXIT(cli.run({"update", id, "--vod-start", rfc3339_in(5s), "--vod-end", rfc3339_in(1h)}), 0);
+  REQUIRE_EXIT(cli.run({"end", id}), 0);
+  BOOST_TEST_REQUIRE(wait_for_state(cli, id, "VOD", 60s),
+                     id << " never reached VOD (now " << state_of(cli, id) << ")\n" << daemon->log());
+
+  const HttpReply master = http_get(url(id, "index.m3u8"));
+  const auto variants = variants_of(master.body);
+  BOOST_TEST_REQUIRE(variants.size() == 3u, master.describe());
+  const std::vector<std::pair<std::string, std::pair<int, int>>> expected = {
+      {"720p", {1280, 720}}, {"480p", {854, 480}}, {"360p", {640, 360}}};
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    BOOST_TEST(variants[i].uri == "media_" + expected[i].first + ".m3u8", master.describe());
+    BOOST_TEST(variants[i].attr("RESOLUTION") ==
+                   std::to_string(expected[i].second.first) + "x" + std::to_string(expected[i].second.second),
+               master.describe());
+    const HttpReply playlist = http_get(url(id, variants[i].uri));
+    BOOST_TEST(contains(playlist.body, "#EXT-X-ENDLIST"), playlist.describe());
+    check_h264_aac(ffprobe_streams(url(id, variants[i].uri)), expected[i].second.first, expected[i].second.second);
+  }
+  const json vod = cli.json({"vod", id})["vod"];
+  BOOST_TEST_REQUIRE(vod["mp4"].is_object(), vod.dump());
+  const std::string live_id = vod["live_id"].get<std::string>();
+  BOOST_TEST(contains(vod["mp4"]["url"].get<std::string>(), "/live/" + live_id + "/vod/" + live_id + ".mp4"), vod.dump());
+  check_h264_aac(ffprobe_streams(url(id, "vod/" + live_id + ".mp4")), 1280, 720);
+}
