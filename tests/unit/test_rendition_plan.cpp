@@ -142,4 +142,11 @@ BOOST_AUTO_TEST_CASE(a_slate_is_a_still_picture_and_silence_in_real_time) {
   BOOST_TEST(after(argv, "-i") == "/state/media/library/li_cover.jpg");
   graph = after(argv, "-filter_complex");
   BOOST_TEST(graph.find("pad=w=1280:h=720") != std::string::npos, graph);
+
+  // A watermarked live's slate carries the mark too: the image is the third input.
+  args.watermark.image_path = "/state/media/library/li_logo.png";
+  argv = ffmpeg::packager_command(args);
+  BOOST_TEST(after(argv, "-i", 2) == "/state/media/library/li_logo.png");
+  graph = after(argv, "-filter_complex");
+  BOOST_TEST(graph.find("[2:v]format=rgba[wmimg];[wmimg][slate]scale2ref") != std::string::npos, graph);
 }

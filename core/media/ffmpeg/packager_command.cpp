@@ -64,7 +64,9 @@ std::string ladder_filter(const PackagerArgs& args) {
     // scale2ref sizes the image from the frame. In ffmpeg 5.1 its iw/ih are the reference's
     // (the frame) and main_w/main_h the image's, so h keeps the image's aspect ratio.
     // eof_action=repeat keeps the one image frame on every video frame.
-    graph += "[1:v]format=rgba[wmimg];[wmimg][0:v]scale2ref=w='iw*" + decimal(args.watermark.width_ratio) +
+    // The image is the input after the source's (a slate has two: picture and silence).
+    const std::string image = args.input == InputFormat::Slate ? "[2:v]" : "[1:v]";
+    graph += image + "format=rgba[wmimg];[wmimg]" + source + "scale2ref=w='iw*" + decimal(args.watermark.width_ratio) +
              "':h='ow*main_h/main_w'[wm][base];[base][wm]overlay=x='" + x + "':y='" + y + "':eof_action=repeat[marked];";
     source = "[marked]";
   }
