@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   register_manage(app, ctx);
   register_daemon(app, ctx);
   register_library(app, ctx);
+  register_security(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

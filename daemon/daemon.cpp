@@ -1,4 +1,6 @@
 #include "daemon.hpp"
+#include "security/playback_gate.hpp"
+#include "security/playback_secret.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -169,9 +171,12 @@ void Daemon::start_media_plane() {
         if (scheduler_) scheduler_->rearm();
         sessions_->refresh_keys();
       }});
+  playback_secret_ = std::make_unique<PlaybackSecret>(settings_.state_dir + "/playback-secret");
+  playback_gate_ = std::make_unique<PlaybackGate>(*playback_secret_, settings_.security.device_idle);
   if (settings_.http.enabled) {
     origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
+    origin_->playback_gate = playback_gate_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
     covers_ = std::make_unique<CoverService>(loop_.get(), *library_, *media_index_, settings_.media);
     origin_->covers = [this](const LiveRecord& live, std::string_view status) { return covers_->serve(live, status); };
@@ -415,6 +420,50 @@ nlohmann::json Daemon::library_get(const nlohmann::json& params) const {
   if (!params.is_object() || !params.contains("id") || !params["id"].is_string())
     throw_invalid("id", "required: the library item's id (lib_...)");
   return library_->get_json(params["id"].get<std::string>(), service_->lives());
+}
+
+nlohmann::json Daemon::issue_token(const nlohmann::json& params) {
+  if (!params.is_object() || !params.contains("id") || !params["id"].is_string())
+    throw_invalid("id", "required: the live's id or custom_id");
+  const LiveRecord* live = service_->by_id_or_custom_id(params["id"].get<std::string>());
+  if (!live) throw RpcError(ErrorKind::NotFound, "no live with id or custom_id '" + params["id"].get<std::string>() + "'");
+  DurationMs ttl = 2 * 3600 * 1000;
+  if (params.contains("ttl_ms")) {
+    if (!params["ttl_ms"].is_number_integer() || params["ttl_ms"].get<std::int64_t>() <= 0)
+      throw_invalid("ttl_ms", "must be a positive number of milliseconds");
+    ttl = params["ttl_ms"].get<std::int64_t>();
+  }
+  if (ttl > 366LL * 24 * 3600 * 1000) throw_invalid("ttl_ms", "at most a year (366d)");
+  int device_limit = 0;
+  if (params.contains("device_limit")) {
+    if (!params["device_limit"].is_number_integer() || params["device_limit"].get<std::int64_t>() < 1 ||
+        params["device_limit"].get<std::int64_t>() > 100000)
+      throw_invalid("device_limit", "must be 1 to 100000 (leave it out for the live's own limit)");
+    device_limit = static_cast<int>(params["device_limit"].get<std::int64_t>());
+  }
+  std::string token;
+  const auto claims = playback_gate_->issue(*live, ttl, device_limit, now_ms(), token);
+  const std::string base = http_base();
+  nlohmann::json out = {{"live_id", live->id},
+                        {"token", token},
+                        {"token_id", claims.token_id},
+                        {"expires_at", format_rfc3339(claims.expires_at)},
+                        {"device_limit", device_limit},
+                        {"playback_url", base.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(base + "/live/" + live->id + "/index.m3u8?token=" + token)}};
+  if (live->spec.security.privacy.type != PrivacyType::Token)
+    out["note"] = "live " + live->label() +
+                  " is public: tokens are checked only once security.privacy.type is SECURITY_PRIVACY_TYPE_TOKEN";
+  log::info("security", "issued playback token " + claims.token_id + " for live " + live->label() + ", valid until " +
+                            format_rfc3339(claims.expires_at));
+  return {{"token", out}};
+}
+
+nlohmann::json Daemon::rotate_secret(const Caller& caller) {
+  playback_secret_->rotate();
+  log::warn("security", "playback secret rotated" + (caller.uid ? " by uid " + std::to_string(*caller.uid) : std::string()) +
+                            ": every token issued before is refused");
+  return {{"rotated", true}};
 }
 
 nlohmann::json Daemon::library_remove(const nlohmann::json& params) {

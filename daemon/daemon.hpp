@@ -16,6 +16,8 @@
 #include "library/library_catalog.hpp"
 #include "media/media_index.hpp"
 #include "origin/origin.hpp"
+#include "security/playback_gate.hpp"
+#include "security/playback_secret.hpp"
 #include "sessions/session_manager.hpp"
 #include "webrtc/whip_server.hpp"
 #include "scheduler/scheduler.hpp"
@@ -60,6 +62,9 @@ class Daemon {
   nlohmann::json library_add(const nlohmann::json& params);
   nlohmann::json library_list() const;
   nlohmann::json library_get(const nlohmann::json& params) const;
+  // live.token {id, ttl_ms?, device_limit?} and secret.rotate (see daemon/security/).
+  nlohmann::json issue_token(const nlohmann::json& params);
+  nlohmann::json rotate_secret(const Caller& caller);
   nlohmann::json library_remove(const nlohmann::json& params);
   VodManager& vod() { return *vod_; }
 
@@ -95,6 +100,8 @@ class Daemon {
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<VodManager> vod_;
   std::unique_ptr<CoverService> covers_;
+  std::unique_ptr<PlaybackSecret> playback_secret_;
+  std::unique_ptr<PlaybackGate> playback_gate_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

@@ -41,6 +41,8 @@ const Method kMethods[] = {
     {"library.list", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.library_list(); }},
     {"library.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_get(p); }},
     {"library.remove", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_remove(p); }},
+    {"live.token", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.issue_token(p); }},
+    {"secret.rotate", [](Daemon& d, LiveService&, const json&, const Caller& c) { return d.rotate_secret(c); }},
     {"vod.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().get(p); }},
     {"vod.retry", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().retry(p); }},
     {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},

@@ -113,7 +113,8 @@ std::string local_text(const toml::date_time& dt) {
 }
 
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
-                                                           "webrtc", "media", "transcode", "live"};
+                                                           "webrtc", "media", "transcode", "security", "live"};
+const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle"};
 const std::initializer_list<std::string_view> kTranscodeKeys = {
     "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
 // x264's presets, fastest first.
@@ -159,6 +160,13 @@ class Loader {
           webrtc(section(node, "webrtc", "[webrtc]"), s.webrtc);
         } else if (k == "media") {
           media(section(node, "media", "[media]"), s.media);
+        } else if (k == "security") {
+          flat_section(section(node, "security", "[security]"), "security", kSecurityKeys,
+                       [&](const std::string& key, const std::string& name, const toml::node& n) {
+                         if (key != "device_idle") return false;
+                         s.security.device_idle = positive_duration(n, name);
+                         return true;
+                       });
         } else if (k == "transcode") {
           transcode(section(node, "transcode", "[transcode]"), s.media.transcode);
         } else if (k == "live") {
@@ -166,7 +174,7 @@ class Loader {
         } else {
           unknown(key, "", kRootKeys,
                   "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media], "
-                  "[transcode] and [[live]]");
+                  "[transcode], [security] and [[live]]");
         }
       });
     }

@@ -121,6 +121,12 @@ struct MediaSettings {
   bool operator==(const MediaSettings&) const = default;
 };
 
+// [security]: playback protection.
+struct SecuritySettings {
+  DurationMs device_idle = 60'000;  // a device not heard from this long no longer counts against a token's limit
+  bool operator==(const SecuritySettings&) const = default;
+};
+
 struct Settings {
   // [daemon]
   std::string socket_path;        // empty: resolved at start (see paths.hpp)
@@ -141,6 +147,7 @@ struct Settings {
   HttpSettings http;
   WebrtcSettings webrtc;
   MediaSettings media;
+  SecuritySettings security;
 
   // [[live]]
   std::vector<LiveDecl> lives;

@@ -11,6 +11,7 @@
 #include "media/hls/master_playlist.hpp"
 #include "media/hls/media_playlist.hpp"
 #include "media/hls/renditions.hpp"
+#include "media/hls/uri_query.hpp"
 #include "media/fmp4/stream_splitter.hpp"
 
 namespace bvlive {
@@ -93,7 +94,7 @@ Origin::Origin(LiveService& lives, MediaIndex& index, const VodCatalog& vods, co
                std::function<std::string()> metrics)
     : lives_(lives), index_(index), vods_(vods), media_(media), metrics_(std::move(metrics)) {}
 
-Response Origin::handle(const http::Request& req, const http::ClientInfo&) {
+Response Origin::handle(const http::Request& req, const http::ClientInfo& client) {
   if (req.method != "GET" && req.method != "HEAD") {
     Response r = error(405, "method " + req.method + " is not allowed here; use GET or HEAD");
     r.set("Allow", "GET, HEAD, OPTIONS");
@@ -112,12 +113,13 @@ Response Origin::handle(const http::Request& req, const http::ClientInfo&) {
     r.set("Cache-Control", "no-store");
     return r;
   }
-  if (!parts.empty() && parts[0] == "live") return live_route(Audience::Public, parts, req);
-  if (!parts.empty() && parts[0] == "preview") return live_route(Audience::Preview, parts, req);
+  if (!parts.empty() && parts[0] == "live") return live_route(Audience::Public, parts, req, client);
+  if (!parts.empty() && parts[0] == "preview") return live_route(Audience::Preview, parts, req, client);
   return error(404, "nothing at " + req.path + "; playlists are at /live/ID/index.m3u8");
 }
 
-Response Origin::live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req) {
+Response Origin::live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req,
+                            const http::ClientInfo& client) {
   if (parts.size() < 3)
     return error(404, "nothing at " + req.path + "; playlists are at /" + parts[0] + "/ID/index.m3u8");
   const LiveRecord* live = lives_.by_id_or_custom_id(parts[1]);
@@ -136,11 +138,16 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
                                      "; the host preview exists in PREVIEW and LIVE");
     query = "?token=" + *token;
   } else {
+    const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
+    if (playback_gate) {
+      const auto decision = playback_gate->check(*live, req, client, entry, now_ms());
+      if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
+      if (!decision.query.empty()) query = "?" + decision.query;
+    }
     if (covers && parts.size() == 3 && parts[2] == "cover.jpg") return covers(*live, "");
     if (covers && parts.size() == 4 && parts[2] == "covers" && parts[3].ends_with(".jpg"))
       return covers(*live, std::string_view(parts[3]).substr(0, parts[3].size() - 4));
-    if (live->state == LiveState::Vod) return vod_route(*live, parts, req);
-    const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
+    if (live->state == LiveState::Vod) return vod_route(*live, parts, req, query);
     if (auto refused = public_refusal(*live, now_ms()); refused && (entry || !ended_live_still_listed(*live)))
       return *refused;
   }
@@ -157,7 +164,8 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
 }
 
 // A live in VOD: its playlists and files are the asset's, under MEDIA/LIVE_ID/vod/.
-Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req) {
+Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req,
+                           const std::string& query) {
   const VodAsset* asset = vods_.of_live(live.id);
   if (!asset || asset->state != VodState::Ready)
     return refusal(503, live, "the VOD of live " + live.label() + " is not ready");
@@ -181,6 +189,16 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   const std::string path = index_.path_of(live.id, rel);
   if (::access(path.c_str(), R_OK) != 0) return error(404, "no file " + rel + " in the VOD of live " + live.label());
   Response r = Response::file_at(path);
+  if (!query.empty() && rel.ends_with(".m3u8")) {
+    // A token-protected VOD: its playlists carry the token (and device) into every URI.
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    r = Response();
+    r.body = hls::with_query(text, std::string_view(query).substr(1));
+    r.set("Content-Type", "application/vnd.apple.mpegurl");
+    r.set("Cache-Control", kPrivateCache);
+    return r;
+  }
   // The window may close: playlists are checked again; media files never change.
   r.set("Cache-Control", rel.ends_with(".m3u8") ? kPlaylistCache : kSegmentCache);
   return r;

@@ -18,6 +18,7 @@
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
 #include "media/media_index.hpp"
+#include "security/playback_gate.hpp"
 #include "service/live_service.hpp"
 #include "vod/vod_catalog.hpp"
 
@@ -32,18 +33,22 @@ class Origin {
 
   // The cover images (/live/ID/cover.jpg, /live/ID/covers/STATUS.jpg; set by the daemon).
   std::function<http::Response(const LiveRecord& live, std::string_view status)> covers;
+  // Token-protected lives: who may play (set by the daemon; null: everyone).
+  PlaybackGate* playback_gate = nullptr;
   // Whether a live has a session writing segments (set by the daemon).
   std::function<bool(const std::string& live_id)> session_running;
 
  private:
   enum class Audience { Public, Preview };
-  http::Response live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req);
+  http::Response live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req,
+                            const http::ClientInfo& client);
   http::Response master(const LiveRecord& live, Audience audience, const std::string& query);
   http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
                                 const std::string& query);
   // rel: "SESSION/seg_N.m4s", "SESSION/720p/init.mp4", ...
   http::Response media_file(const LiveRecord& live, Audience audience, const std::string& rel);
-  http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req);
+  http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req,
+                           const std::string& query);
   // What a variant's attributes need from its init segment, read once per init file.
   struct InitFacts {
     std::string codecs;  // RFC 6381, "" when unknown

@@ -606,3 +606,10 @@ BOOST_AUTO_TEST_CASE(transcode_errors) {
   expect_error("[transcode.ladder]\n720p = 20\n", "bvlived.toml:2:8: ", "100 to 100000");
   expect_error("[transcode]\nladder = 5\n", "bvlived.toml:2:10: ", "[transcode.ladder]");
 }
+
+BOOST_AUTO_TEST_CASE(security_table) {
+  BOOST_TEST(parse_config("", kFile).security.device_idle == 60'000);
+  BOOST_TEST(parse_config("[security]\ndevice_idle = \"30s\"\n", kFile).security.device_idle == 30'000);
+  expect_error("[security]\ndevice_idle = \"0s\"\n", "bvlived.toml:2:15: ", "longer than 0");
+  expect_error("[security]\ngeo = 1\n", "bvlived.toml:2:1: ", "the keys of [security] are");
+}

@@ -1,0 +1,273 @@
+#include "security/jwt.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace bvlive::security {
+
+namespace {
+
+constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t kMacSize = 32;
+// NumericDate bound: far beyond any real token, small enough that * 1000 stays in an int64.
+constexpr double kMaxSeconds = 1e13;
+
+int base64url_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+void require_secret(std::span<const std::uint8_t> secret) {
+  if (secret.empty()) throw std::invalid_argument("token signing secret is empty");
+}
+
+JwsResult jws_error(TokenError error, std::string reason) {
+  JwsResult r;
+  r.error = error;
+  r.reason = std::move(reason);
+  return r;
+}
+
+VerifyResult verify_error(TokenError error, std::string reason) {
+  VerifyResult r;
+  r.error = error;
+  r.reason = std::move(reason);
+  return r;
+}
+
+// A base64url part holding a JSON object, or nullopt.
+std::optional<nlohmann::json> decode_json_part(std::string_view part) {
+  auto bytes = base64url_decode(part);
+  if (!bytes) return std::nullopt;
+  auto json = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  return json;
+}
+
+// A NumericDate claim (seconds, possibly fractional) as ms.
+std::optional<TimeMs> numeric_date_ms(const nlohmann::json& value) {
+  if (value.is_number_integer()) {
+    const auto s = value.get<std::int64_t>();
+    if (s < -kMaxSeconds || s > kMaxSeconds) return std::nullopt;
+    return s * 1000;
+  }
+  if (value.is_number_unsigned()) {
+    const auto s = value.get<std::uint64_t>();
+    if (s > kMaxSeconds) return std::nullopt;
+    return static_cast<TimeMs>(s) * 1000;
+  }
+  if (value.is_number_float()) {
+    const double s = value.get<double>();
+    if (!std::isfinite(s) || s < -kMaxSeconds || s > kMaxSeconds) return std::nullopt;
+    return static_cast<TimeMs>(std::floor(s * 1000.0));
+  }
+  return std::nullopt;
+}
+
+TimeMs whole_seconds(TimeMs ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+
+}  // namespace
+
+std::string base64url_encode(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = std::uint32_t(bytes[i]) << 16 | std::uint32_t(bytes[i + 1]) << 8 | bytes[i + 2];
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += kAlphabet[v >> 6 & 63];
+    out += kAlphabet[v & 63];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const std::uint32_t v = std::uint32_t(bytes[i]) << 16;
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+  } else if (rest == 2) {
+    const std::uint32_t v = std::uint32_t(bytes[i]) << 16 | std::uint32_t(bytes[i + 1]) << 8;
+    out += kAlphabet[v >> 18 & 63];
+    out += kAlphabet[v >> 12 & 63];
+    out += kAlphabet[v >> 6 & 63];
+  }
+  return out;
+}
+
+std::string base64url_encode(std::string_view text) { return base64url_encode(as_bytes(text)); }
+
+std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;  // 6 bits cannot make a byte
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = base64url_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6 | static_cast<std::uint32_t>(v)) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits & 0xFF));
+    }
+  }
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical trailing bits
+  return out;
+}
+
+std::string encode_secret_hex(std::span<const std::uint8_t> secret) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(secret.size() * 2);
+  for (std::uint8_t b : secret) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> decode_secret_hex(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return std::vector<std::uint8_t>{};
+  text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string_view token_error_name(TokenError error) {
+  switch (error) {
+    case TokenError::Malformed: return "malformed";
+    case TokenError::BadSignature: return "bad_signature";
+    case TokenError::Expired: return "expired";
+  }
+  return "malformed";
+}
+
+std::vector<std::uint8_t> hs256_mac(std::string_view signing_input, std::span<const std::uint8_t> secret) {
+  std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
+  unsigned int out_len = 0;
+  static const unsigned char kNoKey = 0;  // OpenSSL wants a pointer even for an empty key
+  const void* key = secret.empty() ? static_cast<const void*>(&kNoKey) : secret.data();
+  const auto input = as_bytes(signing_input);
+  if (!HMAC(EVP_sha256(), key, static_cast<int>(secret.size()), input.data(), input.size(), out.data(), &out_len))
+    throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");
+  out.resize(out_len);
+  return out;
+}
+
+std::string sign_jws_hs256(const nlohmann::json& payload, std::span<const std::uint8_t> secret) {
+  require_secret(secret);
+  static const std::string kHeader = base64url_encode(std::string_view(R"({"alg":"HS256","typ":"JWT"})"));
+  std::string token = kHeader + '.' + base64url_encode(std::string_view(payload.dump()));
+  const auto mac = hs256_mac(token, secret);
+  token += '.';
+  token += base64url_encode(mac);
+  return token;
+}
+
+JwsResult verify_jws_hs256(std::string_view token, std::span<const std::uint8_t> secret) {
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
+    return jws_error(TokenError::Malformed, "token is not a compact JWT (three base64url parts separated by '.')");
+
+  const auto header = decode_json_part(token.substr(0, dot1));
+  if (!header) return jws_error(TokenError::Malformed, "token header is not base64url-encoded JSON object");
+  const auto alg = header->find("alg");
+  if (alg == header->end() || !alg->is_string())
+    return jws_error(TokenError::Malformed, "token header has no \"alg\"");
+  if (alg->get<std::string>() != "HS256")
+    return jws_error(TokenError::Malformed,
+                     "token algorithm \"" + alg->get<std::string>() + "\" is not accepted; only HS256 is");
+  if (header->contains("crit"))
+    return jws_error(TokenError::Malformed, "token header has \"crit\" extensions, which are not supported");
+
+  const auto signature = base64url_decode(token.substr(dot2 + 1));
+  if (!signature) return jws_error(TokenError::Malformed, "token signature is not base64url");
+  if (secret.empty()) return jws_error(TokenError::BadSignature, "no token signing secret is configured");
+  const auto mac = hs256_mac(token.substr(0, dot2), secret);
+  if (signature->size() != mac.size() || CRYPTO_memcmp(signature->data(), mac.data(), mac.size()) != 0)
+    return jws_error(TokenError::BadSignature, "token signature does not match (tampered, or signed with another secret)");
+
+  auto payload = decode_json_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  if (!payload) return jws_error(TokenError::Malformed, "token payload is not a base64url-encoded JSON object");
+  JwsResult ok;
+  ok.payload = std::move(payload);
+  return ok;
+}
+
+std::string sign_playback_token(const PlaybackClaims& claims, std::span<const std::uint8_t> secret) {
+  const nlohmann::json payload = {
+      {"sub", claims.live_id},
+      {"iat", whole_seconds(claims.issued_at)},
+      {"exp", whole_seconds(claims.expires_at)},
+      {"dl", claims.device_limit},
+      {"jti", claims.token_id},
+  };
+  return sign_jws_hs256(payload, secret);
+}
+
+VerifyResult verify_playback_token(std::string_view token, std::span<const std::uint8_t> secret, TimeMs now) {
+  auto jws = verify_jws_hs256(token, secret);
+  if (!jws) return verify_error(jws.error, std::move(jws.reason));
+  const nlohmann::json& p = *jws.payload;
+
+  PlaybackClaims claims;
+  for (const char* name : {"sub", "jti"}) {
+    const auto it = p.find(name);
+    if (it == p.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+      return verify_error(TokenError::Malformed, std::string("token has no \"") + name + "\" claim (a non-empty string)");
+  }
+  claims.live_id = p["sub"].get<std::string>();
+  claims.token_id = p["jti"].get<std::string>();
+  for (const char* name : {"iat", "exp"}) {
+    const auto it = p.find(name);
+    const auto ms = it == p.end() ? std::nullopt : numeric_date_ms(*it);
+    if (!ms)
+      return verify_error(TokenError::Malformed, std::string("token has no \"") + name + "\" claim (seconds since 1970)");
+    (std::string_view(name) == "iat" ? claims.issued_at : claims.expires_at) = *ms;
+  }
+  if (const auto dl = p.find("dl"); dl != p.end()) {
+    if (!dl->is_number_integer() || dl->get<std::int64_t>() < 0 ||
+        dl->get<std::int64_t>() > std::numeric_limits<int>::max())
+      return verify_error(TokenError::Malformed, "token \"dl\" claim (device limit) is not a non-negative integer");
+    claims.device_limit = static_cast<int>(dl->get<std::int64_t>());
+  }
+  if (now >= claims.expires_at)
+    return verify_error(TokenError::Expired, "token expired at " + format_rfc3339(claims.expires_at));
+
+  VerifyResult ok;
+  ok.claims = std::move(claims);
+  return ok;
+}
+
+}  // namespace bvlive::security

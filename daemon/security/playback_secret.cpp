@@ -1,0 +1,88 @@
+#include "security/playback_secret.hpp"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace bvlive {
+namespace {
+
+constexpr std::size_t kSecretBytes = 32;
+
+std::vector<std::uint8_t> random_secret() {
+  std::vector<std::uint8_t> bytes(kSecretBytes);
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("no random bytes for the playback secret (OpenSSL RAND_bytes failed)");
+  return bytes;
+}
+
+std::string to_hex(const std::vector<std::uint8_t>& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+PlaybackSecret::PlaybackSecret(std::string path) : path_(std::move(path)) {
+  std::ifstream in(path_);
+  if (!in) {
+    if (errno != ENOENT) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+    bytes_ = random_secret();
+    write(bytes_);
+    return;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string hex = text.str();
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.pop_back();
+  if (hex.size() != kSecretBytes * 2)
+    throw std::runtime_error(path_ + " is not a playback secret (64 hex digits); remove it to make a new one "
+                                     "(tokens issued with the old one stop working)");
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0)
+      throw std::runtime_error(path_ + " is not a playback secret (64 hex digits); remove it to make a new one");
+    bytes_.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+  }
+}
+
+void PlaybackSecret::rotate() {
+  auto fresh = random_secret();
+  write(fresh);
+  bytes_ = std::move(fresh);
+}
+
+void PlaybackSecret::write(const std::vector<std::uint8_t>& bytes) const {
+  const std::string tmp = path_ + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  const std::string text = to_hex(bytes) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(ok ? errno : err));
+  }
+}
+
+}  // namespace bvlive

@@ -1,0 +1,163 @@
+// Playback tokens over real HTTP (issue 7, items 1 and 2): a token-protected live refuses
+// its playlists, segments and covers without a valid, unexpired token for it; the master
+// carries the token (and a device id) into every URI so ffprobe plays from the master URL
+// alone; devices beyond the limit are refused while the others keep playing; rotating the
+// secret refuses every older token; neither the secret nor a token reaches the log.
+#define BOOST_TEST_MODULE playback_tokens
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <thread>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/checks.hpp"
+#include "support/lives.hpp"
+#include "support/media.hpp"
+#include "support/media_files.hpp"
+#include "support/playlist_text.hpp"
+#include "support/process.hpp"
+
+using namespace bvtest;
+using nlohmann::json;
+
+namespace {
+
+struct TokenFixture {
+  TempDir dir{"bvlive-tokens"};
+  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir, "");
+  Cli cli{daemon->socket()};
+  Ports ports = ports_of(cli);
+  std::vector<std::unique_ptr<BackgroundProcess>> encoders;
+
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(ports.http) + path; }
+
+  // A LIVE live with a publishing push and a listed segment; `flags` add to create.
+  std::string live_with_push(std::vector<std::string> flags) {
+    std::vector<std::string> args{"-q", "create"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const RunResult created = cli.run(args);
+    REQUIRE_EXIT(created, 0);
+    const std::string id = created.out.substr(0, created.out.find('\n'));
+    REQUIRE_EXIT(cli.run({"preview", id}), 0);
+    encoders.push_back(std::make_unique<BackgroundProcess>(
+        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv"),
+        dir / ("encoder" + std::to_string(encoders.size()) + ".log")));
+    REQUIRE_EXIT(cli.run({"start", id}), 0);
+    const std::string token = issue(id);
+    const bool listed = poll_until(
+        [&] {
+          const auto master = http_get(url("/live/" + id + "/index.m3u8?token=" + token + "&device=setup"));
+          if (master.status != 200) return false;
+          const auto uris = playlist_text::uris(master.body);
+          return !uris.empty() && !playlist_text::uris(http_get(url("/live/" + id + "/" + uris[0])).body).empty();
+        },
+        40s, 250ms);
+    BOOST_TEST_REQUIRE(listed, "no segment listed for " << id << "\n" << daemon->log());
+    return id;
+  }
+
+  std::string issue(const std::string& id, std::vector<std::string> flags = {}) {
+    std::vector<std::string> args{"-q", "token", id};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const RunResult r = cli.run(args);
+    REQUIRE_EXIT(r, 0);
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  HttpReply master(const std::string& id, const std::string& token, const std::string& extra = "") {
+    return http_get(url("/live/" + id + "/index.m3u8?token=" + token + extra));
+  }
+};
+
+void check_refused(const HttpReply& r, int status, const std::string& reason) {
+  BOOST_TEST(r.status == status, r.describe());
+  BOOST_TEST(contains(r.body, reason), "expected \"" << reason << "\" in" << r.describe());
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(tokens_gate_a_token_live_and_standard_players_play, TokenFixture) {
+  const std::string id = live_with_push({"--name", "members", "--privacy", "token"});
+  const std::string other = live_with_push({"--name", "other", "--privacy", "token"});
+  const std::string token = issue(id);
+
+  // Without a token, with a tampered one, another live's, or an expired one: refused.
+  check_refused(http_get(url("/live/" + id + "/index.m3u8")), 401, "needs a playback token");
+  check_refused(http_get(url("/live/" + id + "/cover.jpg")), 401, "needs a playback token");
+  std::string tampered = token;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  check_refused(master(id, tampered), 403, "refused");
+  check_refused(master(id, token + "x"), 403, "signature");
+  check_refused(master(id, "not-a-token"), 403, "refused");
+  check_refused(master(id, issue(other)), 403, "another live");
+  const std::string short_lived = issue(id, {"--ttl", "1s"});
+  std::this_thread::sleep_for(2100ms);
+  check_refused(master(id, short_lived), 403, "expired");
+
+  // The token: every URI of the master and the media playlist carries it, so ffprobe plays
+  // the live from the master URL alone.
+  const HttpReply m = master(id, token);
+  BOOST_TEST_REQUIRE(m.status == 200, m.describe());
+  const auto variants = playlist_text::uris(m.body);
+  BOOST_TEST_REQUIRE(variants.size() == 1u, m.describe());
+  BOOST_TEST(contains(variants[0], "token=" + token + "&device=d_"), m.describe());
+  const HttpReply media = http_get(url("/live/" + id + "/" + variants[0]));
+  BOOST_TEST_REQUIRE(media.status == 200, media.describe());
+  for (const auto& uri : playlist_text::uris(media.body)) BOOST_TEST(contains(uri, "?token="), uri);
+  BOOST_TEST(contains(media.body, "init.mp4?token="), media.describe());
+  const std::string segment = playlist_text::uris(media.body).back();
+  BOOST_TEST(http_get(url("/live/" + id + "/" + segment)).status == 200);
+  const std::string bare = segment.substr(0, segment.find('?'));
+  check_refused(http_get(url("/live/" + id + "/" + bare)), 401, "needs a playback token");
+  check_h264_aac(ffprobe_streams(url("/live/" + id + "/index.m3u8?token=" + token)), 640, 360);
+  // A device id that would change the playlist's text is refused.
+  check_refused(master(id, token, "&device=a%0Ab"), 400, "device");
+
+  // A public live needs nothing.
+  const std::string open = live_with_push({"--name", "open"});
+  BOOST_TEST(http_get(url("/live/" + open + "/index.m3u8")).status == 200);
+
+  // Rotating the secret refuses every token issued before, at once; new ones work.
+  REQUIRE_EXIT(cli.run({"rotate-secret"}), 0);
+  check_refused(master(id, token), 403, "signature");
+  BOOST_TEST(master(id, issue(id)).status == 200);
+
+  // Neither the secret nor a token is ever logged.
+  std::ifstream in(daemon->state_dir() + "/playback-secret");
+  std::string secret;
+  in >> secret;
+  BOOST_TEST_REQUIRE(secret.size() == 64u);
+  const std::string log = daemon->log();
+  BOOST_TEST(!contains(log, secret));
+  BOOST_TEST(!contains(log, token));
+  BOOST_TEST(!contains(log, "eyJ"), "a JWT in the log:\n" << log);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_device_too_many_is_refused_while_the_others_play, TokenFixture) {
+  const std::string id = live_with_push({"--name", "two screens", "--privacy", "token", "--device-limit", "2"});
+  const std::string token = issue(id);
+  // Three players, each opening the master: the third is one device too many.
+  const HttpReply first = master(id, token), second = master(id, token), third = master(id, token);
+  BOOST_TEST_REQUIRE(first.status == 200, first.describe());
+  BOOST_TEST_REQUIRE(second.status == 200, second.describe());
+  check_refused(third, 403, "device limit reached");
+  // The first two keep playing: their playlists and segments still answer.
+  for (const HttpReply* m : {&first, &second}) {
+    const auto uri = playlist_text::uris(m->body).at(0);
+    const HttpReply media = http_get(url("/live/" + id + "/" + uri));
+    BOOST_TEST(media.status == 200, media.describe());
+    BOOST_TEST(http_get(url("/live/" + id + "/" + playlist_text::uris(media.body).back())).status == 200);
+  }
+  // A device id the player keeps (a page passing its own) counts once however often it asks.
+  const std::string mine = "&device=" + playlist_text::uris(first.body).at(0).substr(
+                                            playlist_text::uris(first.body).at(0).find("device=") + 7);
+  BOOST_TEST(master(id, token, mine).status == 200);
+  // A token's own limit, lower than the live's, wins.
+  const std::string single = issue(id, {"--device-limit", "1"});
+  BOOST_TEST(master(id, single).status == 200);
+  check_refused(master(id, single), 403, "device limit reached");
+}
