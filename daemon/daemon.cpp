@@ -172,7 +172,7 @@ void Daemon::start_media_plane() {
         sessions_->refresh_keys();
       }});
   playback_secret_ = std::make_unique<PlaybackSecret>(settings_.state_dir + "/playback-secret");
-  playback_gate_ = std::make_unique<PlaybackGate>(*playback_secret_, settings_.security.device_idle);
+  playback_gate_ = std::make_unique<PlaybackGate>(*playback_secret_, settings_.security);
   if (settings_.http.enabled) {
     origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });

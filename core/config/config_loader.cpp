@@ -114,7 +114,7 @@ std::string local_text(const toml::date_time& dt) {
 
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
                                                            "webrtc", "media", "transcode", "security", "live"};
-const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle"};
+const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin"};
 const std::initializer_list<std::string_view> kTranscodeKeys = {
     "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
 // x264's presets, fastest first.
@@ -163,8 +163,16 @@ class Loader {
         } else if (k == "security") {
           flat_section(section(node, "security", "[security]"), "security", kSecurityKeys,
                        [&](const std::string& key, const std::string& name, const toml::node& n) {
-                         if (key != "device_idle") return false;
-                         s.security.device_idle = positive_duration(n, name);
+                         if (key == "device_idle") {
+                           s.security.device_idle = positive_duration(n, name);
+                         } else if (key == "missing_origin") {
+                           const std::string v = string_value(n, name);
+                           if (v != "allow" && v != "deny")
+                             fail(at(n), name + ": " + json_quoted(v) + " is not \"allow\" or \"deny\"");
+                           s.security.allow_missing_origin = v == "allow";
+                         } else {
+                           return false;
+                         }
                          return true;
                        });
         } else if (k == "transcode") {

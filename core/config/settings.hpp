@@ -124,6 +124,9 @@ struct MediaSettings {
 // [security]: playback protection.
 struct SecuritySettings {
   DurationMs device_idle = 60'000;  // a device not heard from this long no longer counts against a token's limit
+  // Domain control, for a request with neither Origin nor Referer (native players, ffplay,
+  // curl): let it through, or refuse it.
+  bool allow_missing_origin = true;
   bool operator==(const SecuritySettings&) const = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "security/domain_match.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {
@@ -21,12 +22,37 @@ int device_limit(int live_limit, int token_limit) {
 
 }  // namespace
 
-PlaybackGate::PlaybackGate(PlaybackSecret& secret, DurationMs device_idle) : secret_(secret), devices_(device_idle) {}
+PlaybackGate::PlaybackGate(PlaybackSecret& secret, const SecuritySettings& settings)
+    : secret_(secret), settings_(settings), devices_(settings.device_idle) {}
+
+PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const http::Request& req) const {
+  Decision d;
+  const DomainControl& dc = live.spec.security.domain_control;
+  if (!dc.enabled) return d;
+  // The page that embeds the player: Origin on cross-origin requests, else the Referer.
+  std::optional<std::string_view> from = req.header("origin");
+  if (!from || from->empty() || *from == "null") from = req.header("referer");
+  if (!from || from->empty()) {
+    if (settings_.allow_missing_origin) return d;
+    d.allowed = false;
+    d.status = 403;
+    d.reason = "live " + live.label() + " plays only on its allowed domains, and this request names no page "
+               "(no Origin or Referer header; security.missing_origin is \"deny\")";
+    return d;
+  }
+  const auto host = security::request_host(*from);
+  if (host && security::domain_allowed(*host, dc.domains)) return d;
+  d.allowed = false;
+  d.status = 403;
+  d.reason = "live " + live.label() + " does not play on " + (host ? *host : std::string("this page")) +
+             ": not one of its allowed domains (security.domain_control)";
+  return d;
+}
 
 PlaybackGate::Decision PlaybackGate::check(const LiveRecord& live, const http::Request& req,
                                            const http::ClientInfo& client, bool entry, TimeMs now) {
-  Decision d;
-  if (!token_protected(live)) return d;
+  Decision d = check_domain(live, req);
+  if (!d.allowed || !token_protected(live)) return d;
   const std::string label = live.label();
   const auto token = req.query_param("token");
   if (!token || token->empty()) {

@@ -1,13 +1,17 @@
-// Who may play a token-protected live (security.privacy.type TOKEN): every public request
-// for its playlists, segments and covers carries ?token=JWT (and &device=ID once the
-// master has handed one out). The token must be ours (the playback secret), unexpired, and
-// for this live; the devices playing with one token are counted, and one too many is
-// refused while the others keep playing. Public lives pass untouched.
+// Who may play a live, checked on every public request for its playlists, segments and covers:
+// - domain control (security.domain_control): the page's Origin, else its Referer, must be
+//   an allowed domain; a request with neither follows security.missing_origin;
+// - a token-protected live (security.privacy.type TOKEN): the request carries ?token=JWT
+//   (and &device=ID once the master has handed one out). The token must be ours (the
+//   playback secret), unexpired, and for this live; the devices playing with one token are
+//   counted, and one too many is refused while the others keep playing.
+// Lives without either pass untouched.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "config/settings.hpp"
 #include "http/http_server.hpp"
 #include "live/live_record.hpp"
 #include "security/device_window.hpp"
@@ -18,7 +22,7 @@ namespace bvlive {
 
 class PlaybackGate {
  public:
-  PlaybackGate(PlaybackSecret& secret, DurationMs device_idle);
+  PlaybackGate(PlaybackSecret& secret, const SecuritySettings& settings);
 
   struct Decision {
     bool allowed = true;
@@ -38,7 +42,10 @@ class PlaybackGate {
                                  std::string& token) const;
 
  private:
+  Decision check_domain(const LiveRecord& live, const http::Request& req) const;
+
   PlaybackSecret& secret_;
+  const SecuritySettings& settings_;
   security::DeviceWindow devices_;
   TimeMs last_sweep_ = 0;
 };

@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <map>
 #include <thread>
 #include <memory>
 #include <sstream>
@@ -27,8 +28,9 @@ using nlohmann::json;
 namespace {
 
 struct TokenFixture {
+  explicit TokenFixture(const std::string& config = "") : daemon(start_daemon(dir, config)) {}
   TempDir dir{"bvlive-tokens"};
-  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir, "");
+  std::unique_ptr<DaemonProcess> daemon;
   Cli cli{daemon->socket()};
   Ports ports = ports_of(cli);
   std::vector<std::unique_ptr<BackgroundProcess>> encoders;
@@ -50,10 +52,13 @@ struct TokenFixture {
     const std::string token = issue(id);
     const bool listed = poll_until(
         [&] {
-          const auto master = http_get(url("/live/" + id + "/index.m3u8?token=" + token + "&device=setup"));
+          // As a page on an allowed domain would (for the lives with domain control).
+          const std::map<std::string, std::string> page = {{"Origin", "https://example.com"}};
+          const auto master = http_request(url("/live/" + id + "/index.m3u8?token=" + token + "&device=setup"), "GET", page);
           if (master.status != 200) return false;
           const auto uris = playlist_text::uris(master.body);
-          return !uris.empty() && !playlist_text::uris(http_get(url("/live/" + id + "/" + uris[0])).body).empty();
+          return !uris.empty() &&
+                 !playlist_text::uris(http_request(url("/live/" + id + "/" + uris[0]), "GET", page).body).empty();
         },
         40s, 250ms);
     BOOST_TEST_REQUIRE(listed, "no segment listed for " << id << "\n" << daemon->log());
@@ -68,10 +73,26 @@ struct TokenFixture {
     return r.out.substr(0, r.out.find('\n'));
   }
 
+  // A live whose create body is `body` (JSON), pushed and LIVE.
+  std::string live_with_body(const json& body) {
+    const auto path = dir / ("body" + std::to_string(bodies_++) + ".json");
+    write_file(path, body.dump());
+    return live_with_push({"-f", path});
+  }
+  int bodies_ = 0;
+
   HttpReply master(const std::string& id, const std::string& token, const std::string& extra = "") {
     return http_get(url("/live/" + id + "/index.m3u8?token=" + token + extra));
   }
 };
+
+// security.missing_origin = "deny": native players (no Origin, no Referer) are refused too.
+struct DenyFixture : TokenFixture {
+  DenyFixture() : TokenFixture("[security]\nmissing_origin = \"deny\"\n") {}
+};
+
+const json kDomainBody = {{"name", "embedded"},
+                          {"security", {{"domain_control", {{"enabled", true}, {"domains", {"example.com", "*.example.org"}}}}}}};
 
 void check_refused(const HttpReply& r, int status, const std::string& reason) {
   BOOST_TEST(r.status == status, r.describe());
@@ -160,4 +181,36 @@ BOOST_FIXTURE_TEST_CASE(one_device_too_many_is_refused_while_the_others_play, To
   const std::string single = issue(id, {"--device-limit", "1"});
   BOOST_TEST(master(id, single).status == 200);
   check_refused(master(id, single), 403, "device limit reached");
+}
+
+BOOST_FIXTURE_TEST_CASE(domain_control_checks_the_page_that_embeds_the_player, TokenFixture) {
+  const std::string id = live_with_body(kDomainBody);
+  const std::string entry = url("/live/" + id + "/index.m3u8");
+  const auto get = [&](const std::map<std::string, std::string>& headers) { return http_request(entry, "GET", headers); };
+  BOOST_TEST(get({{"Origin", "https://example.com"}}).status == 200);
+  BOOST_TEST(get({{"Origin", "https://EXAMPLE.com:8443"}}).status == 200);
+  BOOST_TEST(get({{"Referer", "https://www.example.org/watch?v=1"}}).status == 200);
+  BOOST_TEST(get({{"Origin", "https://a.b.example.org"}}).status == 200);
+  check_refused(get({{"Origin", "https://evil.com"}}), 403, "does not play on evil.com");
+  check_refused(get({{"Origin", "https://example.org"}}), 403, "not one of its allowed domains");
+  check_refused(get({{"Referer", "https://badexample.com/"}}), 403, "badexample.com");
+  // Origin wins over Referer; segments are checked as well as playlists.
+  check_refused(get({{"Origin", "https://evil.com"}, {"Referer", "https://example.com/"}}), 403, "evil.com");
+  const std::string media = url("/live/" + id + "/" + playlist_text::uris(get({}).body).at(0));
+  const std::string segment = playlist_text::uris(http_get(media).body).back();
+  BOOST_TEST(http_request(url("/live/" + id + "/" + segment), "GET", {{"Origin", "https://example.com"}}).status == 200);
+  check_refused(http_request(url("/live/" + id + "/" + segment), "GET", {{"Origin", "https://evil.com"}}), 403,
+                "evil.com");
+  // Native players send neither header: allowed by default.
+  BOOST_TEST(get({}).status == 200);
+  // A live without domain control plays anywhere.
+  const std::string open = live_with_push({"--name", "open"});
+  BOOST_TEST(http_request(url("/live/" + open + "/index.m3u8"), "GET", {{"Origin", "https://evil.com"}}).status == 200);
+}
+
+BOOST_FIXTURE_TEST_CASE(missing_origin_deny_refuses_requests_that_name_no_page, DenyFixture) {
+  const std::string id = live_with_body(kDomainBody);
+  const std::string entry = url("/live/" + id + "/index.m3u8");
+  check_refused(http_get(entry), 403, "no Origin or Referer");
+  BOOST_TEST(http_request(entry, "GET", {{"Origin", "https://example.com"}}).status == 200);
 }

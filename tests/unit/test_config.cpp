@@ -612,4 +612,7 @@ BOOST_AUTO_TEST_CASE(security_table) {
   BOOST_TEST(parse_config("[security]\ndevice_idle = \"30s\"\n", kFile).security.device_idle == 30'000);
   expect_error("[security]\ndevice_idle = \"0s\"\n", "bvlived.toml:2:15: ", "longer than 0");
   expect_error("[security]\ngeo = 1\n", "bvlived.toml:2:1: ", "the keys of [security] are");
+  BOOST_TEST(parse_config("", kFile).security.allow_missing_origin);
+  BOOST_TEST(!parse_config("[security]\nmissing_origin = \"deny\"\n", kFile).security.allow_missing_origin);
+  expect_error("[security]\nmissing_origin = \"block\"\n", "bvlived.toml:2:18: ", "\"allow\" or \"deny\"");
 }
