@@ -167,6 +167,9 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.device_limit, "--device-limit",
               "devices per token with --privacy token (0: no limit)", "N")
       .option->check(non_negative_integer());
+  text_option(sub, f.protection, "--protection", "encrypt segments with AES-128, or not (security.protection)",
+              "aes-128|none")
+      .option->transform(enum_name<ProtectionType>());
   text_option(sub, f.description, "--description", "short description (metadata.short_description)",
               "TEXT");
   text_option(sub, f.auto_preview, "--auto-preview",
@@ -255,6 +258,7 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
   if (f.vod_end.given()) set_path(body, {"live_vod", "ended_at"}, text_or_null(f.vod_end), clear);
 
   if (f.privacy.given()) object_at(object_at(body, "security"), "privacy")["type"] = f.privacy.value;
+  if (f.protection.given()) object_at(object_at(body, "security"), "protection")["type"] = f.protection.value;
   if (f.device_limit.given()) {
     json& privacy = object_at(object_at(body, "security"), "privacy");
     object_at(privacy, "token")["device_limit"] = std::stoll(f.device_limit.value);

@@ -1,5 +1,6 @@
 #include "live_view.hpp"
 
+#include "enums.hpp"
 #include "output.hpp"
 
 #include <ostream>
@@ -143,6 +144,9 @@ void print_live(std::ostream& out, const json& live) {
     kv.add("vod", line);
   }
   kv.add("privacy", privacy_text(member(live, "security")));
+  if (const json& p = member(member(member(live, "security"), "protection"), "type");
+      p.is_string() && p != "PROTECTION_TYPE_UNSPECIFIED")
+    kv.add("protection", to_short_name(p.get<std::string>()));
   if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())
     kv.add("description", d);
   kv.add("created_at", time_field(live, "created_at"));

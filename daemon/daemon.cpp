@@ -173,10 +173,15 @@ void Daemon::start_media_plane() {
       }});
   playback_secret_ = std::make_unique<PlaybackSecret>(settings_.state_dir + "/playback-secret");
   playback_gate_ = std::make_unique<PlaybackGate>(*playback_secret_, settings_.security);
+  segment_key_secret_ = std::make_unique<PlaybackSecret>(
+      settings_.state_dir + "/segment-key-secret", "segment key secret",
+      "AES-128 protected recordings and players holding old keys can no longer decrypt");
+  segment_protection_ = std::make_unique<SegmentProtection>(*segment_key_secret_, settings_.security);
   if (settings_.http.enabled) {
     origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
     origin_->playback_gate = playback_gate_.get();
+    origin_->protection = segment_protection_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
     covers_ = std::make_unique<CoverService>(loop_.get(), *library_, *media_index_, settings_.media);
     origin_->covers = [this](const LiveRecord& live, std::string_view status) { return covers_->serve(live, status); };

@@ -17,6 +17,7 @@
 #include "media/media_index.hpp"
 #include "origin/origin.hpp"
 #include "security/playback_gate.hpp"
+#include "security/segment_protection.hpp"
 #include "security/playback_secret.hpp"
 #include "sessions/session_manager.hpp"
 #include "webrtc/whip_server.hpp"
@@ -102,6 +103,8 @@ class Daemon {
   std::unique_ptr<CoverService> covers_;
   std::unique_ptr<PlaybackSecret> playback_secret_;
   std::unique_ptr<PlaybackGate> playback_gate_;
+  std::unique_ptr<PlaybackSecret> segment_key_secret_;
+  std::unique_ptr<SegmentProtection> segment_protection_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

@@ -114,7 +114,8 @@ std::string local_text(const toml::date_time& dt) {
 
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
                                                            "webrtc", "media", "transcode", "security", "live"};
-const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin"};
+const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin", "key_rotation",
+                                                                "geo_database", "unknown_country"};
 const std::initializer_list<std::string_view> kTranscodeKeys = {
     "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
 // x264's presets, fastest first.
@@ -161,20 +162,7 @@ class Loader {
         } else if (k == "media") {
           media(section(node, "media", "[media]"), s.media);
         } else if (k == "security") {
-          flat_section(section(node, "security", "[security]"), "security", kSecurityKeys,
-                       [&](const std::string& key, const std::string& name, const toml::node& n) {
-                         if (key == "device_idle") {
-                           s.security.device_idle = positive_duration(n, name);
-                         } else if (key == "missing_origin") {
-                           const std::string v = string_value(n, name);
-                           if (v != "allow" && v != "deny")
-                             fail(at(n), name + ": " + json_quoted(v) + " is not \"allow\" or \"deny\"");
-                           s.security.allow_missing_origin = v == "allow";
-                         } else {
-                           return false;
-                         }
-                         return true;
-                       });
+          security(section(node, "security", "[security]"), s.security);
         } else if (k == "transcode") {
           transcode(section(node, "transcode", "[transcode]"), s.media.transcode);
         } else if (k == "live") {
@@ -473,6 +461,27 @@ class Loader {
         r.candidates.clear();
         for (const auto& item : *arr) r.candidates.push_back(address(item, name));
       } else return false;
+      return true;
+    });
+  }
+
+  // "allow" or "deny", as a bool.
+  bool allow_or_deny(const toml::node& n, const std::string& name) const {
+    const std::string v = string_value(n, name);
+    if (v != "allow" && v != "deny") fail(at(n), name + ": " + json_quoted(v) + " is not \"allow\" or \"deny\"");
+    return v == "allow";
+  }
+
+  void security(const toml::table& t, SecuritySettings& r) {
+    flat_section(t, "security", kSecurityKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "device_idle") r.device_idle = positive_duration(n, name);
+      else if (k == "missing_origin") r.allow_missing_origin = allow_or_deny(n, name);
+      else if (k == "key_rotation") {
+        r.key_rotation = positive_duration(n, name);
+        if (r.key_rotation < 10'000) fail(at(n), name + ": " + show(n) + " is shorter than 10s; keys change at most every 10s");
+      } else if (k == "geo_database") r.geo_database = string_value(n, name);
+      else if (k == "unknown_country") r.allow_unknown_country = allow_or_deny(n, name);
+      else return false;
       return true;
     });
   }

@@ -127,6 +127,15 @@ struct SecuritySettings {
   // Domain control, for a request with neither Origin nor Referer (native players, ffplay,
   // curl): let it through, or refuse it.
   bool allow_missing_origin = true;
+  // AES-128 protection (security.protection AES_128): a live's segment key changes this often.
+  DurationMs key_rotation = 3'600'000;
+  // Geo control (security.geo_control): a MaxMind DB file (GeoLite2-Country or -City) telling a
+  // viewer's country; "" = none, and lives with geo control refuse everyone.
+  std::string geo_database;
+  // Addresses whose X-Forwarded-For is believed (reverse proxies, CDNs): "203.0.113.0/24", "::1".
+  std::vector<std::string> trusted_proxies;
+  // Geo control, for a viewer whose country the database does not know: let in, or refuse.
+  bool allow_unknown_country = false;
   bool operator==(const SecuritySettings&) const = default;
 };
 

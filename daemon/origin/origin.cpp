@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -12,6 +13,7 @@
 #include "media/hls/media_playlist.hpp"
 #include "media/hls/renditions.hpp"
 #include "media/hls/uri_query.hpp"
+#include "media/hls/vod_keys.hpp"
 #include "media/fmp4/stream_splitter.hpp"
 
 namespace bvlive {
@@ -39,6 +41,24 @@ std::vector<std::string> split_path(const std::string& path) {
 Response error(int status, std::string reason) {
   Response r = Response::text(status, std::move(reason));
   r.set("Cache-Control", "no-store");
+  return r;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::span<const std::uint8_t> as_bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// An encrypted segment: the sealed bytes, cached like the clear file would be.
+Response sealed(std::vector<std::uint8_t> bytes, const char* cache) {
+  Response r;
+  r.body.assign(bytes.begin(), bytes.end());
+  r.set("Content-Type", "video/iso.segment");
+  r.set("Cache-Control", cache);
   return r;
 }
 
@@ -152,6 +172,7 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
       return *refused;
   }
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
+  if (parts.size() == 4 && parts[2] == "keys") return key_file(*live, audience, parts[3]);
   if (std::string rendition; parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition))
     return media_playlist(*live, audience, rendition, query);
   // SESSION/FILE or SESSION/RENDITION/FILE
@@ -174,6 +195,7 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   if (parts.size() == 3 && parts[2] == "index.m3u8") rel = vod_master_file();
   else if (parts.size() == 3 && parts[2] == "media.m3u8") rel = vod_playlist_file();
   else if (parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition)) rel = std::string(kVodDir) + "/" + parts[2];
+  else if (parts.size() == 4 && parts[2] == "keys") return key_file(live, Audience::Public, parts[3]);
   else if (parts.size() >= 4 && parts[2] == kVodDir) {
     rel = std::string(kVodDir);
     for (std::size_t i = 3; i < parts.size(); ++i) {
@@ -188,17 +210,25 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
     return refusal(404, live, "the VOD of live " + live.label() + " has no content: nothing was recorded while it was LIVE");
   const std::string path = index_.path_of(live.id, rel);
   if (::access(path.c_str(), R_OK) != 0) return error(404, "no file " + rel + " in the VOD of live " + live.label());
-  Response r = Response::file_at(path);
-  if (!query.empty() && rel.ends_with(".m3u8")) {
-    // A token-protected VOD: its playlists carry the token (and device) into every URI.
-    std::ifstream in(path, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    r = Response();
-    r.body = hls::with_query(text, std::string_view(query).substr(1));
+  const bool aes = protection && SegmentProtection::protects(live);
+  const bool media_playlist = rel.ends_with(".m3u8") && rel != vod_master_file();
+  if (aes && rel == vod_mp4_file(live.id))
+    return refusal(403, live, "live " + live.label() + " is AES-128 protected: its recording is offered as HLS only, "
+                              "at /live/" + live.id + "/index.m3u8");
+  if (aes && !rel.ends_with(".m3u8") && !rel.ends_with("/init.mp4")) return vod_segment(live, rel, path);
+  if ((aes && media_playlist) || (!query.empty() && rel.ends_with(".m3u8"))) {
+    // Playlists written before anyone asked for protection get their key tags now, and a
+    // token-protected VOD's carry the token (and device) into every URI.
+    std::string text = read_text(path);
+    if (aes && media_playlist)
+      text = hls::with_vod_key(text, SegmentProtection::key_file(SegmentProtection::kVodKeyName));
+    Response r;
+    r.body = query.empty() ? text : hls::with_query(text, std::string_view(query).substr(1));
     r.set("Content-Type", "application/vnd.apple.mpegurl");
-    r.set("Cache-Control", kPrivateCache);
+    r.set("Cache-Control", query.empty() ? kPlaylistCache : kPrivateCache);
     return r;
   }
+  Response r = Response::file_at(path);
   // The window may close: playlists are checked again; media files never change.
   r.set("Cache-Control", rel.ends_with(".m3u8") ? kPlaylistCache : kSegmentCache);
   return r;
@@ -271,6 +301,8 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
   o.window = media_.live_window;
   o.target_duration_hint = media_.segment_duration;
   o.uri_query = query;
+  if (protection && SegmentProtection::protects(live))
+    o.key_uri = [this](const SegmentRecord& s) { return SegmentProtection::key_file(protection->key_name(s)); };
   if (audience == Audience::Preview) {
     o.view = hls::View::Preview;
   } else {
@@ -298,9 +330,63 @@ Response Origin::media_file(const LiveRecord& live, Audience audience, const std
   });
   if (found == all.end())
     return error(404, "no segment " + rel + " in live " + live.label() + " (it may have left the live window)");
-  Response r = Response::file_at(index_.path_of(live.id, rel));
-  r.set("Cache-Control", audience == Audience::Public ? kSegmentCache : kPrivateCache);
+  const char* cache = audience == Audience::Public ? kSegmentCache : kPrivateCache;
+  const std::string path = index_.path_of(live.id, rel);
+  if (!is_init && protection && SegmentProtection::protects(live)) {
+    const std::string clear = read_text(path);
+    if (clear.empty()) return error(404, "no segment " + rel + " in live " + live.label());
+    return sealed(protection->seal(live.id, protection->key_name(*found), found->seq, as_bytes_of(clear)), cache);
+  }
+  Response r = Response::file_at(path);
+  r.set("Cache-Control", cache);
   return r;
+}
+
+// A key is served only when a segment the caller may fetch is sealed with it: no keys for
+// periods to come, none for preview footage on the public route.
+Response Origin::key_file(const LiveRecord& live, Audience audience, const std::string& file) {
+  const auto name = SegmentProtection::key_name_of_file(file);
+  if (!protection || !SegmentProtection::protects(live) || !name)
+    return error(404, "no key " + file + " for live " + live.label() + " (it is not AES-128 protected)");
+  bool known = false;
+  if (*name == SegmentProtection::kVodKeyName) {
+    known = live.state == LiveState::Vod;
+  } else {
+    for (const SegmentRecord& s : index_.segments(live.id))
+      if ((audience == Audience::Preview || is_segment_public(live, s)) && protection->key_name(s) == *name) {
+        known = true;
+        break;
+      }
+  }
+  if (!known) return error(404, "no key " + file + " for live " + live.label() + " (no segment is sealed with it)");
+  const auto key = protection->key(live.id, *name);
+  Response r;
+  r.body.assign(key.begin(), key.end());
+  r.set("Content-Type", "application/octet-stream");
+  r.set("Cache-Control", kPrivateCache);
+  return r;
+}
+
+Response Origin::vod_segment(const LiveRecord& live, const std::string& rel, const std::string& path) {
+  // The IV is where the playlists list the segment; they change only when the job reruns.
+  std::error_code ec;
+  const auto written = std::filesystem::last_write_time(index_.path_of(live.id, vod_playlist_file()), ec);
+  const std::int64_t stamp = ec ? 0 : written.time_since_epoch().count();
+  VodSequences& cached = vod_sequences_[live.id];
+  if (cached.seq.empty() || cached.written != stamp) {
+    cached = VodSequences{stamp, {}};
+    const std::string master_name = std::filesystem::path(vod_master_file()).filename().string();
+    for (const auto& entry :
+         std::filesystem::directory_iterator(index_.path_of(live.id, std::string(kVodDir)), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.ends_with(".m3u8") && name != master_name)
+        cached.seq.merge(hls::segment_sequences(read_text(entry.path().string())));
+    }
+  }
+  const auto it = cached.seq.find(rel);
+  if (it == cached.seq.end()) return error(404, "no segment " + rel + " in the VOD of live " + live.label());
+  return sealed(protection->seal(live.id, SegmentProtection::kVodKeyName, it->second, as_bytes_of(read_text(path))),
+                kSegmentCache);
 }
 
 }  // namespace bvlive

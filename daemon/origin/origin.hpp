@@ -3,6 +3,8 @@
 //   /live/ID/index.m3u8, media.m3u8, SESSION/FILE   public: the live while LIVE, its VOD
 //                                                    (vod/...) while VOD
 //   /live/ID/cover.jpg, /live/ID/covers/STATUS.jpg  public in every state (player pages)
+//   /live/ID/keys/NAME.key                          an AES-128 protected live's keys (see
+//                                                    segment_protection.hpp), as its segments
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
@@ -19,6 +21,7 @@
 #include "http/http_server.hpp"
 #include "media/media_index.hpp"
 #include "security/playback_gate.hpp"
+#include "security/segment_protection.hpp"
 #include "service/live_service.hpp"
 #include "vod/vod_catalog.hpp"
 
@@ -35,6 +38,8 @@ class Origin {
   std::function<http::Response(const LiveRecord& live, std::string_view status)> covers;
   // Token-protected lives: who may play (set by the daemon; null: everyone).
   PlaybackGate* playback_gate = nullptr;
+  // AES-128 protected lives: their keys and sealed segments (set by the daemon; null: none).
+  const SegmentProtection* protection = nullptr;
   // Whether a live has a session writing segments (set by the daemon).
   std::function<bool(const std::string& live_id)> session_running;
 
@@ -47,6 +52,9 @@ class Origin {
                                 const std::string& query);
   // rel: "SESSION/seg_N.m4s", "SESSION/720p/init.mp4", ...
   http::Response media_file(const LiveRecord& live, Audience audience, const std::string& rel);
+  http::Response key_file(const LiveRecord& live, Audience audience, const std::string& file);
+  // A segment of a live's recording (vod/...), sealed with the VOD key when protected.
+  http::Response vod_segment(const LiveRecord& live, const std::string& rel, const std::string& path);
   http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req,
                            const std::string& query);
   // What a variant's attributes need from its init segment, read once per init file.
@@ -62,6 +70,13 @@ class Origin {
   const MediaSettings& media_;
   std::function<std::string()> metrics_;
   std::map<std::string, InitFacts> init_facts_;  // init file -> its facts (init files never change)
+  // A protected recording's segment URIs with their media sequence numbers (their IVs),
+  // per live, read from its playlists once per VOD job run.
+  struct VodSequences {
+    std::int64_t written = 0;  // mtime of vod/media.m3u8 (ns) when read
+    std::map<std::string, std::int64_t> seq;
+  };
+  std::map<std::string, VodSequences> vod_sequences_;
 };
 
 }  // namespace bvlive

@@ -41,7 +41,8 @@ int hex_value(char c) {
 
 }  // namespace
 
-PlaybackSecret::PlaybackSecret(std::string path) : path_(std::move(path)) {
+PlaybackSecret::PlaybackSecret(std::string path, std::string what, std::string lost_by_removal)
+    : path_(std::move(path)), what_(std::move(what)), lost_by_removal_(std::move(lost_by_removal)) {
   std::ifstream in(path_);
   if (!in) {
     if (errno != ENOENT) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
@@ -53,13 +54,12 @@ PlaybackSecret::PlaybackSecret(std::string path) : path_(std::move(path)) {
   text << in.rdbuf();
   std::string hex = text.str();
   while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.pop_back();
-  if (hex.size() != kSecretBytes * 2)
-    throw std::runtime_error(path_ + " is not a playback secret (64 hex digits); remove it to make a new one "
-                                     "(tokens issued with the old one stop working)");
+  const std::string not_a_secret = path_ + " is not a " + what_ + " (64 hex digits); remove it to make a new one (" +
+                                   lost_by_removal_ + ")";
+  if (hex.size() != kSecretBytes * 2) throw std::runtime_error(not_a_secret);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
     const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0)
-      throw std::runtime_error(path_ + " is not a playback secret (64 hex digits); remove it to make a new one");
+    if (hi < 0 || lo < 0) throw std::runtime_error(not_a_secret);
     bytes_.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
   }
 }

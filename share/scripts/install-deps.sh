@@ -7,8 +7,10 @@ packages=(
   g++ cmake ninja-build pkg-config            # toolchain
   libuv1-dev libcli11-dev libtomlplusplus-dev # loop, CLI, config
   nlohmann-json3-dev libsqlite3-dev libssl-dev
+  openssl                                     # the tests decrypt AES-128 segments with it
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
   libsrtp2-dev                                # WHIP: SRTP
+  libmaxminddb-dev                            # geo control: country of a viewer
   ffmpeg                                      # packager (spawned), ffprobe in the tests
   fonts-dejavu-core                           # the text of the cover cards ffmpeg draws
   libboost-test-dev                           # unit and integration tests

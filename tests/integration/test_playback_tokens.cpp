@@ -214,3 +214,97 @@ BOOST_FIXTURE_TEST_CASE(missing_origin_deny_refuses_requests_that_name_no_page, 
   check_refused(http_get(entry), 403, "no Origin or Referer");
   BOOST_TEST(http_request(entry, "GET", {{"Origin", "https://example.com"}}).status == 200);
 }
+
+namespace {
+
+std::string hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) (out += kDigits[c >> 4]) += kDigits[c & 15];
+  return out;
+}
+
+// The clear bytes of a sealed segment, by the openssl command line; "" when it fails.
+std::string openssl_decrypt(const TempDir& dir, const std::string& sealed, const std::string& key, std::int64_t seq) {
+  char iv[33];
+  std::snprintf(iv, sizeof iv, "%016llx%016llx", 0ULL, static_cast<unsigned long long>(seq));
+  write_file(dir / "sealed.bin", sealed);
+  const RunResult r = run({"openssl", "enc", "-d", "-aes-128-cbc", "-K", hex(key), "-iv", iv, "-in",
+                           dir / "sealed.bin", "-out", dir / "clear.bin"});
+  BOOST_TEST(r.code == 0, r.describe());
+  return r.code == 0 ? read_file(dir / "clear.bin") : std::string();
+}
+
+// The box type of an MP4 byte string's first box ("styp", "moof", ...).
+std::string first_box(const std::string& bytes) { return bytes.size() >= 8 ? bytes.substr(4, 4) : ""; }
+
+}  // namespace
+
+// AES-128 (issue 7, item 5) on a token live: segments are sealed, the playlist names a key
+// behind the same gate, ffprobe decrypts and plays from the token URL alone, and the
+// recording is sealed with its own key once the live is VOD (its MP4 is not offered).
+BOOST_FIXTURE_TEST_CASE(aes_128_segments_are_sealed_and_play_through_the_token_url, TokenFixture) {
+  const std::string id = live_with_push({"--name", "sealed", "--privacy", "token", "--protection", "aes-128",
+                                         "--live-vod", "catchup", "--vod-start", rfc3339_in(3600s),
+                                         "--vod-end", rfc3339_in(7200s)});
+  const std::string token = issue(id);
+  BOOST_TEST(contains(cli.run({"show", id}).out, "aes-128"));
+  check_h264_aac(ffprobe_streams(url("/live/" + id + "/index.m3u8?token=" + token)), 640, 360);
+
+  const HttpReply m = master(id, token);
+  const std::string media_url = url("/live/" + id + "/" + playlist_text::uris(m.body).at(0));
+  const HttpReply media = http_get(media_url);
+  const auto keys = playlist_text::lines(media.body);
+  const auto key_tag = std::find_if(keys.begin(), keys.end(),
+                                    [](const std::string& l) { return l.starts_with("#EXT-X-KEY:METHOD=AES-128,URI="); });
+  BOOST_TEST_REQUIRE((key_tag != keys.end()), media.describe());
+  const std::string key_uri = key_tag->substr(key_tag->find("URI=\"") + 5, key_tag->rfind('"') - key_tag->find("URI=\"") - 5);
+  BOOST_TEST(contains(key_uri, "?token=" + token), *key_tag);
+  BOOST_TEST(contains(media.body, "#EXT-X-MAP:"), media.describe());
+
+  // The key is behind the gate; keys for periods no segment is in do not exist.
+  const HttpReply key = http_get(url("/live/" + id + "/" + key_uri));
+  BOOST_TEST_REQUIRE(key.status == 200, key.describe());
+  BOOST_TEST(key.body.size() == 16u);
+  BOOST_TEST(contains(key.headers.at("cache-control"), "no-store"), key.describe());
+  check_refused(http_get(url("/live/" + id + "/" + key_uri.substr(0, key_uri.find('?')))), 401, "needs a playback token");
+  check_refused(http_get(url("/live/" + id + "/keys/12.key?token=" + token)), 404, "no segment is sealed with it");
+
+  // A segment is not an MP4 box any more; the key and its sequence number as IV give back
+  // the very bytes on disk.
+  const auto uris = playlist_text::uris(media.body);
+  const std::string segment = uris.back();
+  std::int64_t seq = -1;
+  for (const auto& l : playlist_text::lines(media.body))
+    if (l.starts_with("#EXT-X-MEDIA-SEQUENCE:")) seq = std::stoll(l.substr(22));
+  BOOST_TEST_REQUIRE(seq >= 0, media.describe());
+  seq += static_cast<std::int64_t>(uris.size()) - 1;  // one session: no gap in the numbering
+  const HttpReply sealed = http_get(url("/live/" + id + "/" + segment));
+  BOOST_TEST_REQUIRE(sealed.status == 200, sealed.describe());
+  const std::string on_disk = read_file(daemon->state_dir() + "/media/" + id + "/" + segment.substr(0, segment.find('?')));
+  BOOST_TEST_REQUIRE(!on_disk.empty());
+  BOOST_TEST((first_box(on_disk) == "styp" || first_box(on_disk) == "moof"), first_box(on_disk));
+  BOOST_TEST(first_box(sealed.body) != first_box(on_disk));
+  BOOST_TEST(sealed.body.size() == (on_disk.size() / 16 + 1) * 16);
+  BOOST_TEST((openssl_decrypt(dir, sealed.body, key.body, seq) == on_disk), "decrypted segment differs from the file");
+  // The init segment stays in the clear.
+  const std::string map = playlist_lines(media.body, "#EXT-X-MAP:").at(0);
+  const std::string init = map.substr(map.find('"') + 1, map.rfind('"') - map.find('"') - 1);
+  BOOST_TEST(first_box(http_get(url("/live/" + id + "/" + init)).body) == "ftyp", map);
+  // A live without protection serves its segments as they are.
+  const std::string open = live_with_push({"--name", "clear"});
+  const HttpReply clear_media = http_get(url("/live/" + open + "/" + playlist_text::uris(http_get(url("/live/" + open + "/index.m3u8")).body).at(0)));
+  BOOST_TEST(!contains(clear_media.body, "EXT-X-KEY"), clear_media.describe());
+
+  // The recording: sealed with the VOD key, played by ffprobe, no MP4.
+  REQUIRE_EXIT(cli.run({"update", id, "--vod-start", rfc3339_in(1s), "--vod-end", rfc3339_in(3600s)}), 0);
+  REQUIRE_EXIT(cli.run({"end", id}), 0);
+  BOOST_TEST_REQUIRE(wait_for_state(cli, id, "VOD", 90s), cli.run({"show", id}).out << daemon->log());
+  const HttpReply vod_master = master(id, token);
+  BOOST_TEST_REQUIRE(vod_master.status == 200, vod_master.describe());
+  const HttpReply vod_media = http_get(url("/live/" + id + "/" + playlist_text::uris(vod_master.body).at(0)));
+  BOOST_TEST(contains(vod_media.body, "#EXT-X-KEY:METHOD=AES-128,URI=\"keys/vod.key?token=" + token), vod_media.describe());
+  BOOST_TEST(first_box(http_get(url("/live/" + id + "/" + playlist_text::uris(vod_media.body).back())).body) != "moof");
+  check_h264_aac(ffprobe_streams(url("/live/" + id + "/index.m3u8?token=" + token)), 640, 360);
+  check_refused(http_get(url("/live/" + id + "/vod/" + id + ".mp4?token=" + token)), 403, "HLS only");
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "media/hls/program_date_time.hpp"
@@ -62,6 +63,13 @@ std::string uri(const std::string& file, const MediaPlaylistOptions& options) {
 // states the time again instead of letting players extrapolate.
 constexpr TimeMs kDateTimeDriftMs = 500;
 
+// An IV attribute: 0x and 32 hex digits, the sequence number big-endian (§4.3.2.4).
+std::string iv_hex(std::int64_t seq) {
+  char text[35];
+  std::snprintf(text, sizeof text, "0x%016llx%016llx", 0ULL, static_cast<unsigned long long>(seq));
+  return text;
+}
+
 }  // namespace
 
 std::vector<SegmentRecord> select_segments(std::span<const SegmentRecord> all,
@@ -98,13 +106,32 @@ std::string media_playlist(std::span<const SegmentRecord> all,
 
   const SegmentRecord* previous = nullptr;
   std::string current_map;
+  std::string current_key;  // the key in effect ("" = none)
+  std::int64_t listed = 0;  // segments written so far
+  bool explicit_iv = false;
   for (const SegmentRecord& s : selected) {
     const bool new_session = previous && previous->session_id != s.session_id;
     if (new_session) out += "#EXT-X-DISCONTINUITY\n";
     if (!previous || new_session || s.init_file != current_map) {
       current_map = s.init_file;
+      // A key in effect would apply to the init segment too (§4.3.2.5): keep it clear.
+      if (!current_key.empty()) out += "#EXT-X-KEY:METHOD=NONE\n";
+      current_key.clear();
       out += "#EXT-X-MAP:URI=\"" + uri(s.init_file, options) + "\"\n";
     }
+    if (options.key_uri) {
+      // Segments are sealed with their seq as IV, which players assume when the tag names
+      // none (§5.2). After a gap in the numbering that no longer holds: from there on,
+      // every segment gets its own tag with the IV spelled out.
+      const std::string key = options.key_uri(s);
+      explicit_iv = explicit_iv || (!key.empty() && s.seq != media_sequence + listed);
+      if (key.empty() ? !current_key.empty() : (key != current_key || explicit_iv))
+        out += key.empty() ? std::string("#EXT-X-KEY:METHOD=NONE\n")
+                           : "#EXT-X-KEY:METHOD=AES-128,URI=\"" + uri(key, options) + "\"" +
+                                 (explicit_iv ? ",IV=" + iv_hex(s.seq) : std::string()) + "\n";
+      current_key = key;
+    }
+    ++listed;
     bool state_time = !previous || new_session;
     if (!state_time) {
       const TimeMs expected =

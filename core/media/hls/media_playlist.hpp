@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +37,10 @@ struct MediaPlaylistOptions {
   double target_duration_hint = 2.0;
   std::string uri_prefix{};  // prepended to file names: "" or "../"
   std::string uri_query{};   // appended to every URI verbatim: "?token=abc" ("" = none)
+  // AES-128 protection: the key URI of each segment ("keys/42.key"; "" = in the clear).
+  // Segments are encrypted with the implicit IV (their media sequence number); init
+  // segments stay in the clear (an EXT-X-KEY:METHOD=NONE precedes each EXT-X-MAP).
+  std::function<std::string(const SegmentRecord&)> key_uri{};
 };
 
 // The segments the view lists, in order (a contiguous run of `all`).
