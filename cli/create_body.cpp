@@ -170,6 +170,9 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.protection, "--protection", "encrypt segments with AES-128, or not (security.protection)",
               "aes-128|none")
       .option->transform(enum_name<ProtectionType>());
+  text_option(sub, f.geo, "--geo",
+              "countries allowed to watch, ISO 3166 codes separated by commas, or none (security.geo_control)",
+              "CC,CC|none");
   text_option(sub, f.description, "--description", "short description (metadata.short_description)",
               "TEXT");
   text_option(sub, f.auto_preview, "--auto-preview",
@@ -258,6 +261,22 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
   if (f.vod_end.given()) set_path(body, {"live_vod", "ended_at"}, text_or_null(f.vod_end), clear);
 
   if (f.privacy.given()) object_at(object_at(body, "security"), "privacy")["type"] = f.privacy.value;
+  if (f.geo.given()) {
+    // "fr, de" -> ["fr", "de"]: the daemon upper-cases and checks each code.
+    json countries = json::array();
+    if (!is_none(f.geo.value)) {
+      std::size_t i = 0;
+      while (i <= f.geo.value.size()) {
+        const std::size_t j = std::min(f.geo.value.find(',', i), f.geo.value.size());
+        std::string code = f.geo.value.substr(i, j - i);
+        code.erase(0, code.find_first_not_of(' '));
+        code.erase(code.find_last_not_of(' ') + 1);
+        countries.push_back(code);
+        i = j + 1;
+      }
+    }
+    object_at(body, "security")["geo_control"] = countries;
+  }
   if (f.protection.given()) object_at(object_at(body, "security"), "protection")["type"] = f.protection.value;
   if (f.device_limit.given()) {
     json& privacy = object_at(object_at(body, "security"), "privacy");

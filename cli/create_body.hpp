@@ -27,7 +27,7 @@ struct BoolFlag {
 
 struct LiveFlags {
   TextFlag name, custom_id, type, library_id, broadcast_mode, scheduled_at, resolution;
-  TextFlag live_vod, vod_start, vod_end, privacy, device_limit, protection, description;
+  TextFlag live_vod, vod_start, vod_end, privacy, device_limit, protection, geo, description;
   TextFlag auto_preview, auto_end, close_after;
   BoolFlag ull, abr, auto_start;
   std::vector<std::string> ingest;

@@ -147,6 +147,11 @@ void print_live(std::ostream& out, const json& live) {
   if (const json& p = member(member(member(live, "security"), "protection"), "type");
       p.is_string() && p != "PROTECTION_TYPE_UNSPECIFIED")
     kv.add("protection", to_short_name(p.get<std::string>()));
+  if (const json& geo = member(member(live, "security"), "geo_control"); geo.is_array() && !geo.empty()) {
+    std::string countries;
+    for (const auto& c : geo) countries += (countries.empty() ? "" : ", ") + (c.is_string() ? c.get<std::string>() : "?");
+    kv.add("geo_control", countries);
+  }
   if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())
     kv.add("description", d);
   kv.add("created_at", time_field(live, "created_at"));

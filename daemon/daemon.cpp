@@ -173,6 +173,8 @@ void Daemon::start_media_plane() {
       }});
   playback_secret_ = std::make_unique<PlaybackSecret>(settings_.state_dir + "/playback-secret");
   playback_gate_ = std::make_unique<PlaybackGate>(*playback_secret_, settings_.security);
+  if (const std::string geo = playback_gate_->geo_description(); !geo.empty())
+    log::info("security", "geo control reads " + geo);
   segment_key_secret_ = std::make_unique<PlaybackSecret>(
       settings_.state_dir + "/segment-key-secret", "segment key secret",
       "AES-128 protected recordings and players holding old keys can no longer decrypt");
@@ -581,6 +583,7 @@ nlohmann::json Daemon::reload() {
   differs("http", fresh.http != settings_.http);
   differs("webrtc", fresh.webrtc != settings_.webrtc);
   differs("media", fresh.media != settings_.media);
+  differs("security", fresh.security != settings_.security);
   settings_.prepare_lead = fresh.prepare_lead;
   settings_.close_after = fresh.close_after;
   settings_.lives = fresh.lives;

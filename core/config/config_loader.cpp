@@ -1,7 +1,10 @@
 // bvlived.toml -> Settings, with toml++ (built with exceptions: toml::parse throws
 // toml::parse_error). Every problem becomes one ConfigError line "FILE:LINE:COLUMN: what; fix".
 #include "config/config_loader.hpp"
+
 #include "live/json_reader.hpp"
+#include "security/client_address.hpp"
+#include "security/geo_database.hpp"
 
 #include <toml++/toml.h>
 
@@ -115,7 +118,7 @@ std::string local_text(const toml::date_time& dt) {
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
                                                            "webrtc", "media", "transcode", "security", "live"};
 const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin", "key_rotation",
-                                                                "geo_database", "unknown_country"};
+                                                                "geo_database", "trusted_proxies", "unknown_country"};
 const std::initializer_list<std::string_view> kTranscodeKeys = {
     "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
 // x264's presets, fastest first.
@@ -479,8 +482,27 @@ class Loader {
       else if (k == "key_rotation") {
         r.key_rotation = positive_duration(n, name);
         if (r.key_rotation < 10'000) fail(at(n), name + ": " + show(n) + " is shorter than 10s; keys change at most every 10s");
-      } else if (k == "geo_database") r.geo_database = string_value(n, name);
+      } else if (k == "geo_database") {
+        r.geo_database = string_value(n, name);
+        // Opened here too, so --check-config and a reload catch a wrong path.
+        try {
+          if (!r.geo_database.empty()) security::GeoDatabase check(r.geo_database);
+        } catch (const std::runtime_error& e) {
+          fail(at(n), name + ": " + e.what());
+        }
+      }
       else if (k == "unknown_country") r.allow_unknown_country = allow_or_deny(n, name);
+      else if (k == "trusted_proxies") {
+        const toml::array* arr = n.as_array();
+        if (!arr) wrong_type(n, name, "an array of addresses or networks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]");
+        r.trusted_proxies.clear();
+        for (const auto& item : *arr) {
+          const std::string text = string_value(item, name);
+          const auto range = security::parse_address_range(text);
+          if (const auto* why = std::get_if<std::string>(&range)) fail(at(item), name + ": " + *why);
+          r.trusted_proxies.push_back(std::get<security::AddressRange>(range).to_string());
+        }
+      }
       else return false;
       return true;
     });

@@ -20,10 +20,47 @@ int device_limit(int live_limit, int token_limit) {
   return std::min(live_limit, token_limit);
 }
 
+// A device id for a viewer known only by address: IPv6 colons would not pass the id check.
+std::string ip_device(std::string address) {
+  std::replace(address.begin(), address.end(), ':', '-');
+  return "ip_" + address;
+}
+
 }  // namespace
 
 PlaybackGate::PlaybackGate(PlaybackSecret& secret, const SecuritySettings& settings)
-    : secret_(secret), settings_(settings), devices_(settings.device_idle) {}
+    : secret_(secret), settings_(settings), devices_(settings.device_idle) {
+  for (const auto& text : settings.trusted_proxies) {  // checked when the config was read
+    const auto parsed = security::parse_address_range(text);
+    if (const auto* range = std::get_if<security::AddressRange>(&parsed)) trusted_proxies_.push_back(*range);
+  }
+  if (!settings.geo_database.empty()) geo_.emplace(settings.geo_database);
+}
+
+PlaybackGate::Decision PlaybackGate::check_geo(const LiveRecord& live, const std::string& viewer) const {
+  Decision d;
+  const auto& allowed = live.spec.security.geo_control;
+  if (allowed.empty()) return d;
+  std::string list;
+  for (const auto& c : allowed) list += (list.empty() ? "" : ", ") + c;
+  d.allowed = false;
+  d.status = 403;
+  if (!geo_) {
+    d.reason = "live " + live.label() + " plays only in " + list +
+               ", and this server cannot tell countries: set [security] geo_database in bvlived.toml";
+    return d;
+  }
+  const auto country = geo_->country(viewer);
+  if (!country) {
+    if (settings_.allow_unknown_country) return Decision{};
+    d.reason = "live " + live.label() + " plays only in " + list + ", and the country of " + viewer +
+               " is unknown ([security] unknown_country is \"deny\")";
+    return d;
+  }
+  if (std::find(allowed.begin(), allowed.end(), *country) != allowed.end()) return Decision{};
+  d.reason = "live " + live.label() + " does not play in " + *country + " (it plays only in " + list + ")";
+  return d;
+}
 
 PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const http::Request& req) const {
   Decision d;
@@ -51,7 +88,13 @@ PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const 
 
 PlaybackGate::Decision PlaybackGate::check(const LiveRecord& live, const http::Request& req,
                                            const http::ClientInfo& client, bool entry, TimeMs now) {
-  Decision d = check_domain(live, req);
+  // The viewer behind our trusted proxies, if any: geo control and device ids go by them.
+  const auto forwarded = req.header("x-forwarded-for");
+  const std::string forwarded_text = forwarded ? std::string(*forwarded) : std::string();
+  const std::string viewer =
+      security::client_address(client.address, forwarded ? &forwarded_text : nullptr, trusted_proxies_);
+  Decision d = check_geo(live, viewer);
+  if (d.allowed) d = check_domain(live, req);
   if (!d.allowed || !token_protected(live)) return d;
   const std::string label = live.label();
   const auto token = req.query_param("token");
@@ -85,7 +128,7 @@ PlaybackGate::Decision PlaybackGate::check(const LiveRecord& live, const http::R
     d.reason = "device: at most 64 of A-Z a-z 0-9 . _ - (or leave it out: the master playlist gives one)";
     return d;
   }
-  if (device.empty()) device = entry ? "d_" + random_string(12, "abcdefghijklmnopqrstuvwxyz0123456789") : "ip_" + client.address;
+  if (device.empty()) device = entry ? "d_" + random_string(12, "abcdefghijklmnopqrstuvwxyz0123456789") : ip_device(viewer);
   if (now - last_sweep_ > kSweepEveryMs) {
     devices_.forget_idle(now);
     last_sweep_ = now;

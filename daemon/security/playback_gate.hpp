@@ -1,4 +1,9 @@
-// Who may play a live, checked on every public request for its playlists, segments and covers:
+// Who may play a live, checked on every public request for its playlists, segments, keys
+// and covers:
+// - geo control (security.geo_control): the viewer's country, from the MaxMind DB file
+//   [security] geo_database, must be allowed; the viewer's address is the peer's, or the
+//   X-Forwarded-For client's when the peer is one of [security] trusted_proxies; a viewer
+//   the database does not place follows [security] unknown_country;
 // - domain control (security.domain_control): the page's Origin, else its Referer, must be
 //   an allowed domain; a request with neither follows security.missing_origin;
 // - a token-protected live (security.privacy.type TOKEN): the request carries ?token=JWT
@@ -10,11 +15,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
 #include "live/live_record.hpp"
+#include "security/client_address.hpp"
 #include "security/device_window.hpp"
+#include "security/geo_database.hpp"
 #include "security/jwt.hpp"
 #include "security/playback_secret.hpp"
 
@@ -22,7 +30,12 @@ namespace bvlive {
 
 class PlaybackGate {
  public:
+  // Opens settings.geo_database when set: throws std::runtime_error naming the file when it
+  // cannot be read.
   PlaybackGate(PlaybackSecret& secret, const SecuritySettings& settings);
+
+  // "GeoLite2-Country built 2026-11-17 (/path)", or "" when there is none.
+  std::string geo_description() const { return geo_ ? geo_->description() : std::string(); }
 
   struct Decision {
     bool allowed = true;
@@ -43,9 +56,12 @@ class PlaybackGate {
 
  private:
   Decision check_domain(const LiveRecord& live, const http::Request& req) const;
+  Decision check_geo(const LiveRecord& live, const std::string& viewer) const;
 
   PlaybackSecret& secret_;
   const SecuritySettings& settings_;
+  std::vector<security::AddressRange> trusted_proxies_;
+  std::optional<security::GeoDatabase> geo_;
   security::DeviceWindow devices_;
   TimeMs last_sweep_ = 0;
 };

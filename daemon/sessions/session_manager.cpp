@@ -88,6 +88,7 @@ ingest::PublishResult SessionManager::publish(ingest::PublishRequest request) {
   std::string error;
   Session* raw = launch(*live, request, "replaced by a newer push from " + request.remote, error);
   if (!raw) return {nullptr, "the session could not start: " + error};
+  pushed_with_[raw] = request.stream_key;
   return {std::make_unique<Handle>(*this, raw), ""};
 }
 
@@ -145,6 +146,7 @@ void SessionManager::finished(Session& s) {
     ++stats_.errors;
   stats_.bytes_in += static_cast<std::uint64_t>(s.row().bytes_in);
   if (auto it = running_.find(s.live_id()); it != running_.end() && it->second == &s) running_.erase(it);
+  pushed_with_.erase(&s);
   const bool pushed = s.row().protocol == "rtmp" || s.row().protocol == "srt" || s.row().protocol == "whip";
   if (pushed && !s.stopped() && on_push_lost && !running_.count(s.live_id())) on_push_lost(s.live_id());
   auto it = sessions_.find(&s);
@@ -180,8 +182,22 @@ void SessionManager::refresh_keys() {
   std::unordered_map<std::string, std::string> fresh;
   fresh.reserve(lives_.lives().size());
   for (const auto& [id, live] : lives_.lives()) fresh.emplace(live.stream_key, ingest_refusal(&live, IngestType::Srt));
-  std::lock_guard lock(keys_mutex_);
-  keys_.swap(fresh);
+  {
+    std::lock_guard lock(keys_mutex_);
+    keys_.swap(fresh);
+  }
+  // A rotated key stops working at once, for the push that is using it too: the encoder is
+  // disconnected (a lost signal, while LIVE) and must come back with the new key.
+  std::vector<Session*> revoked;
+  for (const auto& [live_id, s] : running_) {
+    const auto key = pushed_with_.find(s);
+    const LiveRecord* live = lives_.by_id_or_custom_id(live_id);
+    if (key != pushed_with_.end() && live && live->stream_key != key->second) revoked.push_back(s);
+  }
+  for (Session* s : revoked) {
+    running_.erase(s->live_id());
+    s->end("the stream key was rotated; reconnect the encoder with the new key");
+  }
 }
 
 }  // namespace bvlive

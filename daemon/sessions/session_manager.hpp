@@ -86,6 +86,7 @@ class SessionManager : public ingest::IngestHandler {
   SessionContext ctx_;
   std::map<Session*, std::unique_ptr<Session>> sessions_;
   std::map<std::string, Session*> running_;  // by live id
+  std::map<const Session*, std::string> pushed_with_;  // an encoder's session -> the stream key it used
   std::vector<std::unique_ptr<Session>> graveyard_;
   uv::Timer reaper_;
   SessionStats stats_;

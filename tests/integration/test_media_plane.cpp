@@ -248,6 +248,32 @@ BOOST_AUTO_TEST_CASE(wrong_key_and_wrong_state_make_no_session) {
   BOOST_TEST(contains(f.daemon->log(), "pushes are accepted in PREVIEW and LIVE"));
 }
 
+// rotate-key during a push: the encoder using the old key is disconnected at once, the
+// old key is refused on reconnect, the new one publishes; neither key reaches the log.
+BOOST_AUTO_TEST_CASE(rotate_key_disconnects_the_push_using_the_old_key) {
+  MediaFixture f;
+  const std::string id = f.preview_live({"--name", "Rotated"});
+  const std::string old_url = f.rtmp_url(id);
+  auto& enc = f.push(old_url);
+  f.wait_session(id, "LIVE");
+  const RunResult r = f.cli->run({"-q", "rotate-key", id});
+  REQUIRE_EXIT(r, 0);
+  const std::string new_key = r.out.substr(0, r.out.find('\n'));
+  BOOST_TEST(enc.wait(15s).has_value(), "the encoder with the old key is still connected\n" << enc.log());
+  const json ended = f.wait_session(id, "ENDED", 20s);
+  BOOST_TEST(contains(ended.dump(), "stream key was rotated"), ended.dump(2));
+  auto& again = f.push(old_url, "flv", 10);
+  BOOST_TEST(again.wait(30s).value_or(0) != 0, again.log());
+  BOOST_TEST(f.sessions(id).size() == 1u);
+  f.push(f.rtmp_url(id));
+  BOOST_TEST(f.rtmp_url(id).ends_with(new_key));
+  const bool second = poll_until([&] { return f.sessions(id).size() == 2u; }, 30s, 200ms);
+  BOOST_TEST(second, f.sessions(id).dump(2));
+  const std::string log = f.daemon->log();
+  BOOST_TEST(!contains(log, new_key), log);
+  BOOST_TEST(!contains(log, old_url.substr(old_url.rfind('/') + 1)), log);
+}
+
 // session_max_duration ends a push; a killed packager gives ERROR then ENDED and the live survives.
 BOOST_AUTO_TEST_CASE(max_duration_and_packager_crash) {
   MediaFixture f("[media]\nsession_max_duration = \"6s\"\n");

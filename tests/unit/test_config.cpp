@@ -615,4 +615,20 @@ BOOST_AUTO_TEST_CASE(security_table) {
   BOOST_TEST(parse_config("", kFile).security.allow_missing_origin);
   BOOST_TEST(!parse_config("[security]\nmissing_origin = \"deny\"\n", kFile).security.allow_missing_origin);
   expect_error("[security]\nmissing_origin = \"block\"\n", "bvlived.toml:2:18: ", "\"allow\" or \"deny\"");
+  // AES-128 key rotation.
+  BOOST_TEST(parse_config("", kFile).security.key_rotation == 3'600'000);
+  BOOST_TEST(parse_config("[security]\nkey_rotation = \"10m\"\n", kFile).security.key_rotation == 600'000);
+  expect_error("[security]\nkey_rotation = \"5s\"\n", "bvlived.toml:2:16: ", "shorter than 10s");
+  // Geo control: trusted proxies as networks, in canonical form; unknown countries denied by default.
+  const auto proxies = parse_config("[security]\ntrusted_proxies = [\"127.0.0.1\", \" 10.0.0.0/8\", \"2001:DB8::/32\"]\n",
+                                    kFile).security.trusted_proxies;
+  BOOST_TEST(proxies == (std::vector<std::string>{"127.0.0.1/32", "10.0.0.0/8", "2001:db8::/32"}),
+             boost::test_tools::per_element());
+  expect_error("[security]\ntrusted_proxies = [\"10.0.0.1/8\"]\n", "bvlived.toml:2:20: ", "write the network as 10.0.0.0/8");
+  expect_error("[security]\ntrusted_proxies = [\"proxy.example\"]\n", "bvlived.toml:2:20: ", "not an IP address");
+  expect_error("[security]\ntrusted_proxies = \"127.0.0.1\"\n", "bvlived.toml:2:19: ", "an array of addresses");
+  BOOST_TEST(!parse_config("", kFile).security.allow_unknown_country);
+  BOOST_TEST(parse_config("[security]\nunknown_country = \"allow\"\n", kFile).security.allow_unknown_country);
+  expect_error("[security]\ngeo_database = \"/nonexistent/country.mmdb\"\n", "bvlived.toml:2:16: ",
+               "/nonexistent/country.mmdb");
 }
