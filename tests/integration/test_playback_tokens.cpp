@@ -307,4 +307,17 @@ BOOST_FIXTURE_TEST_CASE(aes_128_segments_are_sealed_and_play_through_the_token_u
   BOOST_TEST(first_box(http_get(url("/live/" + id + "/" + playlist_text::uris(vod_media.body).back())).body) != "moof");
   check_h264_aac(ffprobe_streams(url("/live/" + id + "/index.m3u8?token=" + token)), 640, 360);
   check_refused(http_get(url("/live/" + id + "/vod/" + id + ".mp4?token=" + token)), 403, "HLS only");
+
+  // After the full run: no key, secret, token or stream key in the log, the metrics, or
+  // the public answers' bodies.
+  const std::string key_secret = read_file(daemon->state_dir() + "/segment-key-secret").substr(0, 64);
+  const std::string playback_secret = read_file(daemon->state_dir() + "/playback-secret").substr(0, 64);
+  BOOST_TEST_REQUIRE(key_secret.size() == 64u);
+  const std::string stream_key = live_of(cli, id)["stream_key"].get<std::string>();
+  const std::string metrics = http_get(url("/metrics")).body;
+  for (const std::string& text : {daemon->log(), metrics, vod_master.body, vod_media.body}) {
+    for (const std::string& secret : {key_secret, playback_secret, hex(key.body), stream_key})
+      BOOST_TEST(!contains(text, secret), "a secret (" << secret.substr(0, 6) << "...) is out");
+  }
+  BOOST_TEST(!contains(daemon->log(), token));
 }
