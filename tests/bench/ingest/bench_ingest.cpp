@@ -18,6 +18,7 @@
 // which), 2 on bad usage.
 //
 // Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
+#include "../common/bench_report.hpp"
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -213,41 +214,11 @@ void nap(std::chrono::milliseconds d) {
   }
 }
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string fmt(double v, int prec) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-  return buf;
-}
-
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  double a = 0, b = 0, c = 0;
-  if (!(f >> a >> b >> c)) return "unknown";
-  return fmt(a, 2) + " " + fmt(b, 2) + " " + fmt(c, 2);
-}
-
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("model name", 0) == 0) {
-      auto c = line.find(':');
-      if (c != std::string::npos) return line.substr(c + 2);
-    }
-  return "unknown";
-}
-
-std::string tail_of_file(const std::string& path, std::size_t lines) {
-  std::ifstream f(path);
-  std::vector<std::string> all;
-  std::string line;
-  while (std::getline(f, line)) all.push_back(line);
-  std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += "    | " + all[i] + "\n";
-  return out;
-}
+using bvbench::cpu_model;
+using bvbench::fmt;
+using bvbench::loadavg;
+using bvbench::seconds_since;
+using bvbench::tail_of_file;
 
 // ---------------------------------------------------------------- child processes
 
