@@ -129,6 +129,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 Daemon::~Daemon() {
   // Sessions end with the daemon as their reason, before the listeners drop their encoders.
   if (sessions_) sessions_->end_all("daemon shutting down");
+  if (media_index_) media_index_->on_update = nullptr;  // the origin goes before the index
 }
 
 // Ingest, sessions and the origin. Listeners bind here, before run(), so a port in use
@@ -180,8 +181,9 @@ void Daemon::start_media_plane() {
       "AES-128 protected recordings and players holding old keys can no longer decrypt");
   segment_protection_ = std::make_unique<SegmentProtection>(*segment_key_secret_, settings_.security);
   if (settings_.http.enabled) {
-    origin_ = std::make_unique<Origin>(*service_, *media_index_, *vods_, settings_.media,
+    origin_ = std::make_unique<Origin>(loop_.get(), *service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
+    media_index_->on_update = [this](const std::string& live_id) { origin_->wake(live_id); };
     origin_->playback_gate = playback_gate_.get();
     origin_->protection = segment_protection_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };

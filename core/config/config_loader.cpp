@@ -132,7 +132,7 @@ const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", 
                                                            "idle_timeout"};
 const std::initializer_list<std::string_view> kMediaKeys = {
     "ffmpeg", "ffprobe", "segment_duration", "live_window", "keep_segments", "session_max_duration",
-    "first_segment_timeout", "signal_timeout", "slate"};
+    "first_segment_timeout", "signal_timeout", "slate", "ull_segment_duration", "ull_part_target"};
 const std::initializer_list<std::string_view> kDaemonKeys = {
     "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
     "public_host"};
@@ -517,12 +517,13 @@ class Loader {
         r.ffprobe = string_value(n, name);
         if (r.ffprobe.empty()) fail(at(n), name + ": empty; use \"ffprobe\" or a path to the binary");
       } else if (k == "segment_duration") {
-        const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
-                         : n.is_floating_point() ? n.as_floating_point()->get() : -1;
-        if (!n.is_integer() && !n.is_floating_point()) wrong_type(n, name, "a number of seconds");
-        if (!(v >= 0.5 && v <= 30))
-          fail(at(n), name + ": " + show(n) + " is out of range; use 0.5 to 30 (seconds)");
-        r.segment_duration = v;
+        r.segment_duration = seconds_in(n, name, 0.5, 30);
+      } else if (k == "ull_segment_duration") {
+        r.ull_segment_duration = seconds_in(n, name, 0.5, 30);
+      } else if (k == "ull_part_target") {
+        r.ull_part_target = duration(n, name);
+        if (r.ull_part_target < 100 || r.ull_part_target > 1000)
+          fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1s\" (Apple advises 200ms to 500ms)");
       } else if (k == "live_window") {
         r.live_window = static_cast<int>(int_in(n, name, 2, 1000, "segments in a live playlist"));
       } else if (k == "keep_segments") {
@@ -538,6 +539,8 @@ class Loader {
       } else return false;
       return true;
     });
+    if (static_cast<double>(r.ull_part_target) / 1000 > r.ull_segment_duration)
+      fail(at(t), "media.ull_part_target is longer than media.ull_segment_duration; a part is a piece of a segment");
     if (r.keep_segments < r.live_window)
       fail(at(t), "media.keep_segments (" + std::to_string(r.keep_segments) + ") is smaller than media.live_window (" +
                       std::to_string(r.live_window) + "); keep at least the segments a playlist lists");
@@ -601,6 +604,18 @@ class Loader {
     if (rungs.empty()) fail(at(n), name + ": empty; list at least one rung, e.g. 720p = 2800");
     std::sort(rungs.begin(), rungs.end(), [](const auto& a, const auto& b) { return a.height > b.height; });
     return rungs;
+  }
+
+  // A number of seconds (integer or not) within [lo, hi].
+  double seconds_in(const toml::node& n, const std::string& name, double lo, double hi) const {
+    if (!n.is_integer() && !n.is_floating_point()) wrong_type(n, name, "a number of seconds");
+    const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get()) : n.as_floating_point()->get();
+    if (!(v >= lo && v <= hi)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "%g to %g", lo, hi);
+      fail(at(n), name + ": " + show(n) + " is out of range; use " + range + " (seconds)");
+    }
+    return v;
   }
 
   DurationMs positive_duration(const toml::node& n, const std::string& name) const {

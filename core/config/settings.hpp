@@ -112,6 +112,10 @@ struct MediaSettings {
   std::string ffprobe = "ffprobe"; // reads files imported into the media library
   double segment_duration = 2.0;   // target segment length in seconds (cut at keyframes)
   int live_window = 6;             // segments in a traditional live playlist
+  // Lives with ull_enabled (LL-HLS): segments follow the encoder's keyframes from this length
+  // (a 1 s keyframe interval gives one GOP each), in parts of at most ull_part_target.
+  double ull_segment_duration = 1.0;
+  DurationMs ull_part_target = 333;
   int keep_segments = 12;          // traditional mode without live_vod: segments kept on disk per live
   DurationMs session_max_duration = 24LL * 3600 * 1000;  // a push is ended after this long
   DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR

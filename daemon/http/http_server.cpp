@@ -138,6 +138,13 @@ struct HttpServer::Listener {
   std::string where;
 };
 
+// A request answered later (Response::later): its send holds only a weak reference, so
+// a connection gone meanwhile makes it a no-op.
+struct HttpServer::Held {
+  Connection* conn = nullptr;
+  Request req;
+};
+
 struct HttpServer::Connection {
   explicit Connection(ParserLimits limits) : parser(limits) {}
 
@@ -156,6 +163,8 @@ struct HttpServer::Connection {
   std::uint64_t file_off = 0;
   std::uint64_t file_left = 0;
   bool responding = false;   // a response is being written; nothing else is read meanwhile
+  std::shared_ptr<Held> held;  // a request whose answer is to come; nothing else is answered meanwhile
+  bool serving = false;      // inside serve_next: an answer given now is written by that loop
   bool close_after = false;  // close once the current response is out
   bool peer_eof = false;     // the client shut its side down
   bool lingering = false;    // our side is shut down; discarding input until EOF
@@ -323,6 +332,8 @@ void HttpServer::update_poll(Connection& c) {
     events = UV_READABLE;
   else if (c.responding)
     events = UV_WRITABLE;
+  else if (c.held)
+    events = 0;  // nothing to write yet, and nothing more is read until the answer is out
   else if (!c.peer_eof && !c.parse_error && c.pending.empty())
     events = UV_READABLE;
   if (events == c.poll_events) return;
@@ -373,11 +384,14 @@ void HttpServer::on_readable(Connection& c) {
 
 // Answers what is queued, one response at a time, until one has to wait for the socket.
 void HttpServer::serve_next(Connection& c) {
-  while (!c.dead && !c.responding && !c.lingering) {
+  c.serving = true;
+  while (!c.dead && !c.responding && !c.lingering && !c.held) {
     if (!c.pending.empty()) {
       Request req = std::move(c.pending.front());
       c.pending.pop_front();
-      start_response(c, respond(req, c.peer), &req, req.keep_alive);
+      Response resp = respond(req, c.peer);
+      if (resp.later) hold(c, std::move(req), std::move(resp.later));
+      else start_response(c, std::move(resp), &req, req.keep_alive);
     } else if (c.parse_error) {
       const ParseError err = std::move(*c.parse_error);
       c.parse_error.reset();
@@ -390,7 +404,34 @@ void HttpServer::serve_next(Connection& c) {
     }
     if (!c.dead && c.responding) write_some(c);
   }
+  c.serving = false;
   update_poll(c);
+}
+
+void HttpServer::hold(Connection& c, Request req, std::function<void(Response::Send)> later) {
+  auto held = std::make_shared<Held>(Held{&c, std::move(req)});
+  c.held = held;
+  const std::weak_ptr<Held> weak = held;
+  try {
+    later([this, weak](Response answer) {
+      if (const auto h = weak.lock()) answer_held(*h, std::move(answer));
+    });
+  } catch (const std::exception& e) {
+    log::debug("http", held->req.method + " " + held->req.path + ": handler failed: " + e.what());
+    if (c.held == held) answer_held(*held, Response::text(500, "internal server error"));
+  }
+}
+
+void HttpServer::answer_held(Held& held, Response answer) {
+  Connection& c = *held.conn;
+  const std::shared_ptr<Held> keep = std::move(c.held);  // the request lives until the head is built
+  if (c.dead || !keep) return;
+  if (answer.later) answer = Response::text(500, "internal server error");  // no second wait
+  start_response(c, std::move(answer), &keep->req, keep->req.keep_alive);
+  if (c.serving) return;  // serve_next writes it
+  write_some(c);
+  serve_next(c);
+  if (c.dead) erase(c);
 }
 
 Response HttpServer::respond(const Request& req, const ClientInfo& peer) {
@@ -577,6 +618,7 @@ void HttpServer::linger_close(Connection& c) {
 void HttpServer::drop(Connection& c, const char* why) {
   if (c.dead) return;
   c.dead = true;
+  c.held.reset();
   if (debug_on()) log::debug("http", "closing " + c.peer.address + ":" + std::to_string(c.peer.port) + ": " + why);
   c.poll.reset();
   c.idle.reset();

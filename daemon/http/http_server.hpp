@@ -28,7 +28,8 @@ struct ClientInfo {
 };
 
 // Runs on the loop thread for every request except CORS preflights. May throw: the
-// client then gets a 500. Must not destroy the server.
+// client then gets a 500. Must not destroy the server. May answer later (Response::later):
+// the connection then waits, reading nothing more, until the answer comes.
 using Handler = std::function<Response(const Request&, const ClientInfo&)>;
 
 struct ServerOptions {
@@ -66,6 +67,7 @@ class HttpServer {
  private:
   struct Listener;
   struct Connection;
+  struct Held;
 
   void on_acceptable(Listener& l);
   void pause_accepting(Listener& l);
@@ -76,6 +78,8 @@ class HttpServer {
   void serve_next(Connection& c);
   Response respond(const Request& req, const ClientInfo& peer);
   void start_response(Connection& c, Response resp, const Request* req, bool keep_alive);
+  void hold(Connection& c, Request req, std::function<void(Response::Send)> later);
+  void answer_held(Held& held, Response answer);
   void attach_file(Connection& c, Response& resp, const Request* req);
   void write_some(Connection& c);
   void response_done(Connection& c);

@@ -8,6 +8,13 @@
 #include "log/log.hpp"
 
 namespace bvlive {
+namespace {
+
+// Parts are listed for the last three segments (hls::LowLatencyOptions::parts_segments);
+// a player may still be fetching those of the one before.
+constexpr std::int64_t kPartSegmentsKept = 4;
+
+}  // namespace
 
 MediaIndex::MediaIndex(Store& store, std::string media_root) : store_(store), media_root_(std::move(media_root)) {}
 
@@ -43,6 +50,35 @@ void MediaIndex::append(const SegmentRecord& r, const SessionRow& session) {
     --at;
   list.insert(at, r);
   ++segments_written_;
+  drop_parts(r.live_id, r);
+  notify(r.live_id);
+}
+
+const std::deque<hls::PartRecord>& MediaIndex::parts(const std::string& live_id) {
+  return parts_[live_id];
+}
+
+void MediaIndex::append_part(const hls::PartRecord& p) {
+  parts_[p.live_id].push_back(p);
+  notify(p.live_id);
+}
+
+void MediaIndex::drop_parts(const std::string& live_id, const SegmentRecord& landed) {
+  auto found = parts_.find(live_id);
+  if (found == parts_.end()) return;
+  auto& parts = found->second;
+  // Too old, or numbered for this seq by another push (one that was ending as this one
+  // began): those parts are not pieces of the segment that now holds the seq.
+  auto stale = [&](const hls::PartRecord& p) {
+    return p.seq <= landed.seq - kPartSegmentsKept ||
+           (p.seq == landed.seq && p.rendition == landed.rendition && p.session_id != landed.session_id);
+  };
+  std::erase_if(parts, [&](const hls::PartRecord& p) {
+    if (!stale(p)) return false;
+    const std::string path = path_of(live_id, p.file);
+    if (::unlink(path.c_str()) != 0) log::debug("media", "cannot remove " + path);
+    return true;
+  });
 }
 
 void MediaIndex::trim(const std::string& live_id, std::size_t keep) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "media/hls/codecs_from_init.hpp"
+#include "media/hls/low_latency_playlist.hpp"
 #include "media/hls/master_playlist.hpp"
 #include "media/hls/media_playlist.hpp"
 #include "media/hls/renditions.hpp"
@@ -64,6 +65,21 @@ Response sealed(std::vector<std::uint8_t> bytes, const char* cache) {
 
 bool went_live(const LiveRecord& l) { return l.live_started_at.has_value(); }
 
+// "seg_00000042.p3.m4s": an LL-HLS part (partial_segment.hpp).
+bool is_part_name(const std::string& name) {
+  const auto p = name.rfind(".p");
+  if (p == std::string::npos || !name.ends_with(".m4s") || p + 2 >= name.size() - 4) return false;
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(p) + 2, name.end() - 4,
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::vector<hls::PartRecord> rendition_parts(const std::deque<hls::PartRecord>& parts, const std::string& rendition) {
+  std::vector<hls::PartRecord> out;
+  for (const auto& p : parts)
+    if (p.rendition == rendition) out.push_back(p);
+  return out;
+}
+
 Response refusal(int status, const LiveRecord& l, std::string reason) {
   Response r = error(status, std::move(reason));
   r.set("X-Bvlive-State", std::string(to_string(l.state)));
@@ -110,9 +126,9 @@ bool is_segment_public(const LiveRecord& l, const SegmentRecord& s) {
 
 }  // namespace
 
-Origin::Origin(LiveService& lives, MediaIndex& index, const VodCatalog& vods, const MediaSettings& media,
-               std::function<std::string()> metrics)
-    : lives_(lives), index_(index), vods_(vods), media_(media), metrics_(std::move(metrics)) {}
+Origin::Origin(uv_loop_t* loop, LiveService& lives, MediaIndex& index, const VodCatalog& vods,
+               const MediaSettings& media, std::function<std::string()> metrics)
+    : held_(loop), lives_(lives), index_(index), vods_(vods), media_(media), metrics_(std::move(metrics)) {}
 
 Response Origin::handle(const http::Request& req, const http::ClientInfo& client) {
   if (req.method != "GET" && req.method != "HEAD") {
@@ -174,11 +190,12 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
   if (parts.size() == 4 && parts[2] == "keys") return key_file(*live, audience, parts[3]);
   if (std::string rendition; parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition))
-    return media_playlist(*live, audience, rendition, query);
+    return media_playlist(*live, audience, rendition, query, req);
   // SESSION/FILE or SESSION/RENDITION/FILE
   if (parts.size() == 4 || parts.size() == 5) {
     std::string rel = parts[2];
     for (std::size_t i = 3; i < parts.size(); ++i) rel += "/" + parts[i];
+    if (is_part_name(parts.back())) return part_file(*live, audience, rel);
     return media_file(*live, audience, rel);
   }
   return error(404, "nothing at " + req.path);
@@ -252,6 +269,25 @@ const Origin::InitFacts& Origin::init_facts(const LiveRecord& live, const std::s
   return init_facts_.emplace(init_file, facts).first->second;
 }
 
+// The source's frame rate (renditions are scaled, not resampled), as ffmpeg read it; 0 when
+// unknown. Asked at every LL-HLS playlist: remembered once known.
+double Origin::session_frame_rate(const std::string& live_id, const std::string& session_id) {
+  if (const auto it = frame_rates_.find(session_id); it != frame_rates_.end()) return it->second;
+  double frame_rate = 0;
+  for (const auto& s : lives_.store().sessions(live_id)) {
+    if (s.id != session_id) continue;
+    auto media = nlohmann::json::parse(s.media_json, nullptr, false);
+    if (media.is_object() && media.contains("video") && media["video"].is_object())
+      frame_rate = media["video"].value("frame_rate", 0.0);
+    break;
+  }
+  if (frame_rate > 0) {
+    if (frame_rates_.size() > 4096) frame_rates_.clear();  // a bounded cache
+    frame_rates_[session_id] = frame_rate;
+  }
+  return frame_rate;
+}
+
 // One variant per rendition of the newest session: a single rendition, or the ladder.
 Response Origin::master(const LiveRecord& live, Audience audience, const std::string& query) {
   const auto& deque = index_.segments(live.id);
@@ -259,16 +295,8 @@ Response Origin::master(const LiveRecord& live, Audience audience, const std::st
   std::vector<std::string> renditions{""};
   double frame_rate = 0;
   if (!all.empty()) {
-    const std::string& newest = all.back().session_id;
-    renditions = hls::session_renditions(all, newest);
-    // The frame rate is the source's: renditions are scaled, not resampled.
-    for (const auto& s : lives_.store().sessions(live.id)) {
-      if (s.id != newest) continue;
-      auto media = nlohmann::json::parse(s.media_json, nullptr, false);
-      if (media.is_object() && media.contains("video") && media["video"].is_object())
-        frame_rate = media["video"].value("frame_rate", 0.0);
-      break;
-    }
+    renditions = hls::session_renditions(all, all.back().session_id);
+    frame_rate = session_frame_rate(live.id, all.back().session_id);
   }
   std::vector<hls::Variant> variants;
   for (const auto& rendition : renditions) {
@@ -293,13 +321,50 @@ Response Origin::master(const LiveRecord& live, Audience audience, const std::st
 }
 
 Response Origin::media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
-                                const std::string& query) {
+                                const std::string& query, const http::Request& req) {
+  if (!live.spec.ull_enabled) return render_media_playlist(live, audience, rendition, query, false);
+  const auto skip_param = req.query_param("_HLS_skip");
+  const bool skip = skip_param && (*skip_param == "YES" || *skip_param == "v2");
+  const auto msn = req.query_param("_HLS_msn"), part = req.query_param("_HLS_part");
+  std::string problem;
+  const auto blocking = hls::parse_blocking_query(msn ? &*msn : nullptr, part ? &*part : nullptr, problem);
+  if (!problem.empty()) return error(400, "blocking playlist reload: " + problem);
+  if (!blocking) return render_media_playlist(live, audience, rendition, query, skip);
+
+  // Held until the playlist holds the segment (or part) asked for, up to three target
+  // durations (RFC 8216bis §6.2.5.2); a live that ends answers at once with its ENDLIST.
+  const std::string live_id = live.id;
+  auto check = [this, live_id, audience, rendition, query, skip, req = *blocking]() -> std::optional<Response> {
+    const LiveRecord* now = lives_.by_id_or_custom_id(live_id);
+    if (!now) return error(404, "live " + live_id + " was deleted");
+    const auto every = index_.segments(live_id);
+    const auto view = hls::rendition_view(std::vector<SegmentRecord>(every.begin(), every.end()), rendition);
+    const auto parts = rendition_parts(index_.parts(live_id), rendition);
+    const auto answer = hls::blocking_reload(view, parts, req);
+    if (answer == hls::BlockingAnswer::Wait && now->state == LiveState::Live) return std::nullopt;
+    if (answer == hls::BlockingAnswer::TooFar)
+      return error(400, "_HLS_msn=" + std::to_string(req.msn) + " is more than two segments ahead of the "
+                                 "playlist (last segment " + std::to_string(view.empty() ? -1 : view.back().seq) + ")");
+    if (answer == hls::BlockingAnswer::BadRequest) return error(400, "blocking playlist reload: negative value");
+    return render_media_playlist(*now, audience, rendition, query, skip);
+  };
+  const auto target_ms = static_cast<std::uint64_t>(std::ceil(media_.ull_segment_duration) * 1000);
+  return held_.hold(live_id, 3 * target_ms, std::move(check), [live_id] {
+    Response r = error(503, "live " + live_id + ": the segment or part asked for did not come in time; "
+                                     "reload the playlist without _HLS_msn");
+    r.set("Retry-After", "1");
+    return r;
+  });
+}
+
+Response Origin::render_media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                       const std::string& query, bool skip) {
   const auto& deque = index_.segments(live.id);
   const std::vector<SegmentRecord> every(deque.begin(), deque.end());
   const std::vector<SegmentRecord> all = hls::rendition_view(every, rendition);
   hls::MediaPlaylistOptions o;
   o.window = media_.live_window;
-  o.target_duration_hint = media_.segment_duration;
+  o.target_duration_hint = live.spec.ull_enabled ? media_.ull_segment_duration : media_.segment_duration;
   o.uri_query = query;
   if (protection && SegmentProtection::protects(live))
     o.key_uri = [this](const SegmentRecord& s) { return SegmentProtection::key_file(protection->key_name(s)); };
@@ -316,9 +381,82 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
       o.ended = true;
   }
   Response r;
-  r.body = hls::media_playlist(all, o);
+  if (live.spec.ull_enabled) {
+    hls::LowLatencyOptions ll;
+    ll.part_target = static_cast<double>(media_.ull_part_target) / 1000;
+    if (!every.empty())
+      ll.part_target = hls::frame_aligned_part_target(ll.part_target,
+                                                      session_frame_rate(live.id, every.back().session_id));
+    const auto parts = rendition_parts(index_.parts(live.id), rendition);
+    // The other renditions of the newest push, reported so that a player switching to one
+    // knows where it stands without a reload.
+    std::map<std::string, std::string> report_renditions;  // playlist URI -> rendition
+    if (!every.empty())
+      for (const auto& other : hls::session_renditions(every, every.back().session_id))
+        if (other != rendition) report_renditions[hls::rendition_playlist(other)] = other;
+    for (const auto& [uri, name] : report_renditions) ll.rendition_reports.push_back(uri);
+    r.body = hls::low_latency_playlist(all, parts, o, ll, skip, [&](const std::string& uri) {
+      const auto it = report_renditions.find(uri);
+      if (it == report_renditions.end()) return std::pair<std::int64_t, int>{-1, -1};
+      return hls::last_msn_part(hls::rendition_view(every, it->second),
+                                rendition_parts(index_.parts(live.id), it->second));
+    });
+  } else {
+    r.body = hls::media_playlist(all, o);
+  }
   r.set("Content-Type", "application/vnd.apple.mpegurl");
   r.set("Cache-Control", audience == Audience::Public ? kPlaylistCache : kPrivateCache);
+  return r;
+}
+
+Response Origin::part_file(const LiveRecord& live, Audience audience, const std::string& rel) {
+  if (!live.spec.ull_enabled) return error(404, "no part " + rel + ": live " + live.label() + " is not ull_enabled");
+  for (const hls::PartRecord& p : index_.parts(live.id))
+    if (p.file == rel) return serve_part(live, audience, p);
+  // Not there yet. The part a preload hint names is of the newest push's open segment:
+  // hold the request until it lands. An old part (its segment done, the part dropped) or
+  // another push's is not coming.
+  const auto& all = index_.segments(live.id);
+  const bool newest_push = !all.empty() && rel.starts_with(all.back().session_id + "/");
+  const bool segment_done = std::any_of(all.rbegin(), all.rend(), [&](const SegmentRecord& s) {
+    return rel.starts_with(s.file.substr(0, s.file.size() - 4) + ".p");  // "S/seg_N" of "S/seg_N.m4s"
+  });
+  if (!newest_push || segment_done || live.state != LiveState::Live || !session_running || !session_running(live.id))
+    return error(404, "no part " + rel + " in live " + live.label() + " (it may have left the playlist)");
+  const std::string live_id = live.id;
+  auto check = [this, live_id, audience, rel]() -> std::optional<Response> {
+    const LiveRecord* now = lives_.by_id_or_custom_id(live_id);
+    if (!now) return error(404, "live " + live_id + " was deleted");
+    for (const hls::PartRecord& p : index_.parts(live_id))
+      if (p.file == rel) return serve_part(*now, audience, p);
+    if (now->state != LiveState::Live) return error(404, "no part " + rel + ": live " + now->label() + " has ended");
+    return std::nullopt;
+  };
+  const auto wait_ms = static_cast<std::uint64_t>(std::ceil(media_.ull_segment_duration) * 1000 * 3);
+  return held_.hold(live_id, wait_ms, std::move(check), [rel] {
+    return error(404, "no part " + rel + ": it did not come in time");
+  });
+}
+
+Response Origin::serve_part(const LiveRecord& live, Audience audience, const hls::PartRecord& part) {
+  if (audience == Audience::Public) {
+    // A part of a complete segment of preview footage stays private, like the segment.
+    for (const SegmentRecord& s : index_.segments(live.id))
+      if (s.seq == part.seq && s.rendition == part.rendition && !is_segment_public(live, s))
+        return error(404, "no part " + part.file + " in live " + live.label());
+  }
+  const char* cache = audience == Audience::Public ? kSegmentCache : kPrivateCache;
+  const std::string path = index_.path_of(live.id, part.file);
+  if (protection && SegmentProtection::protects(live)) {
+    SegmentRecord parent;
+    parent.seq = part.seq;
+    parent.program_date_time = part.program_date_time;
+    const std::string clear = read_text(path);
+    if (clear.empty()) return error(404, "no part " + part.file + " in live " + live.label());
+    return sealed(protection->seal(live.id, protection->key_name(parent), part.seq, as_bytes_of(clear)), cache);
+  }
+  Response r = Response::file_at(path);
+  r.set("Cache-Control", cache);
   return r;
 }
 

@@ -5,12 +5,16 @@
 //   /live/ID/cover.jpg, /live/ID/covers/STATUS.jpg  public in every state (player pages)
 //   /live/ID/keys/NAME.key                          an AES-128 protected live's keys (see
 //                                                    segment_protection.hpp), as its segments
+//   /live/ID/SESSION/seg_N.pK.m4s                   an ull_enabled live's LL-HLS parts
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
 // one-line reason; every refusal says the state in X-Bvlive-State. media.m3u8 of an ended
 // live keeps answering with ENDLIST, so players already watching stop cleanly, until a
 // VOD window has come and gone.
+// An ull_enabled live's media playlists are LL-HLS (low_latency_playlist.hpp): a blocking
+// reload (_HLS_msn, _HLS_part) and a request for the part the preload hint names are held
+// (HeldRequests) until what they ask for lands in the MediaIndex, within a bound.
 #pragma once
 
 #include <functional>
@@ -19,7 +23,9 @@
 
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
+#include "media/hls/partial_segment.hpp"
 #include "media/media_index.hpp"
+#include "origin/held_requests.hpp"
 #include "security/playback_gate.hpp"
 #include "security/segment_protection.hpp"
 #include "service/live_service.hpp"
@@ -29,8 +35,12 @@ namespace bvlive {
 
 class Origin {
  public:
-  Origin(LiveService& lives, MediaIndex& index, const VodCatalog& vods, const MediaSettings& media,
-         std::function<std::string()> metrics);
+  Origin(uv_loop_t* loop, LiveService& lives, MediaIndex& index, const VodCatalog& vods,
+         const MediaSettings& media, std::function<std::string()> metrics);
+
+  // A live's segments or parts changed: held requests for it look again.
+  void wake(const std::string& live_id) { held_.wake(live_id); }
+  const HeldRequests& held() const { return held_; }
 
   http::Response handle(const http::Request& req, const http::ClientInfo& client);
 
@@ -49,7 +59,13 @@ class Origin {
                             const http::ClientInfo& client);
   http::Response master(const LiveRecord& live, Audience audience, const std::string& query);
   http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
-                                const std::string& query);
+                                const std::string& query, const http::Request& req);
+  // The playlist text as it stands (LL-HLS for an ull_enabled live).
+  http::Response render_media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                       const std::string& query, bool skip);
+  // An LL-HLS part of an ull_enabled live: served, held until it lands (the preload hint), or 404.
+  http::Response part_file(const LiveRecord& live, Audience audience, const std::string& rel);
+  http::Response serve_part(const LiveRecord& live, Audience audience, const hls::PartRecord& part);
   // rel: "SESSION/seg_N.m4s", "SESSION/720p/init.mp4", ...
   http::Response media_file(const LiveRecord& live, Audience audience, const std::string& rel);
   http::Response key_file(const LiveRecord& live, Audience audience, const std::string& file);
@@ -63,13 +79,16 @@ class Origin {
     int width = 0, height = 0;
   };
   const InitFacts& init_facts(const LiveRecord& live, const std::string& init_file);
+  double session_frame_rate(const std::string& live_id, const std::string& session_id);
 
+  HeldRequests held_;
   LiveService& lives_;
   MediaIndex& index_;
   const VodCatalog& vods_;
   const MediaSettings& media_;
   std::function<std::string()> metrics_;
-  std::map<std::string, InitFacts> init_facts_;  // init file -> its facts (init files never change)
+  std::map<std::string, InitFacts> init_facts_;
+  std::map<std::string, double> frame_rates_;  // session id -> its source's frame rate  // init file -> its facts (init files never change)
   // A protected recording's segment URIs with their media sequence numbers (their IVs),
   // per live, read from its playlists once per VOD job run.
   struct VodSequences {

@@ -12,6 +12,7 @@
 
 #include "log/log.hpp"
 #include "media/atomic_file.hpp"
+#include "media/hls/low_latency_playlist.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {
@@ -81,6 +82,7 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
   row_.protocol = std::string(ingest::to_string(request.protocol));
   row_.remote = request.remote;
   row_.started_at = now_ms();
+  ull_ = live.spec.ull_enabled;
   tier_height_ = tier_height(live.spec.resolution);
   abr_ = live.spec.abr_enabled.value_or(ctx.media.transcode.abr);
   const Watermark& mark = live.spec.security.watermark;
@@ -227,9 +229,18 @@ std::optional<std::string> Session::launch_packager() {
     std::filesystem::create_directories(rendition_dir(i), ec);
     if (ec) return "cannot create " + rendition_dir(i) + ": " + ec.message();
   }
+  if (ull_) {
+    // See hls::frame_aligned_part_target: the playlist's PART-TARGET follows from this cut.
+    args.fragment_duration_ms = static_cast<int>(std::lround(static_cast<double>(ctx_.media.ull_part_target) *
+                                                             hls::kPartCutRatio));
+  }
   splitters_.clear();
   splitters_.resize(plan_.size());
-  aligner_.emplace(plan_.size(), ctx_.media.segment_duration);
+  if (ull_)
+    aligner_.emplace(plan_.size(), ctx_.media.ull_segment_duration,
+                     fmp4::AlignerOptions{.keyframe_fragments = false, .report_placed = true});
+  else
+    aligner_.emplace(plan_.size(), ctx_.media.segment_duration);
   held_output_.assign(plan_.size(), {});
   seqs_.clear();
   wall_base_.reset();
@@ -423,6 +434,44 @@ void Session::on_fragment(std::size_t rendition, fmp4::Fragment fragment) {
     wall_base_ = now_ms() - static_cast<TimeMs>(std::llround(timed->duration_seconds * 1000));
   }
   for (const auto& aligned : aligner_->push(rendition, std::move(*timed))) write_segment(aligned);
+  // After the segments they closed, so that a part's seq follows the last one listed.
+  for (const auto& placed : aligner_->take_placed()) write_part(placed);
+}
+
+std::string Session::segment_file(std::size_t rendition, std::uint64_t sequence_number) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(sequence_number));
+  const std::string& r = plan_.at(rendition).name;
+  return row_.id + "/" + (r.empty() ? "" : r + "/") + name;
+}
+
+void Session::write_part(const fmp4::PlacedFragment& placed) {
+  if (finished_ || !wall_base_) return;
+  hls::PartRecord p;
+  p.live_id = row_.live_id;
+  p.session_id = row_.id;
+  p.rendition = plan_.at(placed.rendition).name;
+  // Its segment's seq once listed; until then the seq the live lists next (a follower's
+  // segment is never ahead of the leader's).
+  if (const auto it = seqs_.find(placed.sequence_number); it != seqs_.end()) {
+    p.seq = it->second.seq;
+    p.program_date_time = it->second.program_date_time;
+  } else {
+    p.seq = ctx_.index.next_seq(row_.live_id);
+    p.program_date_time =
+        *wall_base_ + static_cast<TimeMs>(std::llround((placed.segment_start_seconds - media_base_) * 1000));
+  }
+  p.index = static_cast<int>(placed.index);
+  p.duration = placed.duration_seconds;
+  p.independent = placed.independent;
+  p.file = hls::part_file(segment_file(placed.rendition, placed.sequence_number), p.index);
+  p.bytes = static_cast<std::int64_t>(placed.bytes.size());
+  try {
+    write_file_atomic(ctx_.index.path_of(row_.live_id, p.file), std::span<const fmp4::Bytes>(&placed.bytes, 1));
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot write a part: ") + e.what());
+  }
+  ctx_.index.append_part(p);
 }
 
 void Session::write_segment(const fmp4::AlignedSegment& aligned) {
@@ -442,16 +491,13 @@ void Session::write_segment(const fmp4::AlignedSegment& aligned) {
     r.seq = it->second.seq;
     r.program_date_time = it->second.program_date_time;
   }
-  char name[32];
-  std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(segment.sequence_number));
   const std::string& rendition = plan_.at(aligned.rendition).name;
-  const std::string prefix = row_.id + "/" + (rendition.empty() ? "" : rendition + "/");
   r.live_id = row_.live_id;
   r.session_id = row_.id;
   r.rendition = rendition;
   r.duration = segment.duration_seconds;
-  r.file = prefix + name;
-  r.init_file = prefix + "init.mp4";
+  r.file = segment_file(aligned.rendition, segment.sequence_number);
+  r.init_file = row_.id + "/" + (rendition.empty() ? "" : rendition + "/") + "init.mp4";
   for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
   try {
     write_file_atomic(ctx_.index.path_of(row_.live_id, r.file), segment.fragments);
@@ -485,8 +531,10 @@ void Session::on_packager_exit(const Packager::ExitStatus& status) {
   }
   // What ffmpeg wrote before exiting is complete: cut it into a last segment.
   const bool readable = std::none_of(splitters_.begin(), splitters_.end(), [](auto& sp) { return sp.failed(); });
-  if (wall_base_ && readable && aligner_)
+  if (wall_base_ && readable && aligner_) {
     for (const auto& aligned : aligner_->flush()) write_segment(aligned);
+    aligner_->take_placed();  // their segments are complete: no part to announce
+  }
   const bool file_done = container_ == ingest::Container::File && status.exit_code == 0 && status.term_signal == 0;
   if (ending_reason_.empty() && file_done) end("playout finished");  // the video is over
   else if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop

@@ -116,6 +116,9 @@ class Session {
   void on_output(std::size_t rendition, std::span<const std::uint8_t> bytes);
   void on_fragment(std::size_t rendition, fmp4::Fragment fragment);
   void write_segment(const fmp4::AlignedSegment& aligned);
+  // An LL-HLS part: written beside its segment-to-be and listed at once.
+  void write_part(const fmp4::PlacedFragment& placed);
+  std::string segment_file(std::size_t rendition, std::uint64_t sequence_number) const;
   std::string rendition_dir(std::size_t rendition) const;
   void on_packager_exit(const Packager::ExitStatus& status);
   void save_row();
@@ -137,6 +140,7 @@ class Session {
   std::unique_ptr<Packager> packager_;
 
   // Renditions: the plan, and per rendition its stream splitter; one aligner for all.
+  bool ull_ = false;             // LL-HLS: parts cut by duration, published as they land
   int tier_height_ = 720;
   bool abr_ = false;
   std::string watermark_file_;   // the library image, "" without a watermark

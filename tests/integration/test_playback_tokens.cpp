@@ -215,31 +215,6 @@ BOOST_FIXTURE_TEST_CASE(missing_origin_deny_refuses_requests_that_name_no_page, 
   BOOST_TEST(http_request(entry, "GET", {{"Origin", "https://example.com"}}).status == 200);
 }
 
-namespace {
-
-std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) (out += kDigits[c >> 4]) += kDigits[c & 15];
-  return out;
-}
-
-// The clear bytes of a sealed segment, by the openssl command line; "" when it fails.
-std::string openssl_decrypt(const TempDir& dir, const std::string& sealed, const std::string& key, std::int64_t seq) {
-  char iv[33];
-  std::snprintf(iv, sizeof iv, "%016llx%016llx", 0ULL, static_cast<unsigned long long>(seq));
-  write_file(dir / "sealed.bin", sealed);
-  const RunResult r = run({"openssl", "enc", "-d", "-aes-128-cbc", "-K", hex(key), "-iv", iv, "-in",
-                           dir / "sealed.bin", "-out", dir / "clear.bin"});
-  BOOST_TEST(r.code == 0, r.describe());
-  return r.code == 0 ? read_file(dir / "clear.bin") : std::string();
-}
-
-// The box type of an MP4 byte string's first box ("styp", "moof", ...).
-std::string first_box(const std::string& bytes) { return bytes.size() >= 8 ? bytes.substr(4, 4) : ""; }
-
-}  // namespace
-
 // AES-128 (issue 7, item 5) on a token live: segments are sealed, the playlist names a key
 // behind the same gate, ffprobe decrypts and plays from the token URL alone, and the
 // recording is sealed with its own key once the live is VOD (its MP4 is not offered).

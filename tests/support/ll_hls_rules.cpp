@@ -62,6 +62,7 @@ struct Part {
   std::string text;  // the printed DURATION
   double duration = 0;
   std::string uri;
+  bool independent = false;  // INDEPENDENT=YES
 };
 
 struct Segment {
@@ -123,7 +124,8 @@ Parsed parse(const std::string& text) {
       if (!p.part_target) p.errors.push_back("EXT-X-PART-INF without a numeric PART-TARGET: " + line);
     } else if (starts_with(line, "#EXT-X-PART:")) {
       const Attributes a = attributes(value("#EXT-X-PART:"));
-      Part part{attribute(a, "DURATION"), attribute_number(a, "DURATION").value_or(-1), attribute(a, "URI")};
+      Part part{attribute(a, "DURATION"), attribute_number(a, "DURATION").value_or(-1), attribute(a, "URI"),
+                attribute(a, "INDEPENDENT") == "YES"};
       if (part.duration < 0) p.errors.push_back("EXT-X-PART without a numeric DURATION: " + line);
       if (part.uri.empty()) p.errors.push_back("EXT-X-PART without a URI: " + line);
       if (p.ended) p.parts_after_end = true;
@@ -258,8 +260,8 @@ std::vector<std::string> ll_hls_violations(const std::string& playlist_text) {
       if (part.duration > *p.part_target + 1e-9)
         v.push_back("EXT-X-PART DURATION=" + part.text + " (" + part.uri + ") exceeds PART-TARGET=" + p.part_target_text);
       // The last part of a segment may be short; so may the open segment's newest one, which
-      // may turn out to be its last.
-      if (i + 1 != parts.size() && part.duration + 1e-9 < 0.85 * *p.part_target)
+      // may turn out to be its last, and an independent part (§4.4.4.9).
+      if (i + 1 != parts.size() && !part.independent && part.duration + 1e-9 < 0.85 * *p.part_target)
         v.push_back("EXT-X-PART DURATION=" + part.text + " (" + part.uri + ") is under 85% of PART-TARGET=" +
                     p.part_target_text + " and is not the last part of " + where);
     }

@@ -13,7 +13,7 @@ namespace bvtest {
 // Human-readable violations ("EXT-X-PART DURATION=0.60000 exceeds PART-TARGET=0.5"), none for
 // a good playlist. Checked: EXT-X-SERVER-CONTROL with CAN-BLOCK-RELOAD=YES; EXT-X-PART-INF
 // whenever parts are listed; every part's DURATION at most PART-TARGET and, but for the last
-// part of a segment, at least 85% of it; the parts before an EXTINF adding up to it (1 ms);
+// part of a segment and INDEPENDENT=YES parts, at least 85% of it; the parts before an EXTINF adding up to it (1 ms);
 // PART-HOLD-BACK at least twice PART-TARGET; CAN-SKIP-UNTIL at least six target durations;
 // parts listed for a run of newest segments only, covering at least the last three target
 // durations unless they start at the first segment; the preload hint naming the part after

@@ -4,6 +4,7 @@
 
 #include "support/media.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -68,5 +69,24 @@ double playlist_duration(const std::string& playlist) {
   for (const auto& line : playlist_lines(playlist, "#EXTINF:")) total += std::stod(line.substr(8));
   return total;
 }
+
+std::string hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) (out += kDigits[c >> 4]) += kDigits[c & 15];
+  return out;
+}
+
+std::string openssl_decrypt(const TempDir& dir, const std::string& sealed, const std::string& key, std::int64_t seq) {
+  char iv[33];
+  std::snprintf(iv, sizeof iv, "%016llx%016llx", 0ULL, static_cast<unsigned long long>(seq));
+  write_file(dir / "sealed.bin", sealed);
+  const RunResult r = run({"openssl", "enc", "-d", "-aes-128-cbc", "-K", hex(key), "-iv", iv, "-in",
+                           dir / "sealed.bin", "-out", dir / "clear.bin"});
+  BOOST_TEST(r.code == 0, r.describe());
+  return r.code == 0 ? read_file(dir / "clear.bin") : std::string();
+}
+
+std::string first_box(const std::string& bytes) { return bytes.size() >= 8 ? bytes.substr(4, 4) : ""; }
 
 }  // namespace bvtest

@@ -21,6 +21,13 @@ double ffprobe_duration(const std::string& url_or_path, Ms timeout = 30s);
 // Boost.Test checks on ffprobe_streams() output: one H.264 video stream of `width` x `height`
 // and one AAC audio stream, as make_test_video() and encoder_argv() make them.
 void check_h264_aac(const nlohmann::json& probe, int width, int height);
+// Lower-case hex of a byte string.
+std::string hex(const std::string& bytes);
+// The clear bytes of an AES-128-CBC sealed segment (HLS, with the media sequence number
+// `seq` as IV), by the openssl command line, in `dir`; "" (and a failed check) when it fails.
+std::string openssl_decrypt(const TempDir& dir, const std::string& sealed, const std::string& key, std::int64_t seq);
+// The box type of an MP4 byte string's first box ("styp", "moof", ...).
+std::string first_box(const std::string& bytes);
 // The duration an HLS media playlist lists: the sum of its #EXTINF durations, in seconds.
 double playlist_duration(const std::string& playlist);
 

@@ -441,6 +441,8 @@ BOOST_AUTO_TEST_CASE(media_plane_defaults) {
   BOOST_TEST(s.http.idle_timeout == 30'000);
   BOOST_TEST(s.media.ffmpeg == "ffmpeg");
   BOOST_TEST(s.media.segment_duration == 2.0);
+  BOOST_TEST(s.media.ull_segment_duration == 1.0);
+  BOOST_TEST(s.media.ull_part_target == 333);
   BOOST_TEST(s.media.live_window == 6);
   BOOST_TEST(s.media.keep_segments == 12);
   BOOST_TEST(s.media.session_max_duration == 24LL * 3600 * 1000);
@@ -530,6 +532,13 @@ BOOST_AUTO_TEST_CASE(media_plane_value_errors) {
                "is out of range; use 0.5 to 30 (seconds)");
   expect_error("[media]\nsegment_duration = 31\n", "bvlived.toml:2:20: ", "use 0.5 to 30");
   expect_error("[media]\nsegment_duration = \"2s\"\n", "bvlived.toml:2:20: ", "a number of seconds");
+  // LL-HLS: a part is a piece of a segment, and Apple-sane lengths only.
+  BOOST_TEST(parse_config("[media]\null_segment_duration = 2\null_part_target = \"500ms\"\n", kFile)
+                 .media.ull_part_target == 500);
+  expect_error("[media]\null_segment_duration = 0.2\n", "bvlived.toml:2:24: ", "use 0.5 to 30 (seconds)");
+  expect_error("[media]\null_part_target = \"50ms\"\n", "bvlived.toml:2:19: ", "use \"100ms\" to \"1s\"");
+  expect_error("[media]\null_part_target = \"1s\"\null_segment_duration = 0.5\n", "bvlived.toml:1:1: ",
+               "media.ull_part_target is longer than media.ull_segment_duration");
   expect_error("[media]\nlive_window = 1\n", "bvlived.toml:2:15: ", "media.live_window: 1 is out of range; use 2 to");
   expect_error("[media]\nffmpeg = \"\"\n", "bvlived.toml:2:10: ", "media.ffmpeg: empty");
   expect_error("[rtmp]\nhandshake_timeout = 0\n", "bvlived.toml:2:21: ", "must be longer than 0");

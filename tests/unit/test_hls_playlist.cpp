@@ -172,9 +172,15 @@ BOOST_AUTO_TEST_CASE(ended_playlists_close_with_endlist) {
 BOOST_AUTO_TEST_CASE(target_duration_comes_from_all_segments_and_the_hint) {
   std::vector<SegmentRecord> all;
   add_session(all, "s1", 10);
-  all[1].duration = 4.2;  // long since slid out of the window
+  all[1].duration = 4.6;  // long since slid out of the window
   MediaPlaylistOptions options{.view = View::Live, .window = 3};
   BOOST_TEST(has_line(media_playlist(all, options), "#EXT-X-TARGETDURATION:5"));
+  // Segments count rounded to the nearest second (RFC 8216 §4.3.3.1): a GOP a frame longer
+  // than the configured length does not raise the target.
+  all[1].duration = 2.04;
+  BOOST_TEST(has_line(media_playlist(all, options), "#EXT-X-TARGETDURATION:2"));
+  all[1].duration = 4.2;
+  BOOST_TEST(has_line(media_playlist(all, options), "#EXT-X-TARGETDURATION:4"));
   all[1].duration = 2.0;
   options.target_duration_hint = 2.5;
   BOOST_TEST(has_line(media_playlist(all, options), "#EXT-X-TARGETDURATION:3"));

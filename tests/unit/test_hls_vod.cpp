@@ -94,8 +94,10 @@ BOOST_AUTO_TEST_CASE(target_duration_comes_from_the_selected_segments) {
   BOOST_TEST(has_line(vod_playlist(all, std::nullopt, std::nullopt, ""), "#EXT-X-TARGETDURATION:6"));
   const TimeMs s2_start = all[2].program_date_time;
   BOOST_TEST(has_line(vod_playlist(all, s2_start, std::nullopt, ""), "#EXT-X-TARGETDURATION:2"));
-  all[3].duration = 2.4;  // rounded up: every EXTINF must fit
+  all[3].duration = 2.6;  // every EXTINF rounded to the nearest second must fit
   BOOST_TEST(has_line(vod_playlist(all, s2_start, std::nullopt, ""), "#EXT-X-TARGETDURATION:3"));
+  all[3].duration = 2.4;
+  BOOST_TEST(has_line(vod_playlist(all, s2_start, std::nullopt, ""), "#EXT-X-TARGETDURATION:2"));
 }
 
 BOOST_AUTO_TEST_CASE(empty_window_is_a_valid_empty_vod) {

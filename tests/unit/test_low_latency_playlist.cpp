@@ -431,3 +431,19 @@ BOOST_AUTO_TEST_CASE(blocking_query_parsing) {
   BOOST_TEST(!parse_blocking_query(&msn, &big_part, error));
   BOOST_TEST(error.find("_HLS_part") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(the_part_target_is_a_whole_number_of_frames_of_the_cut) {
+  // 0.333 s cut at 0.3 s: 8 frames at 25 fps, 9 at 30, 8 at 24, 18 at 60.
+  BOOST_TEST(frame_aligned_part_target(0.333, 25) == 0.32, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(frame_aligned_part_target(0.333, 30) == 0.3, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(frame_aligned_part_target(0.333, 24) == 8 / 24.0, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(frame_aligned_part_target(0.333, 60) == 0.3, boost::test_tools::tolerance(1e-9));
+  // Both part lengths the packager makes (k and k - 1 frames) keep the 85% rule.
+  for (const double fps : {24.0, 25.0, 29.97, 30.0, 50.0, 60.0}) {
+    const double target = frame_aligned_part_target(0.333, fps);
+    BOOST_TEST(target <= 0.3334 + 1 / fps, "fps " << fps);
+    BOOST_TEST(target - 1 / fps >= 0.85 * target, "fps " << fps);
+  }
+  // No frame rate (audio only, or not known yet): the configured target.
+  BOOST_TEST(frame_aligned_part_target(0.333, 0) == 0.333);
+}

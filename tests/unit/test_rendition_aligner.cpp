@@ -114,3 +114,79 @@ BOOST_AUTO_TEST_CASE(flush_closes_the_leader_then_gives_followers_the_rest) {
   BOOST_TEST(cut[1][0] == (std::vector<int>{0, 1, 2}));
   BOOST_TEST(cut[1][1] == (std::vector<int>{3, 4}));
 }
+
+namespace {
+
+// LL-HLS input: 1 s GOPs at 25 fps cut into parts of 8 frames (320 ms), so every GOP is
+// 8 + 8 + 8 + 1 frames; only the first part of a GOP is independent. Bytes carry a global
+// fragment number.
+std::vector<TimedFragment> parted_gops(int gops, double offset = 0) {
+  std::vector<TimedFragment> out;
+  const int frames[] = {8, 8, 8, 1};
+  double t = offset;
+  for (int g = 0; g < gops; ++g)
+    for (int p = 0; p < 4; ++p) {
+      const double d = frames[p] * 0.04;
+      out.push_back(TimedFragment{t, d, p == 0, Bytes{static_cast<std::uint8_t>(out.size())}});
+      t += d;
+    }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(parts_are_reported_as_they_join_their_segment) {
+  // Segments of 1 s close at each keyframe; every fragment is reported at once with its
+  // segment and index, before that segment closes.
+  RenditionAligner aligner(1, 1.0, AlignerOptions{.keyframe_fragments = false, .report_placed = true});
+  Cut cut;
+  const auto input = parted_gops(3);
+  std::size_t n = 0;
+  for (const auto& f : input) {
+    collect(cut, aligner.push(0, f));
+    const auto placed = aligner.take_placed();
+    BOOST_TEST_REQUIRE(placed.size() == 1u);
+    BOOST_TEST(placed[0].sequence_number == n / 4);
+    BOOST_TEST(placed[0].index == n % 4);
+    BOOST_TEST(placed[0].independent == (n % 4 == 0));
+    BOOST_TEST(placed[0].bytes == f.bytes);
+    BOOST_TEST(placed[0].duration_seconds == f.duration_seconds);
+    // The segment a part belongs to is still open when the part is reported.
+    BOOST_TEST(!cut[0].contains(placed[0].sequence_number));
+    ++n;
+  }
+  collect(cut, aligner.flush());
+  BOOST_TEST(aligner.take_placed().empty());
+  BOOST_TEST_REQUIRE(cut[0].size() == 3u);
+  // A segment is its parts, in order: nothing dropped, nothing doubled.
+  for (int s = 0; s < 3; ++s) BOOST_TEST(cut[0][s] == (std::vector<int>{4 * s, 4 * s + 1, 4 * s + 2, 4 * s + 3}));
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_keeps_the_short_last_part_of_a_gop) {
+  // Two-GOP segments: the 40 ms part ending GOP 1 sits inside the segment. The follower must
+  // neither close early nor drop it, and its parts are reported with the leader's numbering.
+  RenditionAligner aligner(2, 2.0, AlignerOptions{.keyframe_fragments = false, .report_placed = true});
+  Cut cut;
+  auto lead = parted_gops(6), follow = parted_gops(6, 0.02);
+  std::vector<PlacedFragment> placed;
+  for (std::size_t i = 0; i < lead.size(); ++i) {
+    collect(cut, aligner.push(0, lead[i]));
+    collect(cut, aligner.push(1, follow[i]));
+    for (auto& p : aligner.take_placed()) placed.push_back(std::move(p));
+  }
+  collect(cut, aligner.flush());
+  for (auto& p : aligner.take_placed()) placed.push_back(std::move(p));
+  for (std::size_t r = 0; r < 2; ++r) {
+    BOOST_TEST_REQUIRE(cut[r].size() == 3u, "rendition " << r);
+    for (int s = 0; s < 3; ++s) {
+      std::vector<int> want;
+      for (int k = 0; k < 8; ++k) want.push_back(8 * s + k);
+      BOOST_TEST(cut[r][s] == want, "rendition " << r << " segment " << s);
+    }
+  }
+  // Every fragment of each rendition was reported once, at the place the segment holds it.
+  BOOST_TEST(placed.size() == lead.size() + follow.size());
+  for (const auto& p : placed)
+    BOOST_TEST(cut[p.rendition][p.sequence_number].at(p.index) == p.bytes.at(0),
+               "rendition " << p.rendition << " segment " << p.sequence_number << " part " << p.index);
+}

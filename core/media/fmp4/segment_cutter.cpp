@@ -24,6 +24,7 @@ std::optional<TimedFragment> timed_fragment(const FragmentInfo& info, Bytes byte
 
 std::optional<Segment> SegmentCutter::push(TimedFragment fragment) {
   std::optional<Segment> closed;
+  placement_.reset();
   if (fragment.independent && open_ &&
       open_->duration_seconds + kToleranceSeconds >= target_seconds_) {
     closed = close();
@@ -38,6 +39,7 @@ std::optional<Segment> SegmentCutter::push(TimedFragment fragment) {
   open_->duration_seconds =
       fragment.start_seconds + fragment.duration_seconds - open_->start_seconds;
   open_->fragments.push_back(std::move(fragment.bytes));
+  placement_ = Placement{open_->sequence_number, open_->fragments.size() - 1, open_->start_seconds};
   if (!closed && keyframe_fragments_ && open_->duration_seconds + kToleranceSeconds >= target_seconds_)
     closed = close();
   return closed;

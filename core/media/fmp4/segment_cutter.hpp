@@ -48,6 +48,15 @@ class SegmentCutter {
   // Closes the open segment at the end of the stream.
   std::optional<Segment> flush();
 
+  // Where the last pushed fragment went: its segment and its position there (an LL-HLS
+  // part's parent and index). Empty when it was dropped.
+  struct Placement {
+    std::uint64_t sequence_number = 0;
+    std::size_t index = 0;
+    double segment_start_seconds = 0;
+  };
+  const std::optional<Placement>& last_placement() const { return placement_; }
+
   std::size_t dropped_fragments() const { return dropped_; }
   bool has_open_segment() const { return open_.has_value(); }
 
@@ -59,6 +68,7 @@ class SegmentCutter {
   std::optional<Segment> open_;
   std::uint64_t next_sequence_ = 0;
   std::size_t dropped_ = 0;
+  std::optional<Placement> placement_;
 };
 
 }  // namespace bvlive::fmp4

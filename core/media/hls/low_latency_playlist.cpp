@@ -133,23 +133,22 @@ std::vector<const PartRecord*> open_parts(std::span<const SegmentRecord> all, co
   return run;
 }
 
-// The file the segment after `last` will have: the last segment's name with its number
-// advanced ("S/seg_00000042.m4s" -> "S/seg_00000043.m4s"), or seg_%08d.m4s in its folder
-// when its name does not carry its seq.
+// The file the segment after `last` will have, in the same push: the number in its name
+// advanced ("S/seg_00000042.m4s" -> "S/seg_00000043.m4s"; files are numbered per push, not by
+// seq), or seg_SEQ.m4s in its folder when its name carries no number.
 std::string next_segment_file(const SegmentRecord& last) {
   const std::string& file = last.file;
   const std::size_t slash = file.rfind('/');
   const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
   const std::size_t dot = file.find('.', base);
-  const std::size_t stem_end = dot == std::string::npos ? file.size() : dot;
-  std::size_t digits_end = stem_end;
+  const std::size_t digits_end = dot == std::string::npos ? file.size() : dot;
   std::size_t digits_begin = digits_end;
   while (digits_begin > base && file[digits_begin - 1] >= '0' && file[digits_begin - 1] <= '9') --digits_begin;
   std::int64_t number = -1;
   if (digits_begin < digits_end && digits_end - digits_begin <= 18)
     std::from_chars(file.data() + digits_begin, file.data() + digits_end, number);
-  if (number == last.seq) {
-    std::string next = std::to_string(last.seq + 1);
+  if (number >= 0) {
+    std::string next = std::to_string(number + 1);
     const std::size_t width = digits_end - digits_begin;
     if (next.size() < width) next.insert(0, width - next.size(), '0');
     return file.substr(0, digits_begin) + next + file.substr(digits_end);
@@ -157,6 +156,19 @@ std::string next_segment_file(const SegmentRecord& last) {
   char name[40];
   std::snprintf(name, sizeof name, "seg_%08lld.m4s", static_cast<long long>(last.seq + 1));
   return file.substr(0, base) + name;
+}
+
+// The part the preload hint names: the open segment's next one (its file beside the listed
+// parts), else the first part of the segment after the last one.
+std::string hinted_part(const SegmentRecord& last, const std::vector<const PartRecord*>& open) {
+  if (open.empty()) return part_file(next_segment_file(last), 0);
+  const std::string& listed = open.back()->file;  // "S/seg_N.pK.m4s"
+  const std::size_t slash = listed.rfind('/');
+  const std::size_t mark = listed.rfind(".p");
+  const std::size_t dot = listed.find('.', mark + 2);
+  if (mark == std::string::npos || (slash != std::string::npos && mark < slash) || dot == std::string::npos)
+    return part_file(next_segment_file(last), static_cast<int>(open.size()));
+  return part_file(listed.substr(0, mark) + listed.substr(dot), static_cast<int>(open.size()));
 }
 
 std::string part_line(const PartRecord& p, const MediaPlaylistOptions& options) {
@@ -263,6 +275,15 @@ std::string low_latency_playlist(std::span<const SegmentRecord> all, std::span<c
   }
 
   if (!options.ended && !listed.empty()) {
+    if (options.key_uri && !open.empty()) {
+      // The open segment's key may be a new period's, and the IV its seq: say both, as the
+      // last segment's tag may have named another key or an explicit IV.
+      SegmentRecord parent = all.back();
+      parent.seq = open.front()->seq;
+      parent.program_date_time = open.front()->program_date_time;
+      if (const std::string key = options.key_uri(parent); !key.empty())
+        out += "#EXT-X-KEY:METHOD=AES-128,URI=\"" + uri(key, options) + "\",IV=" + iv_hex(parent.seq) + "\n";
+    }
     for (const PartRecord* p : open) out += part_line(*p, options);
     const bool other_session_open = open.empty() && [&] {
       const auto it = by_parent.find(all.back().seq + 1);
@@ -270,7 +291,7 @@ std::string low_latency_playlist(std::span<const SegmentRecord> all, std::span<c
     }();
     if (!other_session_open)
       out += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"" +
-             uri(part_file(next_segment_file(all.back()), static_cast<int>(open.size())), options) + "\"\n";
+             uri(hinted_part(all.back(), open), options) + "\"\n";
   }
   if (!options.ended)
     for (const std::string& report : ll.rendition_reports) {
@@ -284,6 +305,13 @@ std::string low_latency_playlist(std::span<const SegmentRecord> all, std::span<c
     }
   if (options.ended) out += "#EXT-X-ENDLIST\n";
   return out;
+}
+
+double frame_aligned_part_target(double configured, double frame_rate) {
+  if (!(frame_rate > 0) || !(configured > 0)) return configured;
+  const double frame = 1.0 / frame_rate;
+  const double frames = std::ceil(configured * kPartCutRatio / frame - 1e-6);
+  return std::max(1.0, frames) * frame;
 }
 
 std::pair<std::int64_t, int> last_msn_part(std::span<const SegmentRecord> all, std::span<const PartRecord> parts) {

@@ -34,6 +34,16 @@ struct LowLatencyOptions {
   std::vector<std::string> rendition_reports;
 };
 
+// Parts are cut by the packager (ffmpeg's -frag_duration) at this fraction of the configured
+// part target: a fragment closes at the first packet that far past its start.
+inline constexpr double kPartCutRatio = 0.9;
+
+// The PART-TARGET of a stream cut that way. A part holds at most k = ceil(cut / frame) video
+// frames, and k - 1 when an audio packet closes it first; with the target at exactly k frames
+// both are within 85%..100% of it (RFC 8216bis §4.4.4.9) from 24 fps up, where a fixed
+// 0.333 would not hold 7 frames of 25 fps (0.28 s). Without a frame rate: `configured`.
+double frame_aligned_part_target(double configured, double frame_rate);
+
 // The playlist text. EXT-X-VERSION is 9 when can_skip (EXT-X-SKIP needs it, and a live's full
 // and delta playlists keep one version), 7 otherwise. PART-HOLD-BACK is three part targets.
 // Parts of a complete segment are listed only if all of them are there (indices 0..n-1),
@@ -47,7 +57,9 @@ struct LowLatencyOptions {
 // segment listed restates its EXT-X-MAP and date. `report_last(uri)` gives LAST-MSN and
 // LAST-PART of each rendition report (see last_msn_part); without it, or with a negative
 // msn, the report carries the URI only. options.ended: EXT-X-ENDLIST, no open parts, no hint.
-// AES-128 (options.key_uri) applies to whole segments: do not combine it with parts.
+// AES-128 (options.key_uri): parts are sealed like their segment, under its key with its seq
+// as IV; before the open segment's parts an EXT-X-KEY names that key and IV (the key
+// callback gets a record with the open segment's seq and program date-time).
 std::string low_latency_playlist(
     std::span<const SegmentRecord> all, std::span<const PartRecord> parts, const MediaPlaylistOptions& options,
     const LowLatencyOptions& ll, bool skip = false,

@@ -47,12 +47,15 @@ Range select_range(std::span<const SegmentRecord> all, const MediaPlaylistOption
   return Range{first, all.size()};
 }
 
-// RFC 8216 §4.3.3.1: an integer at least every EXTINF rounded to the nearest integer;
-// the ceiling is safe whatever rounding a player applies.
+// RFC 8216 §4.3.3.1: an integer at least every EXTINF rounded to the nearest integer. The
+// configured length is rounded up, segments to the nearest: a GOP a frame longer than the
+// target (1.04 s for 1 s) must not raise it, or it would fall back once that segment has
+// left the index, and the tag must not change while a live runs.
 std::int64_t target_duration(std::span<const SegmentRecord> all, double hint) {
-  double longest = hint > 0 ? printed_duration(hint) : 0;
-  for (const SegmentRecord& s : all) longest = std::max(longest, printed_duration(s.duration));
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(longest)));
+  std::int64_t target = hint > 0 ? static_cast<std::int64_t>(std::ceil(printed_duration(hint))) : 1;
+  for (const SegmentRecord& s : all)
+    target = std::max(target, static_cast<std::int64_t>(std::llround(printed_duration(s.duration))));
+  return std::max<std::int64_t>(1, target);
 }
 
 std::string uri(const std::string& file, const MediaPlaylistOptions& options) {
@@ -64,13 +67,13 @@ std::string uri(const std::string& file, const MediaPlaylistOptions& options) {
 constexpr TimeMs kDateTimeDriftMs = 500;
 
 // An IV attribute: 0x and 32 hex digits, the sequence number big-endian (§4.3.2.4).
+}  // namespace
+
 std::string iv_hex(std::int64_t seq) {
   char text[35];
   std::snprintf(text, sizeof text, "0x%016llx%016llx", 0ULL, static_cast<unsigned long long>(seq));
   return text;
 }
-
-}  // namespace
 
 std::vector<SegmentRecord> select_segments(std::span<const SegmentRecord> all,
                                            const MediaPlaylistOptions& options) {

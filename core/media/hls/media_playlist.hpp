@@ -43,6 +43,9 @@ struct MediaPlaylistOptions {
   std::function<std::string(const SegmentRecord&)> key_uri{};
 };
 
+// An EXT-X-KEY IV attribute for a media sequence number: "0x" and 32 hex digits.
+std::string iv_hex(std::int64_t seq);
+
 // The segments the view lists, in order (a contiguous run of `all`).
 std::vector<SegmentRecord> select_segments(std::span<const SegmentRecord> all,
                                            const MediaPlaylistOptions& options);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "util/time.hpp"
+
 namespace bvlive::hls {
 
 struct PartRecord {
@@ -19,6 +21,9 @@ struct PartRecord {
   bool independent = false;  // starts with a keyframe (EXT-X-PART INDEPENDENT=YES)
   std::string file;       // "SESSION/seg_00000042.p3.m4s"
   std::int64_t bytes = 0;
+  // The parent segment's EXT-X-PROGRAM-DATE-TIME (what its SegmentRecord will say): which
+  // AES-128 key period its parts are sealed in.
+  TimeMs program_date_time = 0;
 
   bool operator==(const PartRecord&) const = default;
 };

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,12 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;  // as they go out
   std::string body;                // ignored when `file` is set
   std::optional<FileBody> file;
+  // An answer that is not ready yet (an LL-HLS blocking playlist reload, a part still being
+  // written). When set, the server answers nothing now: it calls later(send) once, and
+  // send(answer) answers the request, once, on the loop thread, now or later. A send after
+  // the client has gone (or a second one) does nothing. The other fields are ignored.
+  using Send = std::function<void(Response)>;
+  std::function<void(Send)> later;
 
   // Sets a header, replacing any with the same name (case-insensitive).
   void set(std::string name, std::string value);

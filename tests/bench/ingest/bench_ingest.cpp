@@ -19,6 +19,7 @@
 //
 // Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
 #include "../common/bench_report.hpp"
+#include "../common/nginx_rtmp.hpp"
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -820,20 +821,14 @@ Result run_nginx(const Options& o, int n, const std::string& dir, const std::str
   fs::create_directories(dir + "/logs");
   const int port = free_port();
   const std::string conf = dir + "/nginx.conf", log = dir + "/logs/error.log";
-  {
-    std::ofstream c(conf);
-    c << "# bench_ingest: nginx-rtmp as the baseline, one worker, loopback only\n"
-      << "load_module " << o.rtmp_module << ";\n"
-      << "daemon off;\nmaster_process on;\nworker_processes 1;\n"
-      << "pid " << dir << "/nginx.pid;\nerror_log " << log << " warn;\n";
-    // As root, workers would switch to nobody and could not write the HLS directory.
-    if (::geteuid() == 0) c << "user root;\n";
-    c << "events { worker_connections 8192; }\n"
-      << "rtmp {\n  server {\n    listen 127.0.0.1:" << port << ";\n"
-      << "    application live {\n      live on;\n      hls on;\n      hls_path " << dir << "/hls;\n"
-      << "      hls_fragment " << o.segment_seconds << "s;\n      hls_playlist_length " << o.segment_seconds * 6
-      << "s;\n    }\n  }\n}\n";
-  }
+  bvbench::NginxRtmpConf nc;
+  nc.module = o.rtmp_module;
+  nc.dir = dir;
+  nc.rtmp_port = port;
+  nc.fragment_s = o.segment_seconds;
+  nc.playlist_s = o.segment_seconds * 6;
+  nc.comment = "bench_ingest: nginx-rtmp as the baseline";
+  std::ofstream(conf) << bvbench::nginx_rtmp_conf(nc);
   Child nginx({o.nginx, "-p", dir, "-c", conf, "-e", log}, dir + "/logs/stderr.log");
   auto nginx_broken = [&](const std::string& what) {
     return Broken("nginx (N=" + std::to_string(n) + ") " + what + "; its log:\n" + tail_of_file(log, 20) +
