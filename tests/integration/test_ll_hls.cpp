@@ -43,21 +43,21 @@ struct LlFixture {
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(ports.http) + path; }
 
-  void push(const std::string& id) {
+  void push(const std::string& id, const std::string& size = "640x360") {
     encoders.push_back(std::make_unique<BackgroundProcess>(
-        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv"),
+        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv", size),
         dir / ("encoder" + std::to_string(encoders.size()) + ".log")));
   }
 
   // An ull_enabled live, LIVE, with a push whose playlist lists open parts.
-  std::string ull_live(std::vector<std::string> flags = {}) {
+  std::string ull_live(std::vector<std::string> flags = {}, const std::string& size = "640x360") {
     std::vector<std::string> args{"-q", "create", "--name", "ull", "--ull"};
     args.insert(args.end(), flags.begin(), flags.end());
     const RunResult created = cli.run(args);
     REQUIRE_EXIT(created, 0);
     const std::string id = created.out.substr(0, created.out.find('\n'));
     REQUIRE_EXIT(cli.run({"preview", id}), 0);
-    push(id);
+    push(id, size);
     REQUIRE_EXIT(cli.run({"start", id}), 0);
     const bool parts = poll_until([&] { return ll_hls_summary(media(id).body).open_parts > 0; }, 40s, 200ms);
     BOOST_TEST_REQUIRE(parts, "no open part listed for " << id << "\n" << media(id).body << daemon->log());
@@ -280,4 +280,33 @@ BOOST_FIXTURE_TEST_CASE(aes_128_seals_parts_like_segments, LlFixture) {
   const std::int64_t iv = std::stoll(attribute(key_tag, "IV").substr(18), nullptr, 16);
   BOOST_TEST((openssl_decrypt(dir, sealed.body, key.body, iv) == file(id, part_uri)),
              "the decrypted part differs from the part on disk");
+}
+
+BOOST_FIXTURE_TEST_CASE(each_rendition_of_a_ladder_reports_the_others, LlFixture) {
+  // 480p in: the source (copied) and an encoded 360p rendition, each with its own parts.
+  const std::string id = ull_live({"--abr"}, "854x480");
+  HttpReply master;
+  const bool ladder = poll_until(
+      [&] { return playlist_text::uris((master = http_get(url("/live/" + id + "/index.m3u8"))).body).size() == 2; },
+      30s, 200ms);
+  BOOST_TEST_REQUIRE(ladder, master.body);
+  const auto playlists = playlist_text::uris(master.body);
+  for (std::size_t i = 0; i < playlists.size(); ++i) {
+    const std::string other = playlists[1 - i];
+    HttpReply m;
+    const bool reported = poll_until(
+        [&] {
+          m = http_get(url("/live/" + id + "/" + playlists[i]));
+          return ll_hls_summary(m.body).open_parts > 0 && contains(m.body, "LAST-PART=");
+        },
+        30s, 200ms);
+    BOOST_TEST_REQUIRE(reported, playlists[i] << ":\n" << m.body);
+    check_rules(m, playlists[i]);
+    const auto reports = playlist_lines(m.body, "#EXT-X-RENDITION-REPORT:");
+    BOOST_TEST_REQUIRE(reports.size() == 1u, m.body);
+    BOOST_TEST(attribute(reports[0], "URI") == other, reports[0]);
+    // The report says where the other rendition stands: about where this one does.
+    const std::int64_t msn = std::stoll(attribute(reports[0], "LAST-MSN"));
+    BOOST_TEST(std::llabs(msn - ll_hls_summary(m.body).last_msn) <= 1, reports[0] << "\n" << m.body);
+  }
 }

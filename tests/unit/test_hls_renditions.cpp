@@ -113,3 +113,25 @@ BOOST_AUTO_TEST_CASE(bandwidth_is_measured_per_rendition) {
   BOOST_TEST(none.bandwidth == 1);
   BOOST_TEST(!none.average_bandwidth.has_value());
 }
+
+BOOST_AUTO_TEST_CASE(a_lower_rendition_trailing_the_top_one_is_not_stood_in_for) {
+  std::vector<SegmentRecord> all;
+  add_ladder_session(all, "s1", 4, {"720p", "360p"});
+  // The top rendition's newest two seqs are written; the 360p ones come a moment later.
+  const std::int64_t next = all.back().seq + 1;
+  for (std::int64_t seq : {next, next + 1}) {
+    SegmentRecord top = *std::find_if(all.begin(), all.end(), [](const SegmentRecord& s) { return s.rendition == "720p"; });
+    top.seq = seq;
+    top.file = "s1/720p/seg_" + std::to_string(seq) + ".m4s";
+    all.push_back(top);
+  }
+  const auto v360 = rendition_view(all, "360p");
+  BOOST_REQUIRE_EQUAL(v360.size(), 4u);
+  BOOST_TEST(v360.back().rendition == "360p");
+  BOOST_TEST(rendition_view(all, "720p").size() == 6u);
+  // A gap inside the push (a segment the encoder of that rendition lost) is still filled.
+  std::erase_if(all, [&](const SegmentRecord& s) { return s.seq == 1 && s.rendition == "360p"; });
+  const auto gap = rendition_view(all, "360p");
+  BOOST_REQUIRE_EQUAL(gap.size(), 4u);
+  BOOST_TEST(gap[1].rendition == "720p");
+}

@@ -12,6 +12,8 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http/http_server.hpp"
 #include "http/unique_fd.hpp"
@@ -92,6 +94,24 @@ class ServerThread {
                                      " total=" + std::to_string(s.connections_total));
     }
     if (r.path == "/throw") throw std::runtime_error("boom");
+    // Answered later: held until /release (from any connection) answers every held one.
+    if (r.path == "/later") {
+      Response held;
+      held.later = [this, x = r.query_param("x").value_or("")](Response::Send send) {
+        held_.emplace_back(x, std::move(send));
+      };
+      return held;
+    }
+    if (r.path == "/release") {
+      const auto held = std::exchange(held_, {});
+      for (const auto& [x, send] : held) send(Response::text(200, "later " + x));
+      return Response::text(200, "released " + std::to_string(held.size()));
+    }
+    if (r.path == "/later-now") {  // answered from within later itself
+      Response now;
+      now.later = [](Response::Send send) { send(Response::text(200, "at once")); };
+      return now;
+    }
     if (r.path == "/bare405") {
       Response resp;
       resp.status = 405;
@@ -110,6 +130,7 @@ class ServerThread {
   std::thread thread_;
   std::atomic<int> options_seen_{0};
   ClientInfo last_client_;
+  std::vector<std::pair<std::string, Response::Send>> held_;  // loop thread only
 };
 
 struct HttpAnswer {
@@ -577,4 +598,25 @@ BOOST_AUTO_TEST_CASE(curl_downloads_files_and_ranges) {
 
   const auto missing = bvtest::run({"curl", "-sS", "-w", "%{http_code}", base + "/file/none.ts"});
   BOOST_TEST(missing.out == "not found: /file/none.ts\n404");
+}
+
+BOOST_AUTO_TEST_CASE(answers_given_later_keep_their_order_and_survive_a_gone_client) {
+  ServerThread s;
+  Client a(s.port());
+  // A held request, and one pipelined behind it: nothing comes until the first is answered.
+  a.send("GET /later?x=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /echo?x=2 HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    Client gone(s.port());
+    gone.send("GET /later?x=gone HTTP/1.1\r\nHost: t\r\n\r\n");
+  }  // its client closes before the answer comes
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both held requests are read
+  BOOST_TEST(get(s.port(), "/release").body == "released 2\n");
+  BOOST_TEST(a.read_response().body == "later 1\n");
+  BOOST_TEST(a.read_response().body == "GET /echo x=2 body=\n");
+  // An answer given from within `later` goes out like any other, and the connection goes on.
+  a.send("GET /later-now HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  BOOST_TEST(a.read_response().body == "at once\n");
+  BOOST_TEST(a.read_response().body == "hello world\n");
+  // Nothing is released twice.
+  BOOST_TEST(get(s.port(), "/release").body == "released 0\n");
 }

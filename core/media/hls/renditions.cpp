@@ -66,6 +66,16 @@ std::vector<SegmentRecord> rendition_view(std::span<const SegmentRecord> all, st
     out.push_back(pick(all.subspan(i, j - i), rendition));
     i = j;
   }
+  // The newest seqs of a push that has this rendition but has not written it for them yet
+  // (a lower rendition trails the top one by a moment): left out, not stood in for, or the
+  // playlist's live edge would switch to another rendition and back.
+  if (!rendition.empty()) {
+    while (!out.empty() && out.back().rendition != rendition &&
+           std::any_of(out.begin(), out.end(), [&](const SegmentRecord& s) {
+             return s.rendition == rendition && s.session_id == out.back().session_id;
+           }))
+      out.pop_back();
+  }
   return out;
 }
 

@@ -31,6 +31,8 @@ bool rendition_of_playlist(std::string_view file, std::string& rendition);
 
 // One segment per seq, in seq order: the one of `rendition`, else the highest one not
 // above it, else the lowest there is. `rendition` "" asks for the highest of each seq.
+// The newest seqs that the push making them has not written in `rendition` yet (while it
+// does write that rendition) are left out: they come a moment later.
 std::vector<SegmentRecord> rendition_view(std::span<const SegmentRecord> all, std::string_view rendition);
 
 // The renditions a session recorded, highest first ("" alone for a single rendition).
