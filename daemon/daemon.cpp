@@ -238,6 +238,8 @@ std::string Daemon::metrics_text() const {
   m.family("bvlive_ingest_bytes_total", "counter", "Bytes received from encoders.").sample(bytes_in);
   m.family("bvlive_segments_written_total", "counter", "Media segments written.")
       .sample(static_cast<double>(media_index_->segments_written()));
+  m.family("bvlive_parts_written_total", "counter", "LL-HLS parts written (ull_enabled lives).")
+      .sample(static_cast<double>(media_index_->parts_written()));
   // Publish latency: from a segment's last fragment leaving the packager to the segment
   // being listed. The mean is this total over bvlive_segment_publish_count.
   m.family("bvlive_segment_publish_seconds_total", "counter", "Sum of segment publish latencies, in seconds.")
@@ -269,6 +271,16 @@ std::string Daemon::metrics_text() const {
         .sample(static_cast<double>(hs.bytes_out));
     m.family("bvlive_http_connections", "gauge", "Open HTTP connections.")
         .sample(static_cast<double>(hs.connections_open));
+  }
+  if (origin_) {
+    const HeldRequests& held = origin_->held();
+    m.family("bvlive_http_held_requests", "gauge",
+             "LL-HLS requests waiting for their segment or part (blocking reloads, preload hints).")
+        .sample(static_cast<double>(held.size()));
+    m.family("bvlive_http_held_answered_total", "counter", "Held requests answered when what they waited for came.")
+        .sample(static_cast<double>(held.answered_ready()));
+    m.family("bvlive_http_held_timeouts_total", "counter", "Held requests answered 503/404 after their wait.")
+        .sample(static_cast<double>(held.timed_out()));
   }
   if (rtmp_) {
     m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")

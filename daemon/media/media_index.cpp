@@ -60,6 +60,7 @@ const std::deque<hls::PartRecord>& MediaIndex::parts(const std::string& live_id)
 
 void MediaIndex::append_part(const hls::PartRecord& p) {
   parts_[p.live_id].push_back(p);
+  ++parts_written_;
   notify(p.live_id);
 }
 

@@ -51,6 +51,7 @@ class MediaIndex {
   const std::string& media_root() const { return media_root_; }
 
   std::uint64_t segments_written() const { return segments_written_; }
+  std::uint64_t parts_written() const { return parts_written_; }
 
  private:
   Store& store_;
@@ -64,6 +65,7 @@ class MediaIndex {
   std::map<std::string, std::deque<SegmentRecord>, std::less<>> cache_;
   std::map<std::string, std::deque<hls::PartRecord>, std::less<>> parts_;
   std::uint64_t segments_written_ = 0;
+  std::uint64_t parts_written_ = 0;
 };
 
 }  // namespace bvlive

@@ -230,6 +230,11 @@ BOOST_FIXTURE_TEST_CASE(blocking_reloads_preload_hints_and_delta_updates, LlFixt
     BOOST_TEST(violations.empty(), joined(violations) << "\nfull:\n" << whole.body << "\ndelta:\n" << delta.body);
   }
   BOOST_TEST(compared, "no full and delta playlist of the same moment in 10 tries");
+  // The held requests were answered as their parts came, and none is left waiting.
+  const std::string metrics = http_get(url("/metrics")).body;
+  BOOST_TEST(contains(metrics, "bvlive_http_held_requests 0\n"), metrics);
+  BOOST_TEST(!contains(metrics, "bvlive_http_held_answered_total 0\n"), metrics);
+  BOOST_TEST(!contains(metrics, "bvlive_parts_written_total 0\n"), metrics);
 }
 
 BOOST_FIXTURE_TEST_CASE(numbering_holds_across_a_reconnect, LlFixture) {
