@@ -203,6 +203,9 @@ BOOST_AUTO_TEST_CASE(packager_command_with_short_fragments) {
   const auto at = std::find(argv.begin(), argv.end(), "-frag_duration");
   BOOST_REQUIRE(at != argv.end());
   BOOST_TEST(*(at + 1) == "500000");  // microseconds
+  const auto flush = std::find(argv.begin(), argv.end(), "-flush_packets");
+  BOOST_REQUIRE(flush != argv.end());
+  BOOST_TEST(*(flush + 1) == "1");
   BOOST_TEST(argv.back() == "pipe:1");
 }
 

@@ -22,6 +22,12 @@ int rendition_fd(std::size_t rendition) { return rendition == 0 ? 1 : static_cas
 
 namespace {
 
+// LL-HLS parts: a fragment every `ms` as well as at keyframes, written to the pipe as soon
+// as it is complete (-flush_packets 1: no output buffer holds a part back).
+void argv_short_fragments(std::vector<std::string>& argv, int ms) {
+  argv.insert(argv.end(), {"-frag_duration", std::to_string(ms * 1000LL), "-flush_packets", "1"});
+}
+
 std::string decimal(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -110,8 +116,7 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
       "-f", "mp4",
       "-movflags", "+frag_keyframe+empty_moov+default_base_moof",
   });
-  if (args.fragment_duration_ms > 0)
-    argv.insert(argv.end(), {"-frag_duration", std::to_string(args.fragment_duration_ms * 1000LL)});
+  if (args.fragment_duration_ms > 0) argv_short_fragments(argv, args.fragment_duration_ms);
   argv.insert(argv.end(), {
       // key=value lines on stderr, one block a second, ending with progress=continue|end.
       "-progress", "pipe:2",
@@ -151,8 +156,7 @@ std::vector<std::string> ladder_command(const PackagerArgs& args) {
       argv.insert(argv.end(), {"-c:a", "copy"});
     if (args.input == InputFormat::MpegTs && !args.transcode_audio) argv.insert(argv.end(), {"-bsf:a", "aac_adtstoasc"});
     argv.insert(argv.end(), {"-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"});
-    if (args.fragment_duration_ms > 0)
-      argv.insert(argv.end(), {"-frag_duration", std::to_string(args.fragment_duration_ms * 1000LL)});
+    if (args.fragment_duration_ms > 0) argv_short_fragments(argv, args.fragment_duration_ms);
     argv.push_back("pipe:" + std::to_string(rendition_fd(i)));
   }
   return argv;

@@ -37,8 +37,8 @@ struct PackagerArgs {
   std::string ffmpeg = "ffmpeg";  // path or name looked up in PATH (media.ffmpeg)
   InputFormat input = InputFormat::Flv;
   // 0: one fragment per keyframe (a GOP). Otherwise fragments are also cut after this many
-  // milliseconds (-frag_duration), for LL-HLS parts; only those starting at a keyframe
-  // are then independent.
+  // milliseconds (-frag_duration), for LL-HLS parts, each flushed to the pipe at once
+  // (-flush_packets 1); only those starting at a keyframe are then independent.
   int fragment_duration_ms = 0;
   std::string sdp_path;           // RtpSdp: the SDP file
   std::string input_path;         // File: the video
