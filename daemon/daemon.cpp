@@ -15,6 +15,7 @@
 #include "config/config_loader.hpp"
 #include "control/socket_activation.hpp"
 #include "library/library_import.hpp"
+#include "events/live_status.hpp"
 #include "log/log.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
@@ -130,6 +131,7 @@ Daemon::~Daemon() {
   // Sessions end with the daemon as their reason, before the listeners drop their encoders.
   if (sessions_) sessions_->end_all("daemon shutting down");
   if (media_index_) media_index_->on_update = nullptr;  // the origin goes before the index
+  if (service_) service_->on_changed = nullptr;         // and the event hub before the service
 }
 
 // Ingest, sessions and the origin. Listeners bind here, before run(), so a port in use
@@ -184,6 +186,9 @@ void Daemon::start_media_plane() {
     origin_ = std::make_unique<Origin>(loop_.get(), *service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
     media_index_->on_update = [this](const std::string& live_id) { origin_->wake(live_id); };
+    events_ = std::make_unique<EventHub>(loop_.get());
+    origin_->events = events_.get();
+    service_->on_changed = [this](const LiveRecord& live) { events_->publish(live.id, "status", live_status(live)); };
     origin_->playback_gate = playback_gate_.get();
     origin_->protection = segment_protection_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
@@ -272,6 +277,12 @@ std::string Daemon::metrics_text() const {
     m.family("bvlive_http_connections", "gauge", "Open HTTP connections.")
         .sample(static_cast<double>(hs.connections_open));
   }
+  if (events_) {
+    m.family("bvlive_event_streams", "gauge", "Open event streams of player pages (/live/ID/events).")
+        .sample(static_cast<double>(events_->streams()));
+    m.family("bvlive_events_sent_total", "counter", "Events written to player pages' streams.")
+        .sample(static_cast<double>(events_->events_sent()));
+  }
   if (origin_) {
     const HeldRequests& held = origin_->held();
     m.family("bvlive_http_held_requests", "gauge",
@@ -328,6 +339,11 @@ void Daemon::on_transition(const AppliedTransition& t) {
   if (sessions_) {
     sessions_->on_transition(t);
     sessions_->refresh_keys();
+  }
+  if (events_) {
+    if (!t.to) events_->close_live(t.live_id);
+    else if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id))
+      events_->publish(live->id, "status", live_status(*live));
   }
   if (!t.to) {
     if (vod_) vod_->forget(t.live_id);

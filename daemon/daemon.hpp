@@ -15,6 +15,7 @@
 #include "ingest/srt/srt_listener.hpp"
 #include "library/library_catalog.hpp"
 #include "media/media_index.hpp"
+#include "events/event_hub.hpp"
 #include "origin/origin.hpp"
 #include "security/playback_gate.hpp"
 #include "security/segment_protection.hpp"
@@ -105,6 +106,7 @@ class Daemon {
   std::unique_ptr<PlaybackGate> playback_gate_;
   std::unique_ptr<PlaybackSecret> segment_key_secret_;
   std::unique_ptr<SegmentProtection> segment_protection_;
+  std::unique_ptr<EventHub> events_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

@@ -245,6 +245,7 @@ json LiveService::update(const json& params, const Caller& caller) {
                          std::string(to_string(next.state)), "update", caller.cause, detail, caller.uid});
     tx.commit();
     live = std::move(next);
+    if (on_changed) on_changed(live);
   }
   // A new schedule may already be due (e.g. scheduled_at moved into the past).
   auto ts = follow_automatic(live, now_ms());
@@ -371,6 +372,7 @@ bool LiveService::set_signal(const std::string& live_id, bool lost, const std::s
                        (lost ? "signal interrupted: " : "signal restored: ") + detail, std::nullopt});
   tx.commit();
   *live = std::move(next);
+  if (on_changed) on_changed(*live);
   return true;
 }
 

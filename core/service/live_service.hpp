@@ -86,6 +86,9 @@ class LiveService {
 
   // Called for each applied transition (logging, the media plane's hooks).
   std::function<void(const AppliedTransition&)> on_transition;
+  // Called after a live's fields change without a transition (update, signal mark): the
+  // player pages' event streams.
+  std::function<void(const LiveRecord&)> on_changed;
   // Checks what a spec refers to outside the live (library items, VODs); throws RpcError
   // naming the field. Called by create, update and the config's reconciliation.
   std::function<void(const LiveSpec&)> check_references;

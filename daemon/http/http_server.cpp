@@ -43,6 +43,8 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // the connection and destroy the answer before the client has read it.
 constexpr std::uint64_t kLingerMs = 2000;
 constexpr std::uint64_t kAcceptRetryMs = 100;
+// A streamed body (server-sent events) whose reader lets this much pile up is dropped.
+constexpr std::size_t kStreamBacklog = 1 << 20;
 
 constexpr const char* kExposeHeaders = "Content-Length, Content-Range, Location, ETag";
 constexpr const char* kAllowMethods = "GET, HEAD, POST, DELETE, PATCH, OPTIONS";
@@ -164,12 +166,35 @@ struct HttpServer::Connection {
   std::uint64_t file_left = 0;
   bool responding = false;   // a response is being written; nothing else is read meanwhile
   std::shared_ptr<Held> held;  // a request whose answer is to come; nothing else is answered meanwhile
+  bool streaming = false;    // the body is written over time (Response::stream)
+  bool stream_ended = false; // ...and its end was given
+  std::shared_ptr<Connection*> stream_token;  // what the stream's sink holds weakly
   bool serving = false;      // inside serve_next: an answer given now is written by that loop
   bool close_after = false;  // close once the current response is out
   bool peer_eof = false;     // the client shut its side down
   bool lingering = false;    // our side is shut down; discarding input until EOF
   bool dead = false;         // dropped; erased by the callback that dropped it
   int poll_events = 0;
+};
+
+class HttpServer::StreamSink final : public BodySink {
+ public:
+  StreamSink(HttpServer* server, std::weak_ptr<Connection*> conn) : server_(server), conn_(std::move(conn)) {}
+  bool write(std::string_view bytes) override {
+    Connection* c = connection();
+    return c && server_->stream_write(*c, bytes);
+  }
+  void end() override {
+    if (Connection* c = connection()) server_->stream_end(*c);
+  }
+
+ private:
+  Connection* connection() const {
+    const auto token = conn_.lock();
+    return token ? *token : nullptr;
+  }
+  HttpServer* server_;
+  std::weak_ptr<Connection*> conn_;
 };
 
 HttpServer::HttpServer(uv_loop_t* loop, Handler handler, ServerOptions options)
@@ -330,6 +355,8 @@ void HttpServer::update_poll(Connection& c) {
   int events = 0;
   if (c.lingering)
     events = UV_READABLE;
+  else if (c.streaming)  // readable: to see the client go
+    events = UV_READABLE | (c.out_off < c.out.size() ? UV_WRITABLE : 0);
   else if (c.responding)
     events = UV_WRITABLE;
   else if (c.held)
@@ -363,6 +390,7 @@ void HttpServer::on_poll(Connection& c, int status, int events) {
   }
   if ((events & UV_WRITABLE) && c.responding) write_some(c);
   else if (events & UV_READABLE) on_readable(c);
+  if (c.streaming && c.peer_eof && !c.dead) return drop(c, "client left the stream");
   serve_next(c);
 }
 
@@ -422,6 +450,34 @@ void HttpServer::hold(Connection& c, Request req, std::function<void(Response::S
   }
 }
 
+bool HttpServer::stream_write(Connection& c, std::string_view bytes) {
+  if (c.dead || c.stream_ended) return false;
+  if (c.out.size() - c.out_off + bytes.size() > kStreamBacklog) {
+    drop(c, "stream reader too slow");
+  } else {
+    c.out.append(bytes);
+    if (c.serving) return true;  // serve_next writes it
+    write_some(c);
+    update_poll(c);
+  }
+  const bool alive = !c.dead;
+  settle(c);
+  return alive;
+}
+
+void HttpServer::stream_end(Connection& c) {
+  if (c.dead || c.stream_ended) return;
+  c.stream_ended = true;
+  if (c.serving) return;
+  write_some(c);
+  update_poll(c);
+  settle(c);
+}
+
+void HttpServer::settle(Connection& c) {
+  if (c.dead && !c.serving) erase(c);
+}
+
 void HttpServer::answer_held(Held& held, Response answer) {
   Connection& c = *held.conn;
   const std::shared_ptr<Held> keep = std::move(c.held);  // the request lives until the head is built
@@ -431,7 +487,7 @@ void HttpServer::answer_held(Held& held, Response answer) {
   if (c.serving) return;  // serve_next writes it
   write_some(c);
   serve_next(c);
-  if (c.dead) erase(c);
+  settle(c);
 }
 
 Response HttpServer::respond(const Request& req, const ClientInfo& peer) {
@@ -464,6 +520,10 @@ void HttpServer::start_response(Connection& c, Response resp, const Request* req
   }
   add_cors(resp);
 
+  // A streamed body ends when the connection closes.
+  auto open_stream = std::move(resp.stream);
+  if (open_stream && (head_only || status_has_no_body(resp.status))) open_stream = nullptr;
+  if (open_stream) keep_alive = false;
   if (const auto conn = resp.header("connection"); conn && iequals(*conn, "close")) keep_alive = false;
   if (!keep_alive) {
     resp.set("Connection", "close");
@@ -472,7 +532,8 @@ void HttpServer::start_response(Connection& c, Response resp, const Request* req
   }
   c.close_after = !keep_alive;
 
-  const std::uint64_t length = c.file ? c.file_left : resp.body.size();
+  std::optional<std::uint64_t> length = c.file ? c.file_left : resp.body.size();
+  if (open_stream) length.reset();
   c.out = serialize_head(resp.status, resp.headers, length, date_now());
   c.out_off = 0;
   if (head_only || status_has_no_body(resp.status)) {
@@ -483,6 +544,14 @@ void HttpServer::start_response(Connection& c, Response resp, const Request* req
   }
   c.responding = true;
   ++stats_.responses_by_status[resp.status];
+  if (open_stream) {
+    c.streaming = true;
+    c.stream_token = std::make_shared<Connection*>(&c);
+    // What the route writes now goes out with the head.
+    const bool was_serving = std::exchange(c.serving, true);
+    open_stream(std::make_shared<StreamSink>(this, c.stream_token));
+    c.serving = was_serving;
+  }
   if (req && debug_on()) log::debug("http", c.peer.address + " " + req->method + " " + req->target + " " + std::to_string(resp.status));
 }
 
@@ -591,11 +660,18 @@ void HttpServer::write_some(Connection& c) {
     budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
     touch(c);
   }
+  if (c.streaming && !c.stream_ended) {  // all written so far is out: wait for more
+    c.out.clear();
+    c.out_off = 0;
+    return;
+  }
   response_done(c);
 }
 
 void HttpServer::response_done(Connection& c) {
   c.responding = false;
+  c.streaming = false;
+  c.stream_token.reset();
   c.out.clear();
   c.out_off = 0;
   c.file.reset();
@@ -619,6 +695,7 @@ void HttpServer::drop(Connection& c, const char* why) {
   if (c.dead) return;
   c.dead = true;
   c.held.reset();
+  c.stream_token.reset();
   if (debug_on()) log::debug("http", "closing " + c.peer.address + ":" + std::to_string(c.peer.port) + ": " + why);
   c.poll.reset();
   c.idle.reset();

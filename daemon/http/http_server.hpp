@@ -68,6 +68,7 @@ class HttpServer {
   struct Listener;
   struct Connection;
   struct Held;
+  class StreamSink;
 
   void on_acceptable(Listener& l);
   void pause_accepting(Listener& l);
@@ -80,6 +81,10 @@ class HttpServer {
   void start_response(Connection& c, Response resp, const Request* req, bool keep_alive);
   void hold(Connection& c, Request req, std::function<void(Response::Send)> later);
   void answer_held(Held& held, Response answer);
+  bool stream_write(Connection& c, std::string_view bytes);
+  void stream_end(Connection& c);
+  // After writing to a connection from outside its own callbacks: erases it if it died.
+  void settle(Connection& c);
   void attach_file(Connection& c, Response& resp, const Request* req);
   void write_some(Connection& c);
   void response_done(Connection& c);

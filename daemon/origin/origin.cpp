@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "events/live_status.hpp"
 #include "media/hls/codecs_from_init.hpp"
 #include "media/hls/low_latency_playlist.hpp"
 #include "media/hls/master_playlist.hpp"
@@ -180,6 +181,8 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
       if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
       if (!decision.query.empty()) query = "?" + decision.query;
     }
+    if (events && parts.size() == 3 && parts[2] == "events")
+      return events->subscribe(live->id, {EventHub::format("status", live_status(*live))});
     if (covers && parts.size() == 3 && parts[2] == "cover.jpg") return covers(*live, "");
     if (covers && parts.size() == 4 && parts[2] == "covers" && parts[3].ends_with(".jpg"))
       return covers(*live, std::string_view(parts[3]).substr(0, parts[3].size() - 4));

@@ -6,6 +6,8 @@
 //   /live/ID/keys/NAME.key                          an AES-128 protected live's keys (see
 //                                                    segment_protection.hpp), as its segments
 //   /live/ID/SESSION/seg_N.pK.m4s                   an ull_enabled live's LL-HLS parts
+//   /live/ID/events                                 server-sent events for player pages, in
+//                                                    every state (events/event_hub.hpp)
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
@@ -22,6 +24,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "events/event_hub.hpp"
 #include "http/http_server.hpp"
 #include "media/hls/partial_segment.hpp"
 #include "media/media_index.hpp"
@@ -50,6 +53,8 @@ class Origin {
   PlaybackGate* playback_gate = nullptr;
   // AES-128 protected lives: their keys and sealed segments (set by the daemon; null: none).
   const SegmentProtection* protection = nullptr;
+  // The player pages' event streams (set by the daemon; null: none).
+  EventHub* events = nullptr;
   // Whether a live has a session writing segments (set by the daemon).
   std::function<bool(const std::string& live_id)> session_running;
 

@@ -107,6 +107,24 @@ class ServerThread {
       for (const auto& [x, send] : held) send(Response::text(200, "later " + x));
       return Response::text(200, "released " + std::to_string(held.size()));
     }
+    if (r.path == "/events") {  // a streamed body: one line now, more on /push, ended by /end
+      Response stream;
+      stream.set("Content-Type", "text/event-stream");
+      stream.stream = [this](std::shared_ptr<BodySink> sink) {
+        sink->write("data: open\n\n");
+        sinks_.push_back(std::move(sink));
+      };
+      return stream;
+    }
+    if (r.path == "/push") {
+      int written = 0;
+      for (auto& sink : sinks_) written += sink->write("data: " + r.query_param("x").value_or("") + "\n\n") ? 1 : 0;
+      return Response::text(200, "pushed to " + std::to_string(written));
+    }
+    if (r.path == "/end") {
+      for (auto& sink : std::exchange(sinks_, {})) sink->end();
+      return Response::text(200, "ended");
+    }
     if (r.path == "/later-now") {  // answered from within later itself
       Response now;
       now.later = [](Response::Send send) { send(Response::text(200, "at once")); };
@@ -131,6 +149,7 @@ class ServerThread {
   std::atomic<int> options_seen_{0};
   ClientInfo last_client_;
   std::vector<std::pair<std::string, Response::Send>> held_;  // loop thread only
+  std::vector<std::shared_ptr<BodySink>> sinks_;              // loop thread only
 };
 
 struct HttpAnswer {
@@ -195,6 +214,15 @@ class Client {
     a.body = buf_.substr(0, length);
     buf_.erase(0, length);
     return a;
+  }
+
+  // Reads until `text` has come (everything up to it is returned and consumed).
+  std::string read_until(const std::string& text) {
+    std::size_t at;
+    while ((at = buf_.find(text)) == std::string::npos) BOOST_REQUIRE_MESSAGE(fill(), "no '" << text << "' in " << buf_);
+    std::string out = buf_.substr(0, at + text.size());
+    buf_.erase(0, at + text.size());
+    return out;
   }
 
   // True when the server closes the connection (EOF) with nothing more sent.
@@ -619,4 +647,31 @@ BOOST_AUTO_TEST_CASE(answers_given_later_keep_their_order_and_survive_a_gone_cli
   BOOST_TEST(a.read_response().body == "hello world\n");
   // Nothing is released twice.
   BOOST_TEST(get(s.port(), "/release").body == "released 0\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_streamed_body_goes_out_as_it_is_written_until_it_ends) {
+  ServerThread s;
+  Client a(s.port()), b(s.port());
+  a.send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n");
+  b.send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n");
+  for (Client* c : {&a, &b}) {
+    const std::string head = c->read_until("\r\n\r\n");
+    BOOST_TEST(head.rfind("HTTP/1.1 200", 0) == 0, head);
+    BOOST_TEST(head.find("\r\nContent-Length:") == std::string::npos, head);  // ended by the close
+    BOOST_TEST(head.find("Connection: close") != std::string::npos, head);
+    BOOST_TEST(head.find("text/event-stream") != std::string::npos, head);
+    BOOST_TEST(c->read_until("\n\n") == "data: open\n\n");
+  }
+  BOOST_TEST(get(s.port(), "/push?x=1").body == "pushed to 2\n");
+  BOOST_TEST(a.read_until("\n\n") == "data: 1\n\n");
+  BOOST_TEST(b.read_until("\n\n") == "data: 1\n\n");
+  // A reader that leaves is noticed; writing to it fails and harms nobody else.
+  { Client gone = std::move(b); }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  BOOST_TEST(get(s.port(), "/push?x=2").body == "pushed to 1\n");
+  BOOST_TEST(a.read_until("\n\n") == "data: 2\n\n");
+  BOOST_TEST(get(s.port(), "/stats").body == "open=2 total=5\n");  // a's stream and this request
+  // The end of the body closes the connection.
+  BOOST_TEST(get(s.port(), "/end").body == "ended\n");
+  BOOST_TEST(a.closed_by_server());
 }

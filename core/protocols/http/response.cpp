@@ -110,7 +110,7 @@ std::string http_date(std::time_t t) {
 bool status_has_no_body(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
 
 std::string serialize_head(int status, const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::uint64_t content_length, std::string_view date) {
+                           std::optional<std::uint64_t> content_length, std::string_view date) {
   std::string out;
   out.reserve(256);
   out += "HTTP/1.1 ";
@@ -126,9 +126,9 @@ std::string serialize_head(int status, const std::vector<std::pair<std::string, 
     for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
     out += "\r\n";
   }
-  if (!status_has_no_body(status)) {
+  if (!status_has_no_body(status) && content_length) {
     out += "Content-Length: ";
-    out += std::to_string(content_length);
+    out += std::to_string(*content_length);
     out += "\r\n";
   }
   out += "Date: ";

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,17 @@ struct FileBody {
   std::string path;
 };
 
+// Where a streamed body goes (Response::stream): server-sent events, written as they happen.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // Appends to the body. False when the client has gone, or reads so slowly that too much
+  // waits for it (it is then disconnected): stop writing to this sink.
+  virtual bool write(std::string_view bytes) = 0;
+  // Ends the body; the connection closes once it is out.
+  virtual void end() = 0;
+};
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // as they go out
@@ -29,6 +41,10 @@ struct Response {
   // the client has gone (or a second one) does nothing. The other fields are ignored.
   using Send = std::function<void(Response)>;
   std::function<void(Send)> later;
+  // A body written over time (server-sent events). When set, the head goes out at once
+  // without Content-Length (the body ends when the connection closes; nothing else is read
+  // on it), then stream(sink) is called; the body is what is written to the sink.
+  std::function<void(std::shared_ptr<BodySink>)> stream;
 
   // Sets a header, replacing any with the same name (case-insensitive).
   void set(std::string name, std::string value);
@@ -50,9 +66,9 @@ std::string http_date(std::time_t t);
 bool status_has_no_body(int status);
 
 // The head: "HTTP/1.1 STATUS REASON", then `headers` (a Content-Length or Date among
-// them is dropped), then Content-Length (except for 1xx/204/304) and Date, then the
-// blank line.
+// them is dropped), then Content-Length (except for 1xx/204/304, or without a length: a
+// body the closing connection ends) and Date, then the blank line.
 std::string serialize_head(int status, const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::uint64_t content_length, std::string_view date);
+                           std::optional<std::uint64_t> content_length, std::string_view date);
 
 }  // namespace bvlive::http
