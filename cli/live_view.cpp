@@ -133,7 +133,7 @@ void print_live(std::ostream& out, const json& live) {
   const std::pair<const char*, const char*> kUrlRows[] = {{"rtmp_server", "rtmp_server"}, {"rtmp", "rtmp_url"},
                                                           {"srt", "srt_url"},           {"whip", "whip_url"},
                                                           {"preview", "preview_url"},
-                                                          {"playback", "playback_url"}};
+                                                          {"playback", "playback_url"}, {"player", "player_url"}};
   for (const auto& [key, label] : kUrlRows)
     if (const json& u = member(urls, key); u.is_string()) kv.add(label, u.get<std::string>());
   kv.add("live_vod", live_vod_text(member(live, "live_vod")));

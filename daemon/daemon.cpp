@@ -186,6 +186,7 @@ void Daemon::start_media_plane() {
     origin_ = std::make_unique<Origin>(loop_.get(), *service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
     media_index_->on_update = [this](const std::string& live_id) { origin_->wake(live_id); };
+    origin_->web_root = settings_.http.web_root.empty() ? BVLIVE_WEB_DIR : settings_.http.web_root;
     events_ = std::make_unique<EventHub>(loop_.get());
     origin_->events = events_.get();
     service_->on_changed = [this](const LiveRecord& live) { events_->publish(live.id, "status", live_status(live)); };
@@ -326,6 +327,7 @@ nlohmann::json Daemon::urls(const LiveRecord& live) const {
   if (http_) {
     const std::string base = http_base();
     u["playback"] = base + "/live/" + live.id + "/index.m3u8";
+    u["player"] = base + "/watch/" + live.id;
     u["preview"] = base + "/preview/" + live.id + "/index.m3u8?token=" + live.preview_token;
     if (whip_) u["whip"] = base + "/whip/" + live.id;
   }

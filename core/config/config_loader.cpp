@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -129,7 +130,7 @@ const std::initializer_list<std::string_view> kWebrtcKeys = {"enabled", "listen"
 const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", "port", "handshake_timeout"};
 const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "port", "latency", "passphrase"};
 const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
-                                                           "idle_timeout"};
+                                                           "idle_timeout", "web_root"};
 const std::initializer_list<std::string_view> kMediaKeys = {
     "ffmpeg", "ffprobe", "segment_duration", "live_window", "keep_segments", "session_max_duration",
     "first_segment_timeout", "signal_timeout", "slate", "ull_segment_duration", "ull_part_target"};
@@ -442,7 +443,13 @@ class Loader {
       else if (k == "listen") r.listen = address(n, name);
       else if (k == "port") r.port = port(n, name);
       else if (k == "idle_timeout") r.idle_timeout = positive_duration(n, name);
-      else if (k == "public_url") {
+      else if (k == "web_root") {
+        r.web_root = string_value(n, name);
+        std::error_code ec;
+        if (!r.web_root.empty() && !std::filesystem::is_directory(r.web_root, ec))
+          fail(at(n), name + ": " + show(n) + " is not a directory; give the folder share/scripts/install-web.sh "
+                      "installed hls.js into (bash share/scripts/install-web.sh DIR)");
+      } else if (k == "public_url") {
         r.public_url = string_value(n, name);
         while (!r.public_url.empty() && r.public_url.back() == '/') r.public_url.pop_back();
         if (!r.public_url.empty() && r.public_url.rfind("http://", 0) != 0 && r.public_url.rfind("https://", 0) != 0)

@@ -78,6 +78,9 @@ struct HttpSettings {
   int port = 8080;                 // 0 = any free port (tests)
   std::string public_url;          // base of printed URLs, e.g. "https://live.example.com"; empty = http://HOST:PORT
   DurationMs idle_timeout = 30'000;  // keep-alive connections idle this long are closed
+  // The folder the viewer page's scripts are served from (node_modules/hls.js/...): what
+  // share/scripts/install-web.sh installs. Empty: the build's own (BUILD/web).
+  std::string web_root;
   bool operator==(const HttpSettings&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "events/live_status.hpp"
+#include "web/watch_page.hpp"
 #include "media/hls/codecs_from_init.hpp"
 #include "media/hls/low_latency_playlist.hpp"
 #include "media/hls/master_playlist.hpp"
@@ -150,9 +151,11 @@ Response Origin::handle(const http::Request& req, const http::ClientInfo& client
     r.set("Cache-Control", "no-store");
     return r;
   }
+  if (parts.size() == 2 && parts[0] == "watch") return watch_page(parts[1], req, client);
+  if (parts.size() == 2 && parts[0] == "assets") return asset(parts[1]);
   if (!parts.empty() && parts[0] == "live") return live_route(Audience::Public, parts, req, client);
   if (!parts.empty() && parts[0] == "preview") return live_route(Audience::Preview, parts, req, client);
-  return error(404, "nothing at " + req.path + "; playlists are at /live/ID/index.m3u8");
+  return error(404, "nothing at " + req.path + "; playlists are at /live/ID/index.m3u8, the viewer page at /watch/ID");
 }
 
 Response Origin::live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req,
@@ -202,6 +205,36 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
     return media_file(*live, audience, rel);
   }
   return error(404, "nothing at " + req.path);
+}
+
+// The viewer page: the same for every live (it reads the id from its own URL), in every
+// state, so a page opened early shows the ready_to_start cover and starts playing by itself.
+Response Origin::watch_page(const std::string& id, const http::Request& req, const http::ClientInfo& client) {
+  const LiveRecord* live = lives_.by_id_or_custom_id(id);
+  if (!live) return error(404, "no live '" + id + "'");
+  if (playback_gate) {
+    const auto decision = playback_gate->check(*live, req, client, false, now_ms());
+    if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
+  }
+  Response r;
+  r.body = std::string(kWatchPage);
+  r.set("Content-Type", "text/html; charset=utf-8");
+  r.set("Cache-Control", "no-cache");
+  r.set("X-Content-Type-Options", "nosniff");
+  r.set("Referrer-Policy", "same-origin");
+  return r;
+}
+
+Response Origin::asset(const std::string& name) {
+  if (name != "hls.min.js") return error(404, "no asset " + name);
+  const std::string path = web_root + "/node_modules/hls.js/dist/hls.min.js";
+  if (::access(path.c_str(), R_OK) != 0)
+    return error(404, "hls.js is not installed in " + web_root + ": run bash share/scripts/install-web.sh " + web_root +
+                          " (or set http.web_root)");
+  Response r = Response::file_at(path);
+  r.set("Content-Type", "text/javascript; charset=utf-8");
+  r.set("Cache-Control", "public, max-age=3600");
+  return r;
 }
 
 // A live in VOD: its playlists and files are the asset's, under MEDIA/LIVE_ID/vod/.

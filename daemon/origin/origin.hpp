@@ -8,6 +8,9 @@
 //   /live/ID/SESSION/seg_N.pK.m4s                   an ull_enabled live's LL-HLS parts
 //   /live/ID/events                                 server-sent events for player pages, in
 //                                                    every state (events/event_hub.hpp)
+//   /watch/ID                                       the viewer page (web/watch_page.hpp), in every
+//                                                    state, behind the playback gate
+//   /assets/hls.min.js                              the page's player library, from web_root
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
@@ -53,6 +56,8 @@ class Origin {
   PlaybackGate* playback_gate = nullptr;
   // AES-128 protected lives: their keys and sealed segments (set by the daemon; null: none).
   const SegmentProtection* protection = nullptr;
+  // Where the page's scripts are (node_modules/hls.js/...; set by the daemon).
+  std::string web_root;
   // The player pages' event streams (set by the daemon; null: none).
   EventHub* events = nullptr;
   // Whether a live has a session writing segments (set by the daemon).
@@ -62,6 +67,8 @@ class Origin {
   enum class Audience { Public, Preview };
   http::Response live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req,
                             const http::ClientInfo& client);
+  http::Response watch_page(const std::string& id, const http::Request& req, const http::ClientInfo& client);
+  http::Response asset(const std::string& name);
   http::Response master(const LiveRecord& live, Audience audience, const std::string& query);
   http::Response media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
                                 const std::string& query, const http::Request& req);

@@ -42,5 +42,6 @@ echo
 "$bvlive" show demo
 echo
 echo "Watch:   ffplay $(field playback_url)    (or open it in VLC, Safari or any HLS player)"
+echo "Player:  $(field player_url)    (the viewer page, in a browser)"
 echo "Preview: $(field preview_url)"
 echo "Next:    build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"

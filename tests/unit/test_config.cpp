@@ -532,6 +532,8 @@ BOOST_AUTO_TEST_CASE(media_plane_value_errors) {
                "is out of range; use 0.5 to 30 (seconds)");
   expect_error("[media]\nsegment_duration = 31\n", "bvlived.toml:2:20: ", "use 0.5 to 30");
   expect_error("[media]\nsegment_duration = \"2s\"\n", "bvlived.toml:2:20: ", "a number of seconds");
+  expect_error("[http]\nweb_root = \"/nonexistent/web\"\n", "bvlived.toml:2:12: ", "is not a directory");
+  BOOST_TEST(parse_config("[http]\nweb_root = \"/tmp\"\n", kFile).http.web_root == "/tmp");
   // LL-HLS: a part is a piece of a segment, and Apple-sane lengths only.
   BOOST_TEST(parse_config("[media]\null_segment_duration = 2\null_part_target = \"500ms\"\n", kFile)
                  .media.ull_part_target == 500);
