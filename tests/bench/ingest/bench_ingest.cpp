@@ -19,6 +19,7 @@
 //
 // Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
 #include "../common/bench_report.hpp"
+#include "../common/bench_run.hpp"
 #include "../common/nginx_rtmp.hpp"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -193,27 +194,14 @@ Options parse_args(int argc, char** argv) {
 
 // ---------------------------------------------------------------- failures and signals
 
-// Something broke (not a slow figure): reported, and the run exits 1.
-struct Broken : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using bvbench::Broken;
+using bvbench::check_signal;
+using bvbench::g_signal;
+using bvbench::nap;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal = sig; }
-
-// Sleeps in short steps so Ctrl-C ends the run promptly (and the destructors clean up).
-void nap(std::chrono::milliseconds d) {
-  const auto until = Clock::now() + d;
-  while (Clock::now() < until) {
-    if (g_signal) throw Broken("interrupted by signal " + std::to_string(g_signal.load()));
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50),
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1)));
-  }
-}
 
 using bvbench::cpu_model;
 using bvbench::fmt;
@@ -1051,16 +1039,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  ::signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "bench_ingest: BROKEN: " << e.what() << "\n";
-    return 1;
-  }
+  return bvbench::run_bench("bench_ingest", [&] { return run(o); });
 }

@@ -50,6 +50,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../common/bench_report.hpp"
+#include "../common/bench_run.hpp"
 #include "../common/clock_pattern.hpp"
 #include "../common/nginx_rtmp.hpp"
 #include "support/browser.hpp"
@@ -177,24 +178,12 @@ Options parse_args(int argc, char** argv) {
 
 // ---------------------------------------------------------------- failures and signals
 
-// Something broke (not a slow figure): reported, and the run exits 1.
-struct Broken : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using bvbench::Broken;
+using bvbench::check_signal;
+using bvbench::g_signal;
+using bvbench::nap;
 
-std::atomic<int> g_signal{0};
-extern "C" void on_signal(int sig) { g_signal = sig; }
 
-// Sleeps in short steps so Ctrl-C ends the run promptly (and the destructors clean up).
-void nap(std::chrono::milliseconds d) {
-  const auto until = Clock::now() + d;
-  while (Clock::now() < until) {
-    if (g_signal) throw Broken("interrupted by signal " + std::to_string(g_signal.load()));
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50),
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1)));
-  }
-}
 
 // Polls `done` every 250 ms for up to `timeout`; `check` throws when something died.
 template <typename Done, typename Check>
@@ -576,16 +565,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  ::signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "bench_latency: BROKEN: " << e.what() << "\n";
-    return 1;
-  }
+  return bvbench::run_bench("bench_latency", [&] { return run(o); });
 }

@@ -20,6 +20,7 @@
 //
 // Run: share/scripts/bench.sh --only bench_transcode [--quick] [--preset veryfast] ...
 #include "../common/bench_report.hpp"
+#include "../common/bench_run.hpp"
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -139,20 +140,14 @@ Options parse_args(int argc, char** argv) {
 
 // ---------------------------------------------------------------- failures, signals, text
 
-// Something broke (not a slow figure): reported, and the run exits 1.
-struct Broken : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using bvbench::Broken;
+using bvbench::check_signal;
+using bvbench::g_signal;
+using bvbench::nap;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal = sig; }
-
-void check_signal() {
-  if (g_signal) throw Broken("interrupted by signal " + std::to_string(g_signal.load()));
-}
 
 using bvbench::cpu_model;
 using bvbench::fmt;
@@ -580,16 +575,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  ::signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "bench_transcode: BROKEN: " << e.what() << "\n";
-    return 1;
-  }
+  return bvbench::run_bench("bench_transcode", [&] { return run(o); });
 }
