@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>
@@ -38,6 +40,23 @@ inline void nap(std::chrono::milliseconds d) {
         std::chrono::milliseconds(50),
         std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1)));
   }
+}
+
+// A usage error: "NAME: why (see --help)" on stderr, exit status 2.
+[[noreturn]] inline void usage_error(const char* name, const std::string& why) {
+  std::cerr << name << ": " << why << " (see --help)\n";
+  std::exit(2);
+}
+
+// An option's value that must be a whole number from 1 to `max`.
+inline int parse_positive(const char* name, const std::string& flag, const char* v, long max) {
+  if (!v) usage_error(name, flag + " needs a value");
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(v, &end, 10);
+  if (errno || !end || *end || n <= 0 || n > max)
+    usage_error(name, flag + ": '" + v + "' is not a whole number from 1 to " + std::to_string(max));
+  return static_cast<int>(n);
 }
 
 // main()'s body: SIGPIPE ignored (a child that dies mid-write), SIGINT and SIGTERM noted for

@@ -83,10 +83,7 @@ struct Options {
   std::string input;         // a ready FLV to push instead of the generated one
 };
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << "bench_ingest: " << msg << " (see --help)\n";
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { bvbench::usage_error("bench_ingest", msg); }
 
 void print_help() {
   std::cout <<
@@ -109,13 +106,7 @@ void print_help() {
 }
 
 int parse_positive(const std::string& flag, const char* v, long max = 100000) {
-  if (!v) usage_error(flag + " needs a value");
-  char* end = nullptr;
-  errno = 0;
-  long n = std::strtol(v, &end, 10);
-  if (errno || !end || *end || n <= 0 || n > max)
-    usage_error(flag + ": '" + v + "' is not a whole number from 1 to " + std::to_string(max));
-  return static_cast<int>(n);
+  return bvbench::parse_positive("bench_ingest", flag, v, max);
 }
 
 std::vector<int> parse_counts(const char* v) {

@@ -82,10 +82,7 @@ struct Options {
   std::string preset = "veryfast";
 };
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << "bench_latency: " << msg << " (see --help)\n";
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { bvbench::usage_error("bench_latency", msg); }
 
 void print_help() {
   std::cout <<
@@ -106,13 +103,7 @@ void print_help() {
 }
 
 int parse_positive(const std::string& flag, const char* v, long max) {
-  if (!v) usage_error(flag + " needs a value");
-  char* end = nullptr;
-  errno = 0;
-  const long n = std::strtol(v, &end, 10);
-  if (errno || !end || *end || n <= 0 || n > max)
-    usage_error(flag + ": '" + v + "' is not a whole number from 1 to " + std::to_string(max));
-  return static_cast<int>(n);
+  return bvbench::parse_positive("bench_latency", flag, v, max);
 }
 
 Options parse_args(int argc, char** argv) {
