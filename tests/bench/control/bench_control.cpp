@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/bench_report.hpp"
 #include "rpc/jsonrpc.hpp"
 
 extern char** environ;
@@ -470,25 +471,8 @@ class Daemon {
 
 // ---------------------------------------------------------------- machine facts
 
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("model name", 0) == 0) {
-      auto c = line.find(':');
-      if (c != std::string::npos) return line.substr(c + 2);
-    }
-  return "unknown";
-}
-
-std::string loadavg() {
-  std::ifstream f("/proc/loadavg");
-  double a = 0, b = 0, c = 0;
-  if (!(f >> a >> b >> c)) return "unknown";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f", a, b, c);
-  return buf;
-}
+using bvbench::cpu_model;
+using bvbench::loadavg;
 
 std::string fs_type(const std::string& path) {
   struct statfs s {};
