@@ -187,6 +187,15 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.close_after, "--close-after",
               "close this long after LIVE_END (schedule.close_after), or none", "DUR")
       .option->check(duration_or_none());
+  text_option(sub, f.chat_live, "--chat-live",
+              "the viewer page's chatroom while live, with its theme (interaction.chatroom.live), or off",
+              "light|dark|off")
+      .option->check(CLI::IsMember({"light", "dark", "off"}));
+  text_option(sub, f.chat_vod, "--chat-vod",
+              "the chatroom while its VOD plays (interaction.chatroom.vod), or off", "light|dark|off")
+      .option->check(CLI::IsMember({"light", "dark", "off"}));
+  bool_flag(sub, f.polls, "--polls", "--no-polls", "polls on the viewer page (interaction.poll_enabled; bvlive poll)",
+            "no polls");
 }
 
 json read_body_file(const std::string& path) {
@@ -217,7 +226,7 @@ json read_body_file(const std::string& path) {
 }
 
 void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
-  for (const BoolFlag* b : {&f.ull, &f.abr, &f.auto_start})
+  for (const BoolFlag* b : {&f.ull, &f.abr, &f.auto_start, &f.polls})
     if (b->on_option->count() > 0 && b->off_option->count() > 0)
       throw CliError(kExitUsage, b->on_option->get_name() + " and " + b->off_option->get_name() +
                                      " contradict each other");
@@ -292,6 +301,14 @@ void apply_live_flags(const LiveFlags& f, json& body, ClearAs clear) {
     set_path(body, {"schedule", "auto_end"}, text_or_null(f.auto_end), clear);
   if (f.close_after.given())
     set_path(body, {"schedule", "close_after"}, text_or_null(f.close_after), clear);
+
+  if (f.polls.given()) object_at(body, "interaction")["poll_enabled"] = f.polls.value();
+  for (const auto& [flag, phase] : {std::pair{&f.chat_live, "live"}, std::pair{&f.chat_vod, "vod"}}) {
+    if (!flag->given()) continue;
+    json room = flag->value == "off" ? json{{"enabled", false}}
+                                     : json{{"enabled", true}, {"theme", *to_long_name<ChatroomTheme>(flag->value)}};
+    object_at(object_at(body, "interaction"), "chatroom")[phase] = room;
+  }
 }
 
 }  // namespace bvlive::cli

@@ -29,7 +29,8 @@ struct LiveFlags {
   TextFlag name, custom_id, type, library_id, broadcast_mode, scheduled_at, resolution;
   TextFlag live_vod, vod_start, vod_end, privacy, device_limit, protection, geo, description;
   TextFlag auto_preview, auto_end, close_after;
-  BoolFlag ull, abr, auto_start;
+  TextFlag chat_live, chat_vod;  // light, dark or off
+  BoolFlag ull, abr, auto_start, polls;
   std::vector<std::string> ingest;
   CLI::Option* ingest_option = nullptr;
 };

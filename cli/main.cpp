@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   register_daemon(app, ctx);
   register_library(app, ctx);
   register_security(app, ctx);
+  register_interaction(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

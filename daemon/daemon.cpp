@@ -16,6 +16,7 @@
 #include "control/socket_activation.hpp"
 #include "library/library_import.hpp"
 #include "events/live_status.hpp"
+#include "interaction/room_status.hpp"
 #include "log/log.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
@@ -182,14 +183,20 @@ void Daemon::start_media_plane() {
       settings_.state_dir + "/segment-key-secret", "segment key secret",
       "AES-128 protected recordings and players holding old keys can no longer decrypt");
   segment_protection_ = std::make_unique<SegmentProtection>(*segment_key_secret_, settings_.security);
+  // Pages' event streams, chat and polls: the CLI side works without HTTP too.
+  events_ = std::make_unique<EventHub>(loop_.get());
+  service_->on_changed = [this](const LiveRecord& live) { events_->publish(live.id, "status", live_status(live)); };
+  interaction_store_ = std::make_unique<InteractionStore>(store_->db());
+  chat_ = std::make_unique<ChatService>(*interaction_store_, *events_, settings_.chat);
+  polls_ = std::make_unique<PollService>(loop_.get(), *interaction_store_, *events_);
+  interaction_routes_ = std::make_unique<InteractionRoutes>(*chat_, *polls_);
   if (settings_.http.enabled) {
     origin_ = std::make_unique<Origin>(loop_.get(), *service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
     media_index_->on_update = [this](const std::string& live_id) { origin_->wake(live_id); };
     origin_->web_root = settings_.http.web_root.empty() ? BVLIVE_WEB_DIR : settings_.http.web_root;
-    events_ = std::make_unique<EventHub>(loop_.get());
     origin_->events = events_.get();
-    service_->on_changed = [this](const LiveRecord& live) { events_->publish(live.id, "status", live_status(live)); };
+    origin_->interaction = interaction_routes_.get();
     origin_->playback_gate = playback_gate_.get();
     origin_->protection = segment_protection_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
@@ -346,6 +353,12 @@ void Daemon::on_transition(const AppliedTransition& t) {
     if (!t.to) events_->close_live(t.live_id);
     else if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id))
       events_->publish(live->id, "status", live_status(*live));
+  }
+  if (polls_) {
+    if (!t.to) polls_->forget(t.live_id);
+    else if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id);
+             live && interaction::phase_of(live->state) != interaction::Phase::Live)
+      polls_->close_all(*live, now_ms());  // polls run in the live phase
   }
   if (!t.to) {
     if (vod_) vod_->forget(t.live_id);
@@ -616,6 +629,8 @@ nlohmann::json Daemon::reload() {
   differs("webrtc", fresh.webrtc != settings_.webrtc);
   differs("media", fresh.media != settings_.media);
   differs("security", fresh.security != settings_.security);
+  settings_.chat = fresh.chat;
+  if (chat_) chat_->apply(fresh.chat);
   settings_.prepare_lead = fresh.prepare_lead;
   settings_.close_after = fresh.close_after;
   settings_.lives = fresh.lives;

@@ -16,6 +16,9 @@
 #include "library/library_catalog.hpp"
 #include "media/media_index.hpp"
 #include "events/event_hub.hpp"
+#include "interaction/chat_service.hpp"
+#include "interaction/interaction_routes.hpp"
+#include "interaction/poll_service.hpp"
 #include "origin/origin.hpp"
 #include "security/playback_gate.hpp"
 #include "security/segment_protection.hpp"
@@ -69,6 +72,13 @@ class Daemon {
   nlohmann::json rotate_secret(const Caller& caller);
   nlohmann::json library_remove(const nlohmann::json& params);
   VodManager& vod() { return *vod_; }
+  // chat.* and poll.* (daemon/interaction_methods.cpp).
+  nlohmann::json chat_list(const nlohmann::json& params);
+  nlohmann::json chat_send(const nlohmann::json& params);
+  nlohmann::json chat_delete(const nlohmann::json& params);
+  nlohmann::json poll_create(const nlohmann::json& params);
+  nlohmann::json poll_close(const nlohmann::json& params);
+  nlohmann::json poll_list(const nlohmann::json& params);
 
  private:
   Settings load_settings() const;  // the config file with the command line's overrides applied
@@ -107,6 +117,10 @@ class Daemon {
   std::unique_ptr<PlaybackSecret> segment_key_secret_;
   std::unique_ptr<SegmentProtection> segment_protection_;
   std::unique_ptr<EventHub> events_;
+  std::unique_ptr<InteractionStore> interaction_store_;
+  std::unique_ptr<ChatService> chat_;
+  std::unique_ptr<PollService> polls_;
+  std::unique_ptr<InteractionRoutes> interaction_routes_;
   std::unique_ptr<Origin> origin_;
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;

@@ -45,6 +45,12 @@ const Method kMethods[] = {
     {"secret.rotate", [](Daemon& d, LiveService&, const json&, const Caller& c) { return d.rotate_secret(c); }},
     {"vod.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().get(p); }},
     {"vod.retry", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().retry(p); }},
+    {"chat.list", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_list(p); }},
+    {"chat.send", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_send(p); }},
+    {"chat.delete", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_delete(p); }},
+    {"poll.create", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_create(p); }},
+    {"poll.close", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_close(p); }},
+    {"poll.list", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_list(p); }},
     {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
     {"daemon.reload", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };

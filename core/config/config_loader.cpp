@@ -117,7 +117,9 @@ std::string local_text(const toml::date_time& dt) {
 }
 
 const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
-                                                           "webrtc", "media", "transcode", "security", "live"};
+                                                           "webrtc", "media", "transcode", "security", "chat",
+                                                           "live"};
+const std::initializer_list<std::string_view> kChatKeys = {"max_length", "history", "rate_burst", "rate_interval"};
 const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin", "key_rotation",
                                                                 "geo_database", "trusted_proxies", "unknown_country"};
 const std::initializer_list<std::string_view> kTranscodeKeys = {
@@ -167,6 +169,8 @@ class Loader {
           media(section(node, "media", "[media]"), s.media);
         } else if (k == "security") {
           security(section(node, "security", "[security]"), s.security);
+        } else if (k == "chat") {
+          chat(section(node, "chat", "[chat]"), s.chat);
         } else if (k == "transcode") {
           transcode(section(node, "transcode", "[transcode]"), s.media.transcode);
         } else if (k == "live") {
@@ -174,7 +178,7 @@ class Loader {
         } else {
           unknown(key, "", kRootKeys,
                   "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media], "
-                  "[transcode], [security] and [[live]]");
+                  "[transcode], [security], [chat] and [[live]]");
         }
       });
     }
@@ -511,6 +515,20 @@ class Loader {
         }
       }
       else return false;
+      return true;
+    });
+  }
+
+  void chat(const toml::table& t, ChatSettings& r) {
+    flat_section(t, "chat", kChatKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "max_length") r.max_length = static_cast<int>(int_in(n, name, 1, 5000, "characters in a message"));
+      else if (k == "history") r.history = static_cast<int>(int_in(n, name, 0, 1000, "messages a page opens with"));
+      else if (k == "rate_burst") r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000, "messages posted at once"));
+      else if (k == "rate_interval") {
+        r.rate_interval = duration(n, name);
+        if (r.rate_interval < 100 || r.rate_interval > 3'600'000)
+          fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1h\" (one message per that long)");
+      } else return false;
       return true;
     });
   }

@@ -146,6 +146,15 @@ struct SecuritySettings {
   bool operator==(const SecuritySettings&) const = default;
 };
 
+// [chat]: the chatrooms of player pages (a live's interaction.chatroom).
+struct ChatSettings {
+  int max_length = 500;            // characters in a message
+  int history = 100;               // messages a page gets when it opens (late joiners)
+  int rate_burst = 5;              // messages a viewer may post at once ...
+  DurationMs rate_interval = 3'000;  // ... then one per this long
+  bool operator==(const ChatSettings&) const = default;
+};
+
 struct Settings {
   // [daemon]
   std::string socket_path;        // empty: resolved at start (see paths.hpp)
@@ -167,6 +176,7 @@ struct Settings {
   WebrtcSettings webrtc;
   MediaSettings media;
   SecuritySettings security;
+  ChatSettings chat;
 
   // [[live]]
   std::vector<LiveDecl> lives;

@@ -124,6 +124,43 @@ INSERT INTO segments_v6 (live_id, seq, rendition, session_id, duration, pdt, fil
 DROP TABLE segments;
 ALTER TABLE segments_v6 RENAME TO segments;
 )sql",
+    // 7: the chatrooms and polls of player pages. A deleted message keeps its row (ids stay
+    // increasing cursors) but loses its text. A vote's device is the page's bvlive_device
+    // cookie; one row per poll and device is what makes it one vote per device.
+    R"sql(
+CREATE TABLE chat_messages (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  live_id     TEXT NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+  phase       TEXT NOT NULL,             -- live, vod
+  name        TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  host        INTEGER NOT NULL DEFAULT 0,
+  device      TEXT NOT NULL DEFAULT '',  -- who posted: the device cookie, '' for the host
+  address     TEXT NOT NULL DEFAULT '',
+  at          INTEGER NOT NULL,
+  deleted_at  INTEGER
+);
+CREATE INDEX chat_by_live ON chat_messages(live_id, id);
+
+CREATE TABLE polls (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  live_id     TEXT NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+  question    TEXT NOT NULL,
+  options     TEXT NOT NULL,             -- JSON array of strings
+  open        INTEGER NOT NULL DEFAULT 1,
+  created_at  INTEGER NOT NULL,
+  closed_at   INTEGER
+);
+CREATE INDEX polls_by_live ON polls(live_id, id);
+
+CREATE TABLE poll_votes (
+  poll_id     INTEGER NOT NULL REFERENCES polls(id) ON DELETE CASCADE,
+  device      TEXT NOT NULL,
+  option      INTEGER NOT NULL,
+  at          INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, device)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

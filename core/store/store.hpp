@@ -46,7 +46,7 @@ struct SessionRow {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens or creates `path`, switches to WAL and applies pending migrations.
   Store(const std::string& path, bool sync_full);

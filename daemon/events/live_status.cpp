@@ -3,6 +3,7 @@
 #include <string>
 
 #include "covers/cover_status.hpp"
+#include "interaction/room_status.hpp"
 #include "live/enums.hpp"
 
 namespace bvlive {
@@ -18,6 +19,7 @@ nlohmann::json live_status(const LiveRecord& live) {
       {"broadcast_mode", std::string(long_name(live.spec.broadcast_mode))},
       {"cover", std::string(covers::current_status(live))},
       {"signal_interrupted", live.signal_lost_at.has_value()},
+      {"interaction", interaction::status_json(interaction::room_status(live))},
   };
 }
 

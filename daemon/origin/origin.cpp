@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "events/live_status.hpp"
+#include "interaction/device_cookie.hpp"
 #include "web/watch_page.hpp"
 #include "media/hls/codecs_from_init.hpp"
 #include "media/hls/low_latency_playlist.hpp"
@@ -133,12 +134,14 @@ Origin::Origin(uv_loop_t* loop, LiveService& lives, MediaIndex& index, const Vod
     : held_(loop), lives_(lives), index_(index), vods_(vods), media_(media), metrics_(std::move(metrics)) {}
 
 Response Origin::handle(const http::Request& req, const http::ClientInfo& client) {
-  if (req.method != "GET" && req.method != "HEAD") {
+  const auto parts = split_path(req.path);
+  // Chat posts and votes are the origin's only writes; their routes check methods themselves.
+  const bool interaction_route = interaction && InteractionRoutes::owns(parts);
+  if (req.method != "GET" && req.method != "HEAD" && !interaction_route) {
     Response r = error(405, "method " + req.method + " is not allowed here; use GET or HEAD");
     r.set("Allow", "GET, HEAD, OPTIONS");
     return r;
   }
-  const auto parts = split_path(req.path);
   if (parts.size() == 1 && parts[0] == "healthz") {
     Response r = Response::text(200, "ok");
     r.set("Cache-Control", "no-store");
@@ -184,6 +187,8 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
       if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
       if (!decision.query.empty()) query = "?" + decision.query;
     }
+    if (interaction && InteractionRoutes::owns(parts))
+      return interaction->handle(*live, parts, req, playback_gate ? playback_gate->viewer(req, client) : client.address);
     if (events && parts.size() == 3 && parts[2] == "events")
       return events->subscribe(live->id, {EventHub::format("status", live_status(*live))});
     if (covers && parts.size() == 3 && parts[2] == "cover.jpg") return covers(*live, "");
@@ -217,6 +222,7 @@ Response Origin::watch_page(const std::string& id, const http::Request& req, con
     if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
   }
   Response r;
+  ensure_device(req, r);  // polls count one vote per device
   r.body = std::string(kWatchPage);
   r.set("Content-Type", "text/html; charset=utf-8");
   r.set("Cache-Control", "no-cache");

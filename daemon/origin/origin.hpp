@@ -8,6 +8,7 @@
 //   /live/ID/SESSION/seg_N.pK.m4s                   an ull_enabled live's LL-HLS parts
 //   /live/ID/events                                 server-sent events for player pages, in
 //                                                    every state (events/event_hub.hpp)
+//   /live/ID/interaction, chat, polls/N/vote         chat and polls (interaction_routes.hpp)
 //   /watch/ID                                       the viewer page (web/watch_page.hpp), in every
 //                                                    state, behind the playback gate
 //   /assets/hls.min.js                              the page's player library, from web_root
@@ -29,6 +30,7 @@
 #include "config/settings.hpp"
 #include "events/event_hub.hpp"
 #include "http/http_server.hpp"
+#include "interaction/interaction_routes.hpp"
 #include "media/hls/partial_segment.hpp"
 #include "media/media_index.hpp"
 #include "origin/held_requests.hpp"
@@ -60,6 +62,8 @@ class Origin {
   std::string web_root;
   // The player pages' event streams (set by the daemon; null: none).
   EventHub* events = nullptr;
+  // Chat and polls (set by the daemon; null: none).
+  InteractionRoutes* interaction = nullptr;
   // Whether a live has a session writing segments (set by the daemon).
   std::function<bool(const std::string& live_id)> session_running;
 

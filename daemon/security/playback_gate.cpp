@@ -86,13 +86,16 @@ PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const 
   return d;
 }
 
+std::string PlaybackGate::viewer(const http::Request& req, const http::ClientInfo& client) const {
+  const auto forwarded = req.header("x-forwarded-for");
+  const std::string forwarded_text = forwarded ? std::string(*forwarded) : std::string();
+  return security::client_address(client.address, forwarded ? &forwarded_text : nullptr, trusted_proxies_);
+}
+
 PlaybackGate::Decision PlaybackGate::check(const LiveRecord& live, const http::Request& req,
                                            const http::ClientInfo& client, bool entry, TimeMs now) {
   // The viewer behind our trusted proxies, if any: geo control and device ids go by them.
-  const auto forwarded = req.header("x-forwarded-for");
-  const std::string forwarded_text = forwarded ? std::string(*forwarded) : std::string();
-  const std::string viewer =
-      security::client_address(client.address, forwarded ? &forwarded_text : nullptr, trusted_proxies_);
+  const std::string viewer = this->viewer(req, client);
   Decision d = check_geo(live, viewer);
   if (d.allowed) d = check_domain(live, req);
   if (!d.allowed || !token_protected(live)) return d;

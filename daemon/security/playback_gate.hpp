@@ -50,6 +50,9 @@ class PlaybackGate {
   Decision check(const LiveRecord& live, const http::Request& req, const http::ClientInfo& client, bool entry,
                  TimeMs now);
 
+  // The viewer's address: the peer, or the client behind our trusted proxies.
+  std::string viewer(const http::Request& req, const http::ClientInfo& client) const;
+
   // A signed token for `live`, valid `ttl`, with the token's own device limit (0: none).
   security::PlaybackClaims issue(const LiveRecord& live, DurationMs ttl, int device_limit, TimeMs now,
                                  std::string& token) const;

@@ -643,3 +643,20 @@ BOOST_AUTO_TEST_CASE(security_table) {
   expect_error("[security]\ngeo_database = \"/nonexistent/country.mmdb\"\n", "bvlived.toml:2:16: ",
                "/nonexistent/country.mmdb");
 }
+
+BOOST_AUTO_TEST_CASE(chat_keys) {
+  const auto defaults = parse_config("", kFile).chat;
+  BOOST_TEST(defaults.max_length == 500);
+  BOOST_TEST(defaults.history == 100);
+  BOOST_TEST(defaults.rate_burst == 5);
+  BOOST_TEST(defaults.rate_interval == 3'000);
+  const auto c =
+      parse_config("[chat]\nmax_length = 280\nhistory = 0\nrate_burst = 2\nrate_interval = \"500ms\"\n", kFile).chat;
+  BOOST_TEST(c.max_length == 280);
+  BOOST_TEST(c.history == 0);
+  BOOST_TEST(c.rate_burst == 2);
+  BOOST_TEST(c.rate_interval == 500);
+  expect_error("[chat]\nmax_length = 0\n", "bvlived.toml:2:14: ", "out of range");
+  expect_error("[chat]\nrate_interval = \"10ms\"\n", "bvlived.toml:2:17: ", "\"100ms\" to \"1h\"");
+  expect_error("[chat]\nhistroy = 5\n", "bvlived.toml:2:1: ", "history");
+}

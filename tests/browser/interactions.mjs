@@ -1,0 +1,267 @@
+// Drives bvlive's viewer page (/watch/ID) in Debian's chromium, headless, with playwright-core,
+// as viewers would use its chat and polls, and prints ONE JSON object with what it saw on the
+// pages (stdout). It asserts nothing beyond bounded waits: the C++ test
+// (tests/integration/test_watch_interactions.cpp) checks the observations. Progress goes to
+// stderr as `interactions: ...` lines; the host scenario waits on the test through them.
+//
+//   node interactions.mjs URL OUTDIR [viewers|host]
+//
+// viewers (default): two browser contexts (two devices) A and B. Names; A posts, B sees it;
+//   A posts HTML, B shows it as text; A votes in the newest poll, B's results follow; B votes;
+//   A is offered no second vote and a direct POST of one is refused; theme, screenshots.
+// host: one viewer. Reads the history, posts a message, prints `interactions: ready`, waits
+//   for a new host message to appear, prints `interactions: host message seen ID`, waits for it
+//   to go (the host deletes it); theme, screenshots.
+//
+// playwright-core comes from NODE_PATH (the build's browser-driver/node_modules), or from
+// BVLIVE_BROWSER_DRIVER_DIR/node_modules, or from beside this script. CHROMIUM overrides
+// /usr/bin/chromium. Exits 1 with a clear message when a wait runs out.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const WAIT_MS = 15000;
+const [url, outDir, scenario = "viewers"] = process.argv.slice(2);
+const say = (text) => process.stderr.write("interactions: " + text + "\n");
+
+if (!url || !outDir || !["viewers", "host"].includes(scenario)) {
+  say("usage: node interactions.mjs URL OUTDIR [viewers|host]");
+  process.exit(2);
+}
+
+function loadPlaywright() {
+  const tries = [];
+  if (process.env.BVLIVE_BROWSER_DRIVER_DIR) tries.push(path.join(process.env.BVLIVE_BROWSER_DRIVER_DIR, "package.json"));
+  tries.push(import.meta.url);  // NODE_PATH, then node_modules beside the script
+  for (const from of tries) {
+    try { return createRequire(from)("playwright-core"); } catch (e) { /* next */ }
+  }
+  say("cannot load playwright-core: build the browser_driver target (share/scripts/install-browser-driver.sh DIR)" +
+      " and run with NODE_PATH=DIR/node_modules");
+  process.exit(1);
+}
+const { chromium } = loadPlaywright();
+
+const observed = { scenario, url, page_errors: [], dialogs: [], console_errors: [] };
+let browser = null;
+
+// One step: run `fn` or fail with a message that says which step and why.
+async function step(what, fn) {
+  say(what);
+  try {
+    return await fn();
+  } catch (e) {
+    throw new Error(what + ": " + (e && e.message ? e.message.split("\n")[0] : String(e)));
+  }
+}
+
+async function openViewer(name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => observed.page_errors.push(name + ": " + e.message));
+  page.on("dialog", (d) => { observed.dialogs.push(name + ": " + d.type() + " " + d.message()); d.dismiss().catch(() => {}); });
+  page.on("console", (m) => { if (m.type() === "error") observed.console_errors.push(name + ": " + m.text()); });
+  await page.goto(url, { waitUntil: "domcontentloaded", timeout: WAIT_MS });
+  return page;
+}
+
+// The chat shown, open for posting, its history loaded.
+async function waitChatOpen(page) {
+  await page.waitForSelector('#chat[data-loaded="true"]:not([hidden]) #chat-fields:not([disabled])', { timeout: WAIT_MS });
+}
+
+// Posts `text` as the page's viewer; returns the chat error line afterwards ("" when none).
+async function post(page, text) {
+  await page.fill("#chat-text", text);
+  await page.click("#chat-send", { timeout: WAIT_MS });
+  // Sent: the field empties on success, the error line says why not otherwise.
+  await page.waitForFunction(() => document.getElementById("chat-text").value === "" ||
+                                   document.getElementById("chat-error").textContent !== "",
+                             null, { timeout: WAIT_MS });
+  return page.textContent("#chat-error");
+}
+
+// The messages a page shows: id, name, text, host tag, and the elements inside the text.
+function messagesOf(page) {
+  return page.$$eval("#chat-list .msg", (items) => items.map((li) => ({
+    id: Number(li.dataset.id),
+    name: li.querySelector(".name") ? li.querySelector(".name").textContent : null,
+    text: li.querySelector(".text") ? li.querySelector(".text").textContent : null,
+    host: li.classList.contains("host"),
+    tag: li.querySelector(".tag") ? li.querySelector(".tag").textContent : null,
+    time: li.querySelector("time") ? li.querySelector("time").textContent : null,
+  })));
+}
+
+async function waitForMessage(page, text) {
+  await page.waitForFunction((t) => [...document.querySelectorAll("#chat-list .msg .text")].some((e) => e.textContent === t),
+                             text, { timeout: WAIT_MS });
+  return (await messagesOf(page)).find((m) => m.text === text);
+}
+
+// A poll as the page shows it: question, whether vote buttons are offered, results.
+function pollOf(page, pollId) {
+  return page.$eval(`.poll[data-id="${pollId}"]`, (p) => ({
+    id: Number(p.dataset.id),
+    question: p.querySelector(".question").textContent,
+    open: p.dataset.open === "true",
+    total: Number(p.dataset.total),
+    voted: p.dataset.voted === undefined ? null : Number(p.dataset.voted),
+    vote_buttons: [...p.querySelectorAll("button.vote")].map((b) => b.textContent),
+    results: [...p.querySelectorAll(".result")].map((r) => ({
+      option: r.querySelector(".option").textContent,
+      count: Number(r.dataset.count),
+      label: r.querySelector(".count").textContent,
+      mine: r.classList.contains("mine"),
+    })),
+    meta: p.querySelector(".poll-meta").textContent,
+    error: p.querySelector(".poll-error") ? p.querySelector(".poll-error").textContent : null,
+  }));
+}
+
+async function waitPollTotal(page, pollId, total) {
+  await page.waitForFunction(([id, n]) => {
+    const p = document.querySelector(`.poll[data-id="${id}"]`);
+    return p && Number(p.dataset.total) === n;
+  }, [pollId, total], { timeout: WAIT_MS });
+  return pollOf(page, pollId);
+}
+
+// What the theme looks like: the body's data-theme and the computed colours of the page and the chat panel.
+function themeOf(page) {
+  return page.evaluate(() => ({
+    data_theme: document.body.dataset.theme || null,
+    body_background: getComputedStyle(document.body).backgroundColor,
+    chat_background: getComputedStyle(document.getElementById("chat")).backgroundColor,
+    chat_color: getComputedStyle(document.getElementById("chat")).color,
+    polls_background: getComputedStyle(document.getElementById("polls")).backgroundColor,
+  }));
+}
+
+async function screenshot(page, name) {
+  const file = path.join(outDir, name);
+  await page.screenshot({ path: file, timeout: WAIT_MS });
+  return file;
+}
+
+async function viewers() {
+  const a = await step("opening viewer A", () => openViewer("A"));
+  const b = await step("opening viewer B", () => openViewer("B"));
+  await step("waiting for A's chat to open", () => waitChatOpen(a));
+  await step("waiting for B's chat to open", () => waitChatOpen(b));
+  observed.counter = await a.textContent("#chat-count");
+
+  await a.fill("#chat-name", "Alice");
+  await b.fill("#chat-name", "Bob");
+  const hello = "Hello from A";
+  observed.a_post_error = await step("A posts a message", () => post(a, hello));
+  observed.hello_in_b = await step("waiting for A's message in B", () => waitForMessage(b, hello));
+  observed.hello_in_a = await step("waiting for A's message in A", () => waitForMessage(a, hello));
+
+  const html = "<img src=x onerror=alert(1)><b>bold</b>";
+  observed.html_text = html;
+  observed.a_html_post_error = await step("A posts HTML", () => post(a, html));
+  observed.html_in_b = await step("waiting for the HTML message in B", () => waitForMessage(b, html));
+  observed.elements_in_chat_b = await b.$$eval("#chat-list img, #chat-list b, #chat-list script", (e) => e.length);
+  observed.elements_in_chat_a = await a.$$eval("#chat-list img, #chat-list b, #chat-list script", (e) => e.length);
+  observed.name_remembered = await a.evaluate(() => localStorage.getItem("bvlive.chat.name"));
+
+  // The newest poll (the page lists newest first).
+  const pollId = await step("waiting for a poll in A", async () => {
+    await a.waitForSelector(".poll button.vote", { timeout: WAIT_MS });
+    return Number(await a.getAttribute(".poll", "data-id"));
+  });
+  await step("waiting for the poll in B", () => b.waitForSelector(`.poll[data-id="${pollId}"] button.vote`, { timeout: WAIT_MS }));
+  observed.poll_before_a = await pollOf(a, pollId);
+
+  await step("A votes for option 0", () => a.click(`.poll[data-id="${pollId}"] button.vote[data-option="0"]`));
+  observed.poll_a_after_vote = await step("waiting for A's vote in A", async () => {
+    await a.waitForSelector(`.poll[data-id="${pollId}"][data-voted="0"]`, { timeout: WAIT_MS });
+    return pollOf(a, pollId);
+  });
+  observed.poll_b_after_a = await step("waiting for A's vote in B's results (no reload)", () => waitPollTotal(b, pollId, 1));
+
+  await step("B votes for option 1", () => b.click(`.poll[data-id="${pollId}"] button.vote[data-option="1"]`));
+  observed.poll_b_after_b = await step("waiting for B's vote in B", async () => {
+    await b.waitForSelector(`.poll[data-id="${pollId}"][data-voted="1"]`, { timeout: WAIT_MS });
+    return waitPollTotal(b, pollId, 2);
+  });
+  observed.poll_a_after_b = await step("waiting for B's vote in A's results", () => waitPollTotal(a, pollId, 2));
+
+  // A second vote from A: the page offers none; sent anyway, the daemon refuses it.
+  observed.a_second_vote_buttons = (await pollOf(a, pollId)).vote_buttons.length;
+  observed.a_second_vote = await step("A votes again with a direct request", () => a.evaluate(async (pid) => {
+    const here = new URL(location.href);
+    const live = here.pathname.replace(/\/+$/, "").split("/").pop();
+    const token = here.searchParams.get("token");
+    const r = await fetch("/live/" + live + "/polls/" + pid + "/vote" + (token ? "?token=" + encodeURIComponent(token) : ""),
+                          { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ option: 2 }) });
+    return { status: r.status, text: (await r.text()).trim() };
+  }, pollId));
+  observed.poll_a_final = await pollOf(a, pollId);
+  observed.poll_b_final = await pollOf(b, pollId);
+
+  observed.theme_a = await themeOf(a);
+  observed.theme_b = await themeOf(b);
+  observed.messages_a = await messagesOf(a);
+  observed.messages_b = await messagesOf(b);
+
+  // Last (it uses up A's posting allowance): posting too fast shows the daemon's refusal.
+  observed.rate_limit_error = "";
+  for (let i = 1; i <= 8 && !observed.rate_limit_error; ++i)
+    observed.rate_limit_error = await step("A posts quickly (" + i + ")", () => post(a, "quick " + i));
+  observed.screenshots = [await screenshot(a, "viewer_a.png"), await screenshot(b, "viewer_b.png")];
+}
+
+async function host() {
+  const v = await step("opening the viewer", () => openViewer("V"));
+  await step("waiting for the chat", () => waitChatOpen(v));
+  observed.theme = await themeOf(v);
+  observed.history = await messagesOf(v);
+  await v.fill("#chat-name", "Viv");
+  const thanks = "Thanks, host!";
+  observed.viewer_post_error = await step("the viewer posts", () => post(v, thanks));
+  observed.viewer_message = await step("waiting for the viewer's message", () => waitForMessage(v, thanks));
+  // A host message that comes after this point (the history may hold older ones).
+  const before = (await messagesOf(v)).map((m) => m.id);
+  observed.messages_before = before.length;
+  say("ready");
+  const seen = await step("waiting for a host message", async () => {
+    await v.waitForFunction((old) => [...document.querySelectorAll("#chat-list .msg.host")]
+                                       .some((li) => !old.includes(Number(li.dataset.id))),
+                            before, { timeout: 2 * WAIT_MS });
+    return (await messagesOf(v)).find((m) => m.host && !before.includes(m.id));
+  });
+  observed.host_message = seen;
+  observed.screenshots = [await screenshot(v, "viewer_host_message.png")];
+  say("host message seen " + seen.id);
+  await step("waiting for the host message to go", () =>
+    v.waitForSelector(`#chat-list .msg[data-id="${seen.id}"]`, { state: "detached", timeout: 2 * WAIT_MS }));
+  observed.host_message_removed = true;
+  observed.messages_after_delete = await messagesOf(v);
+  observed.screenshots.push(await screenshot(v, "viewer_after_delete.png"));
+}
+
+let failed = null;
+try {
+  fs.mkdirSync(outDir, { recursive: true });
+  browser = await step("launching chromium", () => chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    timeout: WAIT_MS,
+    args: ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--no-first-run",
+           "--disable-dev-shm-usage"],
+  }));
+  observed.browser_version = browser.version();
+  if (scenario === "viewers") await viewers();
+  else await host();
+} catch (e) {
+  failed = e && e.message ? e.message : String(e);
+  observed.failure = failed;
+}
+try { if (browser) await browser.close(); } catch (e) { /* going anyway */ }
+process.stdout.write(JSON.stringify(observed) + "\n");
+if (failed) {
+  say("FAILED: " + failed);
+  process.exitCode = 1;
+}

@@ -1,0 +1,306 @@
+// The viewer page's chat and polls (/watch/ID, share/web/watch.html) in Debian's chromium,
+// headless, driven by playwright-core (tests/browser/interactions.mjs) on a real daemon. The
+// script acts as viewers do and prints what the pages showed; this test checks it:
+//   - a LIVE live fed by ffmpeg, its live room dark, polls on, two browser contexts (two
+//     devices): a message from A shows in B under A's name; a message with HTML shows as text
+//     and makes no element; a poll made with `bvlive poll create` gets A's vote in B's results
+//     without a reload, then B's; A is offered no second vote and a direct one gets 409; the
+//     page is dark; `bvlive chat --once` and `bvlive poll results` show what the viewers did;
+//     posting too fast shows the daemon's reason on the page;
+//   - a token live whose room is light, watched with ?token=: the page is light, shows the
+//     history (a host message sent before) and posts with the token; a host message
+//     (`bvlive chat --send`) shows marked as the host's and goes when the host deletes it
+//     (`bvlive chat --delete`).
+// Screenshots of the pages are kept in BUILD/artifacts/.
+#define BOOST_TEST_MODULE watch_interactions
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/checks.hpp"
+#include "support/lives.hpp"
+#include "support/media.hpp"
+#include "support/process.hpp"
+
+using namespace bvtest;
+using nlohmann::json;
+
+namespace {
+
+std::string tail(const std::string& text, std::size_t n = 4000) {
+  return text.size() > n ? text.substr(text.size() - n) : text;
+}
+
+// interactions.mjs running in the background: its stderr progress and stdout JSON in one log.
+class Driver {
+ public:
+  Driver(const TempDir& dir, const std::string& url, const std::string& scenario)
+      : out_(dir / ("driver-" + scenario)),
+        process_({"env", std::string("NODE_PATH=") + BVLIVE_BROWSER_DRIVER_DIR + "/node_modules",
+                  std::string("BVLIVE_BROWSER_DRIVER_DIR=") + BVLIVE_BROWSER_DRIVER_DIR, "node",
+                  std::string(BVLIVE_BROWSER_TESTS_DIR) + "/interactions.mjs", url, out_, scenario},
+                 dir / ("driver-" + scenario + ".log")) {}
+
+  std::string log() const { return process_.log(); }
+  const std::string& out_dir() const { return out_; }
+  // Waits for a progress line `interactions: TEXT...` (or the script's end); the line, or "".
+  std::string wait_for_progress(const std::string& text, Ms timeout) {
+    std::string found;
+    poll_until(
+        [&] {
+          std::istringstream lines(log());
+          for (std::string line; std::getline(lines, line);)
+            if (line.starts_with("interactions: " + text)) {
+              found = line;
+              return true;
+            }
+          return !process_.running();
+        },
+        timeout, 100ms);
+    return found;
+  }
+  // Waits for the script to exit; its exit code (nullopt when it did not) and its JSON (null when none).
+  std::pair<std::optional<int>, json> finish(Ms timeout) {
+    const auto code = process_.wait(timeout);
+    json result;
+    std::istringstream lines(log());
+    for (std::string line; std::getline(lines, line);)
+      if (line.starts_with("{")) result = json::parse(line, nullptr, false);
+    if (result.is_discarded()) result = nullptr;
+    return {code, result};
+  }
+
+ private:
+  std::string out_;
+  BackgroundProcess process_;
+};
+
+// The brightness (0 dark .. 1 light) of a computed CSS colour "rgb(r, g, b)" or "rgba(r, g, b, a)".
+std::optional<double> brightness(const json& colour) {
+  if (!colour.is_string()) return std::nullopt;
+  int r = 0, g = 0, b = 0;
+  const std::string text = colour.get<std::string>();
+  if (std::sscanf(text.c_str(), "rgb(%d, %d, %d)", &r, &g, &b) != 3 &&
+      std::sscanf(text.c_str(), "rgba(%d, %d, %d", &r, &g, &b) != 3)
+    return std::nullopt;
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255.0;
+}
+
+// The counts a poll's results show, per option, as [n, n, n].
+json counts_of(const json& poll) {
+  json counts = json::array();
+  for (const auto& r : poll.value("results", json::array())) counts.push_back(r.value("count", -1));
+  return counts;
+}
+
+// The option marked as this device's vote (-1 when none).
+int mine_of(const json& poll) {
+  int i = 0;
+  for (const auto& r : poll.value("results", json::array())) {
+    if (r.value("mine", false)) return i;
+    ++i;
+  }
+  return -1;
+}
+
+// Copies the driver's screenshots to BUILD/artifacts/watch_interactions_NAME.png.
+void keep_screenshots(const json& result) {
+  const std::filesystem::path artifacts = BVLIVE_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  for (const auto& shot : result.value("screenshots", json::array())) {
+    const std::filesystem::path from = shot.get<std::string>();
+    BOOST_TEST(std::filesystem::exists(from), "no screenshot at " << from);
+    if (!std::filesystem::exists(from)) continue;
+    const auto to = artifacts / ("watch_interactions_" + from.filename().string());
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+    BOOST_TEST_MESSAGE("screenshot: " << to.string());
+  }
+}
+
+struct InteractionsFixture {
+  TempDir dir{"bvlive-chatpage"};
+  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir);
+  Cli cli{daemon->socket()};
+  Ports ports = ports_of(cli);
+  std::unique_ptr<BackgroundProcess> encoder;
+
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(ports.http); }
+
+  std::string create(const std::vector<std::string>& flags) {
+    std::vector<std::string> args{"-q", "create"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const RunResult r = cli.run(args);
+    REQUIRE_EXIT(r, 0);
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  // Opens the preview, pushes a test pattern until the packager has segments, starts the live.
+  void push_and_start(const std::string& id) {
+    REQUIRE_EXIT(cli.run({"preview", id}), 0);
+    encoder = std::make_unique<BackgroundProcess>(
+        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv"), dir / "encoder.log");
+    json sessions;
+    const bool on = poll_until(
+        [&] {
+          sessions = cli.json({"sessions", id})["sessions"];
+          return !sessions.empty() && sessions[0]["state"] == "LIVE" && sessions[0]["segments"].get<int>() >= 2;
+        },
+        45s, 250ms);
+    BOOST_TEST_REQUIRE(on, "no session with segments: " << sessions.dump(2) << "\nencoder:\n"
+                                                        << encoder->log() << "\ndaemon log:\n" << tail(daemon->log()));
+    REQUIRE_EXIT(cli.run({"start", id}), 0);
+    BOOST_TEST_REQUIRE(wait_for_state(cli, id, "LIVE"));
+  }
+
+  // Runs the driver to its end; its JSON, the test failed (with the logs) when it did not finish well.
+  json finished(Driver& driver, Ms timeout) {
+    const auto [code, result] = driver.finish(timeout);
+    BOOST_TEST_REQUIRE(code.has_value(), "interactions.mjs did not finish in time:\n" << tail(driver.log()));
+    BOOST_TEST_REQUIRE(!result.is_null(), "interactions.mjs printed no JSON (exit " << *code << "):\n"
+                                                                                     << tail(driver.log()));
+    keep_screenshots(result);
+    BOOST_TEST_REQUIRE(*code == 0, "interactions.mjs failed: " << result.value("failure", "?") << "\n"
+                                                               << tail(driver.log()) << "\ndaemon log:\n"
+                                                               << tail(daemon->log()));
+    const json errors = result.value("page_errors", json::array()), dialogs = result.value("dialogs", json::array());
+    BOOST_TEST(errors.empty(), "script errors on the page: " << errors.dump());
+    BOOST_TEST(dialogs.empty(), "the page opened dialogs (script from a message?): " << dialogs.dump());
+    return result;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(two_viewers_chat_and_vote_on_a_dark_live, InteractionsFixture) {
+  const std::string id =
+      create({"--name", "Chat night", "--broadcast-mode", "traditional", "--chat-live", "dark", "--polls"});
+  push_and_start(id);
+  const RunResult made = cli.run({"-q", "poll", "create", id, "Best colour?", "Red", "Green", "Blue"});
+  REQUIRE_EXIT(made, 0);
+  const std::string poll_id = made.out.substr(0, made.out.find('\n'));
+
+  Driver driver(dir, base() + "/watch/" + id, "viewers");
+  json seen = finished(driver, 120s);
+  const std::string all = seen.dump(2);
+
+  // A's message in B, under A's name.
+  BOOST_TEST(seen["hello_in_b"]["name"] == "Alice", all);
+  BOOST_TEST(seen["hello_in_b"]["text"] == "Hello from A", all);
+  BOOST_TEST(seen["hello_in_b"]["host"] == false, all);
+  BOOST_TEST(seen["a_post_error"] == "", "A's message was refused: " << seen["a_post_error"]);
+  BOOST_TEST(seen["name_remembered"] == "Alice", "the name is not remembered: " << all);
+  BOOST_TEST(seen["counter"] == "0 / 500", "the character counter: " << seen["counter"]);
+
+  // Markup in a message is text: the same characters on both pages, no element made.
+  BOOST_TEST(seen["html_in_b"]["text"] == seen["html_text"], all);
+  BOOST_TEST(seen["html_in_b"]["name"] == "Alice", all);
+  BOOST_TEST(seen["elements_in_chat_b"] == 0, "elements made from a message in B: " << all);
+  BOOST_TEST(seen["elements_in_chat_a"] == 0, "elements made from a message in A: " << all);
+
+  // The poll: three buttons; A's vote in B's results without a reload, then B's.
+  BOOST_TEST(seen["poll_before_a"]["id"] == std::stoi(poll_id), all);
+  BOOST_TEST(seen["poll_before_a"]["question"] == "Best colour?", all);
+  BOOST_TEST(seen["poll_before_a"]["vote_buttons"] == json({"Red", "Green", "Blue"}), all);
+  BOOST_TEST(seen["poll_a_after_vote"]["vote_buttons"].empty(), "A may vote again: " << all);
+  BOOST_TEST(counts_of(seen["poll_b_after_a"]) == json({1, 0, 0}), "B's results after A's vote: " << all);
+  BOOST_TEST(seen["poll_b_after_a"]["vote_buttons"].size() == 3, "B could not vote: " << all);
+  for (const char* page : {"poll_a_final", "poll_b_final"}) {
+    BOOST_TEST(seen[page]["total"] == 2, page << ": " << all);
+    BOOST_TEST(counts_of(seen[page]) == json({1, 1, 0}), page << ": " << all);
+    BOOST_TEST(seen[page]["vote_buttons"].empty(), page << " still offers a vote: " << all);
+  }
+  BOOST_TEST(mine_of(seen["poll_a_final"]) == 0, "A's own choice is not marked: " << all);
+  BOOST_TEST(mine_of(seen["poll_b_final"]) == 1, "B's own choice is not marked: " << all);
+  BOOST_TEST(seen["poll_a_final"]["results"][0]["label"] == "1 \u00b7 50%", all);
+
+  // A second vote from A: not offered, and refused when sent anyway.
+  BOOST_TEST(seen["a_second_vote_buttons"] == 0, all);
+  BOOST_TEST(seen["a_second_vote"]["status"] == 409, "a second vote: " << seen["a_second_vote"]);
+  BOOST_TEST(contains(seen["a_second_vote"].value("text", ""), "already voted"), seen["a_second_vote"]);
+
+  // Dark: the attribute, and the chat panel and page are dark.
+  for (const char* page : {"theme_a", "theme_b"}) {
+    BOOST_TEST(seen[page]["data_theme"] == "dark", page << ": " << all);
+    const auto chat = brightness(seen[page]["chat_background"]);
+    const auto body = brightness(seen[page]["body_background"]);
+    BOOST_TEST_REQUIRE((chat && body), "colours not understood: " << seen[page]);
+    BOOST_TEST(*chat < 0.25, "the dark chat panel is not dark: " << seen[page]);
+    BOOST_TEST(*body < 0.25, "the dark page is not dark: " << seen[page]);
+  }
+
+  // Posting too fast: the daemon's reason on the page.
+  BOOST_TEST(contains(seen.value("rate_limit_error", ""), "too fast"), "no rate limit shown: " << all);
+
+  // The host sees what the viewers did.
+  const RunResult chat = cli.run({"chat", id, "--once"});
+  REQUIRE_EXIT(chat, 0);
+  BOOST_TEST(contains(chat.out, "Alice: Hello from A"), chat.describe());
+  BOOST_TEST(contains(chat.out, "Alice: <img src=x onerror=alert(1)><b>bold</b>"), chat.describe());
+  const RunResult results = cli.run({"poll", "results", id});
+  REQUIRE_EXIT(results, 0);
+  BOOST_TEST(contains(results.out, "Best colour?"), results.describe());
+  const json polls = cli.json({"poll", "results", id});
+  const json& list = polls.contains("polls") ? polls["polls"] : polls;
+  BOOST_TEST_REQUIRE(list.size() == 1, polls.dump(2));
+  BOOST_TEST(list[0]["votes"] == json({1, 1, 0}), polls.dump(2));
+  BOOST_TEST(list[0]["total"] == 2, polls.dump(2));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_light_room_and_the_hosts_messages, InteractionsFixture) {
+  // The chat of the live phase is open from creation on: no stream needed. A token live: the
+  // page's requests (history, posting) are refused without the token of its URL.
+  const std::string id = create({"--name", "Garden show", "--chat-live", "light", "--privacy", "token"});
+  const RunResult issued = cli.run({"-q", "token", id});
+  REQUIRE_EXIT(issued, 0);
+  const std::string token = issued.out.substr(0, issued.out.find('\n'));
+  const HttpReply bare = http_get(base() + "/live/" + id + "/interaction");
+  BOOST_TEST(bare.status == 401, "the room of a token live without a token: " << bare.describe());
+  REQUIRE_EXIT(cli.run({"chat", id, "--send", "Doors open at six"}), 0);  // history for the page
+
+  Driver driver(dir, base() + "/watch/" + id + "?token=" + token, "host");
+  const std::string ready = driver.wait_for_progress("ready", 60s);
+  BOOST_TEST_REQUIRE(!ready.empty(), "the page's chat did not show:\n" << tail(driver.log()));
+
+  const RunResult sent = cli.run({"-q", "chat", id, "--send", "Welcome, gardeners!"});
+  REQUIRE_EXIT(sent, 0);
+  const std::string message_id = sent.out.substr(0, sent.out.find('\n'));
+  const std::string seen_line = driver.wait_for_progress("host message seen", 45s);
+  BOOST_TEST_REQUIRE(!seen_line.empty(), "the host message did not show:\n" << tail(driver.log()));
+  REQUIRE_EXIT(cli.run({"chat", id, "--delete", message_id}), 0);
+
+  json seen = finished(driver, 60s);
+  const std::string all = seen.dump(2);
+  BOOST_TEST_REQUIRE(seen["history"].size() == 1, "the page's history: " << all);
+  BOOST_TEST(seen["history"][0]["text"] == "Doors open at six", all);
+  BOOST_TEST(seen["history"][0]["name"] == "Host", all);
+  BOOST_TEST(seen["history"][0]["host"] == true, all);
+  BOOST_TEST(seen["viewer_post_error"] == "", "the viewer's message was refused: " << all);
+  BOOST_TEST(seen["viewer_message"]["host"] == false, all);
+  BOOST_TEST(seen["host_message"]["id"] == std::stoll(message_id), all);
+  BOOST_TEST(seen["host_message"]["text"] == "Welcome, gardeners!", all);
+  BOOST_TEST(seen["host_message"]["host"] == true, all);
+  BOOST_TEST(seen["host_message"]["tag"] == "host", all);
+  BOOST_TEST(seen["host_message_removed"] == true, all);
+  for (const auto& m : seen["messages_after_delete"])
+    BOOST_TEST(m["id"] != std::stoll(message_id), "the deleted message is still on the page: " << all);
+  const RunResult listed = cli.run({"chat", id, "--once"});
+  REQUIRE_EXIT(listed, 0);
+  BOOST_TEST(contains(listed.out, "Host (host): Doors open at six"), listed.describe());
+  BOOST_TEST(contains(listed.out, "Viv: Thanks, host!"), listed.describe());
+  BOOST_TEST(!contains(listed.out, "Welcome, gardeners!"), "the deleted message is still listed" << listed.describe());
+
+  BOOST_TEST(seen["theme"]["data_theme"] == "light", all);
+  const auto chat = brightness(seen["theme"]["chat_background"]);
+  const auto body = brightness(seen["theme"]["body_background"]);
+  BOOST_TEST_REQUIRE((chat && body), "colours not understood: " << seen["theme"]);
+  BOOST_TEST(*chat > 0.8, "the light chat panel is not light: " << seen["theme"]);
+  BOOST_TEST(*body > 0.8, "the light page is not light: " << seen["theme"]);
+}
