@@ -151,7 +151,9 @@ void print_poll(std::ostream& out, const json& p) {
     std::ostringstream line;
     line << "  " << std::left << std::setw(static_cast<int>(width)) << options[i].get<std::string>() << "  "
          << std::right << std::setw(5) << static_cast<long long>(n) << "  " << std::setw(5) << std::fixed
-         << std::setprecision(1) << share * 100 << "%  " << std::string(static_cast<std::size_t>(std::lround(share * kBarWidth)), '#');
+         << std::setprecision(1) << share * 100 << '%';
+    const auto bar = static_cast<std::size_t>(std::lround(share * kBarWidth));
+    if (bar > 0) line << "  " << std::string(bar, '#');
     out << line.str() << '\n';
   }
   out << "  " << static_cast<long long>(total) << (total == 1 ? " vote" : " votes") << '\n';

@@ -108,6 +108,22 @@ std::string media_summary(const json& media) {
   return out;
 }
 
+namespace {
+
+// "chat live dark, chat vod light, polls", or "none".
+std::string interaction_text(const json& in) {
+  std::string out;
+  for (const char* phase : {"live", "vod"}) {
+    const json& room = member(member(in, "chatroom"), phase);
+    if (member(room, "enabled") == true)
+      out += std::string(out.empty() ? "" : ", ") + "chat " + phase + " " + to_short_name(text_of(member(room, "theme")));
+  }
+  if (member(in, "poll_enabled") == true) out += out.empty() ? "polls" : ", polls";
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
 void print_live(std::ostream& out, const json& live) {
   KeyValues kv;
   kv.add("id", field_text(live, "id"));
@@ -152,6 +168,7 @@ void print_live(std::ostream& out, const json& live) {
     for (const auto& c : geo) countries += (countries.empty() ? "" : ", ") + (c.is_string() ? c.get<std::string>() : "?");
     kv.add("geo_control", countries);
   }
+  kv.add("interaction", interaction_text(member(live, "interaction")));
   if (std::string d = field_text(member(live, "metadata"), "short_description"); d != "-" && !d.empty())
     kv.add("description", d);
   kv.add("created_at", time_field(live, "created_at"));

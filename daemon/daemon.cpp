@@ -291,6 +291,13 @@ std::string Daemon::metrics_text() const {
     m.family("bvlive_events_sent_total", "counter", "Events written to player pages' streams.")
         .sample(static_cast<double>(events_->events_sent()));
   }
+  if (chat_ && polls_) {
+    m.family("bvlive_chat_messages_total", "counter", "Chat messages kept (viewers' and the host's).")
+        .sample(static_cast<double>(chat_->posted()));
+    m.family("bvlive_chat_rate_limited_total", "counter", "Chat posts refused for coming too fast (HTTP 429).")
+        .sample(static_cast<double>(chat_->refused_rate()));
+    m.family("bvlive_poll_votes_total", "counter", "Poll votes counted.").sample(static_cast<double>(polls_->votes()));
+  }
   if (origin_) {
     const HeldRequests& held = origin_->held();
     m.family("bvlive_http_held_requests", "gauge",

@@ -20,7 +20,7 @@ if ! "$bvlive" status >/dev/null 2>&1; then
 fi
 
 field() { "$bvlive" show demo | awk -v k="$1:" '$1 == k { print $2; exit }'; }
-"$bvlive" show demo >/dev/null 2>&1 || "$bvlive" create --name "Demo channel" --custom-id demo -q
+"$bvlive" show demo >/dev/null 2>&1 || "$bvlive" create --name "Demo channel" --custom-id demo --chat-live dark --polls -q
 [[ $(field state) == WAIT_FOR_PREVIEW ]] && "$bvlive" preview demo
 [[ $(field state) == PREVIEW || $(field state) == LIVE ]] || {
   echo "the live demo is $(field state); delete it (bvlive delete demo) and run this again" >&2
@@ -42,6 +42,7 @@ echo
 "$bvlive" show demo
 echo
 echo "Watch:   ffplay $(field playback_url)    (or open it in VLC, Safari or any HLS player)"
-echo "Player:  $(field player_url)    (the viewer page, in a browser)"
+echo "Player:  $(field player_url)    (the viewer page, with its chat and polls, in a browser)"
+echo "Chat:    build/cli/bvlive chat demo --send 'Hello!'; build/cli/bvlive poll create demo 'Like it?' Yes No"
 echo "Preview: $(field preview_url)"
 echo "Next:    build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"
