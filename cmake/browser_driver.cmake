@@ -10,7 +10,7 @@ add_custom_command(
   OUTPUT ${BVLIVE_PLAYWRIGHT_CORE}
   COMMAND bash ${CMAKE_SOURCE_DIR}/share/scripts/install-browser-driver.sh ${BVLIVE_BROWSER_DRIVER_DIR}
   DEPENDS ${CMAKE_SOURCE_DIR}/tests/browser/package.json ${CMAKE_SOURCE_DIR}/tests/browser/package-lock.json
-          ${CMAKE_SOURCE_DIR}/share/scripts/install-browser-driver.sh
+          ${CMAKE_SOURCE_DIR}/share/scripts/install-browser-driver.sh ${CMAKE_SOURCE_DIR}/share/scripts/npm-install.sh
   COMMENT "Installing the browser driver (playwright-core) from the npm registry into ${BVLIVE_BROWSER_DRIVER_DIR}"
   VERBATIM)
 add_custom_target(browser_driver ALL DEPENDS ${BVLIVE_PLAYWRIGHT_CORE})

@@ -8,7 +8,7 @@ add_custom_command(
   OUTPUT ${BVLIVE_HLS_JS}
   COMMAND bash ${CMAKE_SOURCE_DIR}/share/scripts/install-web.sh ${BVLIVE_WEB_DIR}
   DEPENDS ${CMAKE_SOURCE_DIR}/share/web/package.json ${CMAKE_SOURCE_DIR}/share/web/package-lock.json
-          ${CMAKE_SOURCE_DIR}/share/scripts/install-web.sh
+          ${CMAKE_SOURCE_DIR}/share/scripts/install-web.sh ${CMAKE_SOURCE_DIR}/share/scripts/npm-install.sh
   COMMENT "Installing web assets (hls.js) from the npm registry into ${BVLIVE_WEB_DIR}"
   VERBATIM)
 add_custom_target(web_assets ALL DEPENDS ${BVLIVE_HLS_JS})

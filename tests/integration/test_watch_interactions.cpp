@@ -28,16 +28,13 @@
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
+#include "support/page_fixture.hpp"
 #include "support/process.hpp"
 
 using namespace bvtest;
 using nlohmann::json;
 
 namespace {
-
-std::string tail(const std::string& text, std::size_t n = 4000) {
-  return text.size() > n ? text.substr(text.size() - n) : text;
-}
 
 // interactions.mjs running in the background: its stderr progress and stdout JSON in one log.
 class Driver {
@@ -125,39 +122,13 @@ void keep_screenshots(const json& result) {
   }
 }
 
-struct InteractionsFixture {
-  TempDir dir{"bvlive-chatpage"};
-  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir);
-  Cli cli{daemon->socket()};
-  Ports ports = ports_of(cli);
-  std::unique_ptr<BackgroundProcess> encoder;
-
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(ports.http); }
-
-  std::string create(const std::vector<std::string>& flags) {
-    std::vector<std::string> args{"-q", "create"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    const RunResult r = cli.run(args);
-    REQUIRE_EXIT(r, 0);
-    return r.out.substr(0, r.out.find('\n'));
-  }
+struct InteractionsFixture : PageFixture {
+  InteractionsFixture() : PageFixture("bvlive-chatpage") {}
 
   // Opens the preview, pushes a test pattern until the packager has segments, starts the live.
   void push_and_start(const std::string& id) {
-    REQUIRE_EXIT(cli.run({"preview", id}), 0);
-    encoder = std::make_unique<BackgroundProcess>(
-        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv"), dir / "encoder.log");
-    json sessions;
-    const bool on = poll_until(
-        [&] {
-          sessions = cli.json({"sessions", id})["sessions"];
-          return !sessions.empty() && sessions[0]["state"] == "LIVE" && sessions[0]["segments"].get<int>() >= 2;
-        },
-        45s, 250ms);
-    BOOST_TEST_REQUIRE(on, "no session with segments: " << sessions.dump(2) << "\nencoder:\n"
-                                                        << encoder->log() << "\ndaemon log:\n" << tail(daemon->log()));
-    REQUIRE_EXIT(cli.run({"start", id}), 0);
-    BOOST_TEST_REQUIRE(wait_for_state(cli, id, "LIVE"));
+    push(id);
+    start(id);
   }
 
   // Runs the driver to its end; its JSON, the test failed (with the logs) when it did not finish well.

@@ -24,6 +24,7 @@
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
+#include "support/page_fixture.hpp"
 #include "support/process.hpp"
 
 using namespace bvtest;
@@ -31,43 +32,8 @@ using nlohmann::json;
 
 namespace {
 
-struct WatchFixture {
-  TempDir dir{"bvlive-watch"};
-  std::unique_ptr<DaemonProcess> daemon = start_daemon(dir);
-  Cli cli{daemon->socket()};
-  Ports ports = ports_of(cli);
-  std::unique_ptr<BackgroundProcess> encoder;
-
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(ports.http); }
-
-  std::string create(const std::vector<std::string>& flags) {
-    std::vector<std::string> args{"-q", "create"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    const RunResult r = cli.run(args);
-    REQUIRE_EXIT(r, 0);
-    return r.out.substr(0, r.out.find('\n'));
-  }
-
-  // Opens the preview and pushes to it until the packager has segments out.
-  void push(const std::string& id) {
-    REQUIRE_EXIT(cli.run({"preview", id}), 0);
-    encoder = std::make_unique<BackgroundProcess>(
-        encoder_argv(live_of(cli, id)["urls"]["rtmp"].get<std::string>(), "flv"), dir / "encoder.log");
-    json sessions;
-    const bool on = poll_until(
-        [&] {
-          sessions = cli.json({"sessions", id})["sessions"];
-          return !sessions.empty() && sessions[0]["state"] == "LIVE" && sessions[0]["segments"].get<int>() >= 2;
-        },
-        45s, 250ms);
-    BOOST_TEST_REQUIRE(on, "no session with segments: " << sessions.dump(2) << "\nencoder:\n"
-                                                        << encoder->log() << "\ndaemon log:\n" << daemon->log());
-  }
-
-  void start(const std::string& id) {
-    REQUIRE_EXIT(cli.run({"start", id}), 0);
-    BOOST_TEST_REQUIRE(wait_for_state(cli, id, "LIVE"));
-  }
+struct WatchFixture : PageFixture {
+  WatchFixture() : PageFixture("bvlive-watch") {}
 
   // The page must be served by the daemon itself, as a viewer opens it.
   void require_page(const std::string& url) {
@@ -77,10 +43,6 @@ struct WatchFixture {
     BOOST_TEST(contains(page.body, "watch: "), "not the viewer page:\n" << page.body.substr(0, 400));
   }
 };
-
-std::string tail(const std::string& text, std::size_t n = 4000) {
-  return text.size() > n ? text.substr(text.size() - n) : text;
-}
 
 std::string describe(const HeadlessBrowser& browser) {
   std::string all;
