@@ -235,7 +235,7 @@ void register_interaction(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(1, 10000));
     set_footer(*sub,
                "Without --send or --delete, prints the room's history, then new messages as they come,\n"
-               "one per line (#ID HH:MM:SS NAME: TEXT, times in UTC), until Ctrl-C. -j prints JSON lines.\n"
+               "one per line (#ID HH:MM:SS NAME: TEXT, times in UTC), until Ctrl-C; --json prints JSON lines.\n"
                "Examples:\n"
                "  bvlive chat sunday\n"
                "  bvlive chat sunday --send 'Welcome! We start in 5 minutes'\n"

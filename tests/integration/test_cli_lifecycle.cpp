@@ -39,15 +39,6 @@ struct DaemonFixture {
   }
 };
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
-
 // Creates a live from flags (-q prints just the id) and returns its id.
 std::string create_live(const Cli& cli, std::vector<std::string> flags) {
   flags.insert(flags.begin(), {"create", "-q"});

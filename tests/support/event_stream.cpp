@@ -91,4 +91,18 @@ bool EventStream::closed(Ms timeout) {
   return true;
 }
 
+std::optional<nlohmann::json> EventStream::next_json(const std::string& event, Ms timeout,
+                                                    const std::function<bool(const nlohmann::json&)>& wanted) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<Ms>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    const auto e = next(left);
+    if (!e) return std::nullopt;
+    if (e->event != event) continue;
+    nlohmann::json data = nlohmann::json::parse(e->data);
+    if (!wanted || wanted(data)) return data;
+  }
+}
+
 }  // namespace bvtest

@@ -2,9 +2,12 @@
 // page's EventSource does, over a plain socket, with bounded waits.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
 
@@ -28,6 +31,10 @@ class EventStream {
   const std::string& head() const { return head_; }
   // The next event (comments and retry lines skipped), or nothing when none comes in time.
   std::optional<ServerEvent> next(Ms timeout = 10s);
+  // The data (JSON) of the next `event` event that `wanted` accepts (any, without it),
+  // skipping the others, or nothing within `timeout`.
+  std::optional<nlohmann::json> next_json(const std::string& event, Ms timeout = 5s,
+                                          const std::function<bool(const nlohmann::json&)>& wanted = {});
   // Waits for the server to close the stream; true when it did in time.
   bool closed(Ms timeout = 10s);
 
