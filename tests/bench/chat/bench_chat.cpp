@@ -1,0 +1,1087 @@
+// bench_chat: the chatroom of a live, measured on a real bvlived over loopback HTTP.
+//
+// For each SQLite durability mode ([daemon] sync = "full", the default, then "normal") it
+// starts a bvlived of its own (fresh state dir, loopback, port 0, a config that raises
+// [chat] rate_burst / rate_interval so the poster is not refused), creates a live with a
+// chatroom (`bvlive create --chat-live dark`), reads the HTTP port from `bvlive status`, then:
+//   1. fan-out: N viewers hold /live/ID/events open (plain non-blocking sockets, one epoll
+//      loop, no thread per viewer); a poster sends M messages at a fixed rate with
+//      POST /live/ID/chat; for every (viewer, message) pair, the time from just before the
+//      POST is written to when that viewer's stream has read the `chat` event with the
+//      message's id. Every pair must be delivered (else the run is broken);
+//   2. post cost: back-to-back POSTs on one keep-alive connection (round trip, posts/s);
+//   3. history: GET /live/ID/interaction with a full history ([chat] history, 100).
+// and prints the figures of both modes side by side with their ratio.
+//
+// Benchmarks report, they never fail on timing: exit 0 when the figures are printed, 1 when
+// something broke (the daemon did not start, a post was refused, a delivery is missing),
+// 2 on bad usage.
+//
+// Run: share/scripts/bench.sh --only bench_chat [--quick] [--viewers N] [--messages M] ...
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "../common/bench_report.hpp"
+#include "../common/bench_run.hpp"
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using bvbench::Broken;
+using bvbench::check_signal;
+using bvbench::fmt;
+using bvbench::loadavg;
+using bvbench::tail_of_file;
+
+constexpr const char* kName = "bench_chat";
+
+// ---------------------------------------------------------------- options
+
+struct Options {
+  int viewers = 200;           // event streams held open during the fan-out
+  int messages = 200;          // messages posted at `rate` during the fan-out
+  int rate = 20;               // fan-out messages per second
+  int posts = 1000;            // back-to-back posts for the post cost
+  int history_requests = 200;  // GET /live/ID/interaction for the history figure
+  int warmup = 20;             // untimed requests before each timed series
+  std::string base_dir;        // where mkdtemp makes the work directory
+  std::string bvlived = BVLIVED_BIN;
+  std::string bvlive = BVLIVE_BIN;
+  bool keep = false;
+};
+
+void print_help() {
+  std::cout <<
+      "usage: bench_chat [options]\n"
+      "  --quick               smoke run (under 10 s): 50 viewers, 40 messages, 300 posts, 100 history GETs\n"
+      "  --viewers N           event streams open during the fan-out (default 200)\n"
+      "  --messages M          messages posted during the fan-out (default 200)\n"
+      "  --rate R              fan-out messages per second (default 20)\n"
+      "  --posts K             back-to-back posts for the post cost (default 1000)\n"
+      "  --history-requests H  GET /live/ID/interaction requests (default 200)\n"
+      "  --dir DIR             make the temporary work directory under DIR (default $TMPDIR or /tmp);\n"
+      "                        the post cost depends on its filesystem's fsync\n"
+      "  --bvlived PATH        daemon binary (default: the one built with this benchmark)\n"
+      "  --bvlive PATH         CLI binary (default: the one built with this benchmark)\n"
+      "  --keep                keep the work directory (databases, logs) afterwards\n"
+      "Runs everything twice: [daemon] sync = \"full\" (the default) and sync = \"normal\".\n"
+      "Exit status: 0 figures printed, 1 something broke (daemon, refused post, missing delivery), 2 usage.\n";
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  std::optional<int> viewers, messages, rate, posts, history;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    auto text = [&](const std::string& flag) -> std::string {
+      const char* v = next();
+      if (!v) bvbench::usage_error(kName, flag + " needs a value");
+      return v;
+    };
+    if (a == "--help" || a == "-h") {
+      print_help();
+      std::exit(0);
+    } else if (a == "--quick") {
+      quick = true;
+    } else if (a == "--viewers") {
+      viewers = bvbench::parse_positive(kName, a, next(), 20000);
+    } else if (a == "--messages") {
+      messages = bvbench::parse_positive(kName, a, next(), 100000);
+    } else if (a == "--rate") {
+      rate = bvbench::parse_positive(kName, a, next(), 1000);
+    } else if (a == "--posts") {
+      posts = bvbench::parse_positive(kName, a, next(), 1000000);
+    } else if (a == "--history-requests") {
+      history = bvbench::parse_positive(kName, a, next(), 1000000);
+    } else if (a == "--dir") {
+      o.base_dir = text(a);
+    } else if (a == "--bvlived") {
+      o.bvlived = text(a);
+    } else if (a == "--bvlive") {
+      o.bvlive = text(a);
+    } else if (a == "--keep") {
+      o.keep = true;
+    } else {
+      bvbench::usage_error(kName, "unknown argument '" + a + "'");
+    }
+  }
+  if (quick) {
+    o.viewers = 50;
+    o.messages = 40;
+    o.posts = 300;
+    o.history_requests = 100;
+    o.warmup = 10;
+  }
+  if (viewers) o.viewers = *viewers;
+  if (messages) o.messages = *messages;
+  if (rate) o.rate = *rate;
+  if (posts) o.posts = *posts;
+  if (history) o.history_requests = *history;
+  if (o.base_dir.empty()) {
+    const char* t = std::getenv("TMPDIR");
+    o.base_dir = t && *t == '/' ? t : "/tmp";
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- small helpers
+
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+struct Stats {
+  std::size_t n = 0;
+  double p50 = 0, p95 = 0, p99 = 0, max = 0;
+};
+
+// Nearest-rank percentiles.
+Stats stats_of(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double p) {
+    auto r = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+    return v[std::clamp<std::size_t>(r, 1, v.size()) - 1];
+  };
+  s.n = v.size();
+  s.p50 = rank(50);
+  s.p95 = rank(95);
+  s.p99 = rank(99);
+  s.max = v.back();
+  return s;
+}
+
+std::string fs_type(const std::string& path) {
+  struct statfs s {};
+  if (::statfs(path.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0x01021994: return "tmpfs";
+    case 0xEF53: return "ext2/3/4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x794c7630: return "overlayfs";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// ---------------------------------------------------------------- child processes
+
+// Forks argv[0] (a path) with stdin from /dev/null and stdout/stderr to the given files
+// ("" = /dev/null).
+pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Broken(errno_text("fork"));
+  if (pid == 0) {
+    ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the benchmark, which stops its children in order
+    auto open_out = [](const std::string& p) {
+      return p.empty() ? ::open("/dev/null", O_WRONLY) : ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    };
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = open_out(out_path);
+    const int err = err_path == out_path ? out : open_out(err_path);
+    if (in >= 0) ::dup2(in, STDIN_FILENO);
+    if (out >= 0) ::dup2(out, STDOUT_FILENO);
+    if (err >= 0) ::dup2(err, STDERR_FILENO);
+    ::execv(args[0], args.data());
+    const char msg[] = "bench_chat: exec failed\n";
+    ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `bvlive ARGS...` to completion (at most 15 s); stdout and stderr through files in dir.
+CliResult run_cli(const std::string& bvlive, const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), bvlive);
+  const std::string out = dir + "/cli.out", err = dir + "/cli.err";
+  const pid_t pid = spawn(args, out, err);
+  const auto t0 = Clock::now();
+  int status = 0;
+  for (;;) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) throw Broken(errno_text("waitpid"));
+    if (Clock::now() - t0 > std::chrono::seconds(15)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      throw Broken("`bvlive " + args.at(args.size() > 3 ? 3 : 1) + "` did not finish within 15 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+// One bvlived of the benchmark's, with its own state dir, socket, config and log;
+// SIGTERM (then SIGKILL) when destroyed.
+class Daemon {
+ public:
+  Daemon(const Options& o, const std::string& dir, const std::string& sync)
+      : dir_(dir), socket_(dir + "/bvlived.sock"), log_(dir + "/bvlived.log"), bvlive_(o.bvlive) {
+    std::filesystem::create_directories(dir);
+    const std::string config = dir + "/bvlived.toml";
+    {
+      std::ofstream f(config);
+      f << "# bench_chat: embedded defaults, except the durability under test and a poster\n"
+           "# that may post fast (the rate limit is not what is measured)\n"
+           "[daemon]\nsync = \"" << sync << "\"\n\n"
+           "[chat]\nrate_burst = 1000\nrate_interval = \"100ms\"\n";
+    }
+    const auto t0 = Clock::now();
+    pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", dir + "/state", "--log-level",
+                  "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0",
+                  "--webrtc-port", "0"},
+                 log_, log_);
+    try {
+      wait_ready(t0);
+    } catch (...) {
+      stop();  // the destructor does not run for a constructor that throws
+      throw;
+    }
+    ready_ms_ = ms_between(t0, Clock::now());
+  }
+  ~Daemon() { stop(); }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Ready when `bvlive status` answers; it names the HTTP port the daemon bound.
+  void wait_ready(Clock::time_point t0) {
+    for (;;) {
+      check_signal();
+      if (!running()) throw broken("exited during start-up (" + exit_text() + ")");
+      const CliResult r = run_cli(bvlive_, dir_, {"--socket", socket_, "status", "--json"});
+      if (r.exit_code == 0) {
+        const json status = json::parse(r.out, nullptr, false);
+        const json* port = nullptr;
+        if (status.is_object() && status.contains("listeners") && status["listeners"].is_object() &&
+            status["listeners"].contains("http"))
+          port = &status["listeners"]["http"];
+        if (!port || !port->is_number_integer())
+          throw broken("`bvlive status --json` printed no HTTP listener port (output: '" + trimmed(r.out) + "')");
+        http_port_ = port->get<int>();
+        break;
+      }
+      if (Clock::now() - t0 > std::chrono::seconds(15))
+        throw broken("did not answer `bvlive status` within 15 s (last: " + trimmed(r.err) + ")");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // A live with a dark chatroom while live (it is open from creation: WAIT_FOR_PREVIEW is
+  // in the live phase).
+  std::string create_live() {
+    const CliResult r = run_cli(bvlive_, dir_,
+                                {"--socket", socket_, "create", "--name", "bench chat", "--chat-live", "dark", "-q"});
+    const std::string id = trimmed(r.out);
+    if (r.exit_code != 0 || id.empty() || id.find_first_of(" \n") != std::string::npos)
+      throw Broken("`bvlive create --chat-live dark -q` exited " + std::to_string(r.exit_code) + ": " +
+                   trimmed(r.err.empty() ? r.out : r.err));
+    return id;
+  }
+
+  bool running() {
+    if (pid_ <= 0) return false;
+    const pid_t r = ::waitpid(pid_, &status_, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+
+  // SIGTERM, SIGKILL after 10 s; returns how it ended ("exited 0" is a clean stop).
+  std::string stop() {
+    if (pid_ <= 0) return exit_text();
+    ::kill(pid_, SIGTERM);
+    const auto t0 = Clock::now();
+    while (running()) {
+      if (Clock::now() - t0 > std::chrono::seconds(10)) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status_, 0);
+        pid_ = -1;
+        return "killed: no exit within 10 s of SIGTERM";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return exit_text();
+  }
+
+  std::string exit_text() const {
+    if (WIFEXITED(status_)) return "exited " + std::to_string(WEXITSTATUS(status_));
+    if (WIFSIGNALED(status_)) return "killed by signal " + std::to_string(WTERMSIG(status_));
+    return "wait status " + std::to_string(status_);
+  }
+
+  // A failure of the daemon's, with the end of its log.
+  Broken broken(const std::string& what) const {
+    return Broken("bvlived " + what + "; its log (" + log_ + "):\n" + tail_of_file(log_, 20));
+  }
+
+  pid_t pid() const { return pid_; }
+  int http_port() const { return http_port_; }
+  double ready_ms() const { return ready_ms_; }
+
+ private:
+  std::string dir_, socket_, log_, bvlive_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  int http_port_ = 0;
+  double ready_ms_ = 0;
+};
+
+// ---------------------------------------------------------------- HTTP client side
+
+// A TCP connection to 127.0.0.1:port from `source` (another loopback address when the
+// poster needs a fresh rate-limit allowance), non-blocking once connected.
+Fd connect_loopback(int port, const std::string& source, bool blocking_connect) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking_connect ? 0 : SOCK_NONBLOCK), 0));
+  if (!fd) throw Broken(errno_text("socket"));
+  const int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0)
+      throw Broken(errno_text("bind " + source));
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc;
+  do {
+    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && !(errno == EINPROGRESS && !blocking_connect))
+    throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port)));
+  if (blocking_connect) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+// Writes all of `data` to a non-blocking socket, waiting at most 10 s for room.
+void send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 10000) == 0) throw Broken("the daemon took no bytes for 10 s");
+    } else if (n < 0 && errno != EINTR) {
+      throw Broken(errno_text("send"));
+    }
+  }
+}
+
+struct HttpResponse {
+  int status = 0;
+  std::string status_line, body;
+  Clock::time_point done;
+};
+
+// Reads HTTP/1.1 responses with a Content-Length from bytes fed in as they come.
+class ResponseReader {
+ public:
+  void feed(const char* p, std::size_t n) { buf_.append(p, n); }
+
+  std::optional<HttpResponse> next() {
+    const auto end = buf_.find("\r\n\r\n");
+    if (end == std::string::npos) return std::nullopt;
+    std::size_t length = 0;
+    const std::string head = buf_.substr(0, end);
+    std::size_t pos = head.find("\r\n");
+    while (pos != std::string::npos) {
+      const std::size_t eol = head.find("\r\n", pos + 2);
+      std::string line = head.substr(pos + 2, eol == std::string::npos ? std::string::npos : eol - pos - 2);
+      std::transform(line.begin(), line.end(), line.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (line.rfind("content-length:", 0) == 0) length = std::strtoull(line.c_str() + 15, nullptr, 10);
+      pos = eol;
+    }
+    if (buf_.size() < end + 4 + length) return std::nullopt;
+    HttpResponse r;
+    r.status_line = head.substr(0, head.find("\r\n"));
+    if (r.status_line.size() > 12) r.status = std::atoi(r.status_line.c_str() + 9);
+    r.body = buf_.substr(end + 4, length);
+    buf_.erase(0, end + 4 + length);
+    return r;
+  }
+
+ private:
+  std::string buf_;
+};
+
+// Reads what the socket has now into `reader`; false when the peer closed it.
+bool read_available(int fd, ResponseReader& reader) {
+  char chunk[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n > 0) {
+      reader.feed(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+    throw Broken(errno_text("recv"));
+  }
+}
+
+// The poster's identity: which device cookie and source address post number `n` uses. The
+// config allows a device a burst of 1000 and an address 4x that; a new device every 500
+// posts and a new address every 3000 keep long runs clear of 429s.
+std::string device_for(std::uint64_t salt, std::uint64_t n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(salt),
+                static_cast<unsigned long long>(n / 500));
+  return buf;
+}
+std::string address_for(std::uint64_t n) {
+  const std::uint64_t k = 2 + n / 3000;
+  return "127.0." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1);
+}
+
+// A keep-alive client for one request at a time (the poster, the history reader).
+class Client {
+ public:
+  Client(int port, std::string live, std::uint64_t salt) : port_(port), live_(std::move(live)), salt_(salt) {}
+
+  // The request of post number `n` (its device cookie, its text "bench message N").
+  std::string post_request(std::uint64_t n) const {
+    const std::string body = json{{"name", "bench"}, {"text", "bench message " + std::to_string(n)}}.dump();
+    return "POST /live/" + live_ + "/chat HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+           "\r\nContent-Type: application/json\r\nCookie: bvlive_device=" + device_for(salt_, n) +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  std::string history_request() const {
+    return "GET /live/" + live_ + "/interaction HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+           "\r\nCookie: bvlive_device=" + device_for(salt_, 0) + "\r\n\r\n";
+  }
+
+  // Connected from the source address post `n` must come from (reconnects when it changes).
+  int fd_for(std::uint64_t n) {
+    const std::string source = address_for(n);
+    if (!fd_ || source != source_) {
+      fd_ = connect_loopback(port_, source, true);
+      source_ = source;
+      reader_ = ResponseReader();
+    }
+    return fd_.get();
+  }
+
+  // Sends `request` and waits (at most 10 s) for the whole answer.
+  HttpResponse exchange(std::uint64_t n, const std::string& request) {
+    const int fd = fd_for(n);
+    send_all(fd, request);
+    return await(fd);
+  }
+
+  // The answer to the request in flight, when it is complete.
+  std::optional<HttpResponse> poll_answer() {
+    if (!read_available(fd_.get(), reader_)) throw Broken("the daemon closed the poster's connection");
+    auto r = reader_.next();
+    if (r) r->done = Clock::now();
+    return r;
+  }
+
+  int fd() const { return fd_.get(); }
+
+ private:
+  HttpResponse await(int fd) {
+    const auto t0 = Clock::now();
+    for (;;) {
+      if (auto r = poll_answer()) return *r;
+      pollfd p{fd, POLLIN, 0};
+      const int left = 10000 - static_cast<int>(ms_between(t0, Clock::now()));
+      if (left <= 0 || ::poll(&p, 1, left) == 0) throw Broken("no answer from the daemon within 10 s");
+      check_signal();
+    }
+  }
+
+  int port_;
+  std::string live_;
+  std::uint64_t salt_;
+  Fd fd_;
+  std::string source_;
+  ResponseReader reader_;
+};
+
+// A refused or malformed post: what the daemon said, and what it means here.
+[[noreturn]] void post_refused(const HttpResponse& r) {
+  std::string hint;
+  if (r.status == 429) hint = " (rate-limited although the bench's config raises [chat] rate_burst/rate_interval)";
+  if (r.status == 403) hint = " (the chatroom is not open: was the live created with --chat-live?)";
+  throw Broken("POST /live/ID/chat answered '" + r.status_line + "': " + trimmed(r.body) + hint);
+}
+
+std::int64_t message_id_of(const HttpResponse& r) {
+  if (r.status != 201) post_refused(r);
+  const json j = json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("message") || !j["message"].is_object() || !j["message"].contains("id") ||
+      !j["message"]["id"].is_number_integer())
+    throw Broken("POST /live/ID/chat answered 201 without {\"message\": {\"id\": ...}}: " + r.body.substr(0, 200));
+  return j["message"]["id"].get<std::int64_t>();
+}
+
+// ---------------------------------------------------------------- the viewers
+
+// One viewer's /live/ID/events stream: the HTTP head, then server-sent events.
+struct Viewer {
+  Fd fd;
+  bool connecting = true;
+  bool head_done = false;
+  bool ready = false;  // the first `status` event has come
+  std::string buf;              // bytes read and not yet parsed
+  Clock::time_point last_read;  // when they arrived (the first read of the latest wake-up)
+  std::unordered_map<std::int64_t, Clock::time_point> chat;  // message id -> when read
+  std::unordered_map<std::int64_t, std::string> texts;        // message id -> its text
+  std::size_t duplicates = 0;
+};
+
+// Turns the viewer's unparsed bytes into events (a partial event waits for more bytes).
+void parse_viewer(Viewer& v, std::size_t index) {
+  if (!v.head_done) {
+    const auto end = v.buf.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    const std::string status = v.buf.substr(0, v.buf.find("\r\n"));
+    if (status.find(" 200") == std::string::npos)
+      throw Broken("viewer " + std::to_string(index) + ": GET /live/ID/events answered '" + status +
+                   "': " + v.buf.substr(end + 4, 200));
+    v.head_done = true;
+    v.buf.erase(0, end + 4);
+  }
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = v.buf.find("\n\n", start);
+    if (end == std::string::npos) break;
+    std::string event = "message", data;
+    std::size_t line = start;
+    while (line < end) {
+      std::size_t eol = v.buf.find('\n', line);
+      if (eol == std::string::npos || eol > end) eol = end;
+      const std::string_view l(v.buf.data() + line, eol - line);
+      if (l.rfind("event: ", 0) == 0) event = std::string(l.substr(7));
+      else if (l.rfind("data: ", 0) == 0) data += std::string(l.substr(6));
+      line = eol + 1;
+    }
+    if (event == "status") {
+      v.ready = true;
+    } else if (event == "chat") {
+      const json m = json::parse(data, nullptr, false);
+      if (!m.is_object() || !m.contains("id") || !m["id"].is_number_integer() || !m.contains("text"))
+        throw Broken("viewer " + std::to_string(index) + ": a chat event without id/text: " + data.substr(0, 200));
+      const auto id = m["id"].get<std::int64_t>();
+      if (!v.chat.emplace(id, v.last_read).second) ++v.duplicates;
+      else v.texts.emplace(id, m["text"].is_string() ? m["text"].get<std::string>() : "");
+    }
+    start = end + 2;
+  }
+  v.buf.erase(0, start);
+}
+
+class Epoll {
+ public:
+  Epoll() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!fd_) throw Broken(errno_text("epoll_create1"));
+  }
+  void add(int fd, std::uint32_t events, std::uint64_t tag) {
+    epoll_event e{};
+    e.events = events;
+    e.data.u64 = tag;
+    if (::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &e) != 0) throw Broken(errno_text("epoll_ctl add"));
+  }
+  void modify(int fd, std::uint32_t events, std::uint64_t tag) {
+    epoll_event e{};
+    e.events = events;
+    e.data.u64 = tag;
+    if (::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &e) != 0) throw Broken(errno_text("epoll_ctl mod"));
+  }
+  void remove(int fd) { ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+  int wait(std::vector<epoll_event>& out, int timeout_ms) {
+    const int n = ::epoll_wait(fd_.get(), out.data(), static_cast<int>(out.size()), timeout_ms);
+    if (n < 0 && errno != EINTR) throw Broken(errno_text("epoll_wait"));
+    return std::max(n, 0);
+  }
+
+ private:
+  Fd fd_;
+};
+
+constexpr std::uint64_t kPosterTag = ~0ULL;
+
+// ---------------------------------------------------------------- one daemon's figures
+
+struct Figures {
+  std::string sync;
+  double ready_ms = 0;
+  double connect_ms = 0;      // all viewers' streams open and their status events read
+  Stats delivery;             // ms, over (viewer, message) pairs
+  Stats first_viewer, last_viewer;  // ms, over messages: the earliest and the latest viewer's
+  std::size_t expected = 0, missing = 0, duplicates = 0, wrong_text = 0;
+  double fanout_s = 0;        // first post to last post
+  Stats paced_rtt;            // ms, the fan-out's POSTs
+  Stats rtt;                  // ms, back-to-back POSTs
+  double posts_per_s = 0;
+  Stats history;              // ms
+  std::size_t history_messages = 0, history_bytes = 0;
+  std::string stop;
+};
+
+// Phase 1: N viewers, M paced posts, every delivery timed.
+void fan_out(const Options& o, Daemon& d, const std::string& live, Client& poster, std::uint64_t& posted, Figures& f) {
+  const int port = d.http_port();
+  const std::string get = "GET /live/" + live + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nAccept: text/event-stream\r\n\r\n";
+  Epoll ep;
+  std::vector<epoll_event> ready(static_cast<std::size_t>(o.viewers) + 8);
+  std::vector<Viewer> viewers(static_cast<std::size_t>(o.viewers));
+  std::vector<std::size_t> touched;
+  char chunk[65536];
+
+  // Reads every ready socket first (each read timed), then parses: a viewer's timestamp does
+  // not wait for the JSON of the viewers before it.
+  auto pump = [&](int timeout_ms, const std::function<void(Clock::time_point)>& on_poster) {
+    const int n = ep.wait(ready, timeout_ms);
+    touched.clear();
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t tag = ready[static_cast<std::size_t>(i)].data.u64;
+      if (tag == kPosterTag) continue;
+      Viewer& v = viewers[tag];
+      if (v.connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(v.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0)
+          throw Broken("viewer " + std::to_string(tag) + ": connect to 127.0.0.1:" + std::to_string(port) + ": " +
+                       std::strerror(err));
+        v.connecting = false;
+        send_all(v.fd.get(), get);
+        ep.modify(v.fd.get(), EPOLLIN, tag);
+        continue;
+      }
+      bool got = false;
+      for (;;) {
+        const ssize_t r = ::recv(v.fd.get(), chunk, sizeof chunk, 0);
+        if (r > 0) {
+          if (!got) v.last_read = Clock::now();
+          got = true;
+          v.buf.append(chunk, static_cast<std::size_t>(r));
+          continue;
+        }
+        if (r == 0)
+          throw Broken("viewer " + std::to_string(tag) + ": the daemon closed its event stream after " +
+                       std::to_string(v.chat.size()) + " chat events");
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        throw Broken(errno_text("viewer " + std::to_string(tag) + ": recv"));
+      }
+      if (got) touched.push_back(tag);
+    }
+    for (int i = 0; i < n; ++i)
+      if (ready[static_cast<std::size_t>(i)].data.u64 == kPosterTag) on_poster(Clock::now());
+    for (std::size_t t : touched) parse_viewer(viewers[t], t);
+  };
+
+  // Open the streams, at most 64 connections under way at a time (the listen backlog).
+  const auto c0 = Clock::now();
+  std::size_t opened = 0, ready_count = 0;
+  for (;;) {
+    check_signal();
+    std::size_t pending = 0;
+    ready_count = 0;
+    for (std::size_t i = 0; i < opened; ++i) (viewers[i].ready ? ready_count : pending) += 1;
+    if (ready_count == viewers.size()) break;
+    while (opened < viewers.size() && pending < 64) {
+      viewers[opened].fd = connect_loopback(port, "", false);
+      ep.add(viewers[opened].fd.get(), EPOLLOUT, opened);
+      ++opened;
+      ++pending;
+    }
+    if (ms_between(c0, Clock::now()) > 30000)
+      throw d.broken("opened only " + std::to_string(ready_count) + " of " + std::to_string(viewers.size()) +
+                     " event streams within 30 s");
+    pump(100, [](Clock::time_point) {});
+  }
+  f.connect_ms = ms_between(c0, Clock::now());
+
+  // Post M messages at the rate, one request in flight; viewers read all along.
+  const std::size_t m = static_cast<std::size_t>(o.messages);
+  std::vector<Clock::time_point> sent(m);
+  std::vector<std::int64_t> ids(m, -1);
+  std::vector<double> rtt;
+  const std::uint64_t first = posted;
+  std::size_t next = 0;           // next message to post
+  bool in_flight = false;
+  int poster_fd = -1;
+  const auto period = std::chrono::duration<double>(1.0 / o.rate);
+  const auto p0 = Clock::now() + std::chrono::milliseconds(50);
+  auto due = [&](std::size_t i) { return p0 + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(i)); };
+  auto delivered = [&] {
+    std::size_t n = 0;
+    for (const auto& v : viewers) n += v.chat.size();
+    return n;
+  };
+  std::optional<Clock::time_point> all_posted;
+  auto on_poster = [&](Clock::time_point) {
+    if (!in_flight) return;
+    if (auto r = poster.poll_answer()) {
+      const std::size_t i = next - 1;
+      ids[i] = message_id_of(*r);
+      rtt.push_back(ms_between(sent[i], r->done));
+      in_flight = false;
+      ++posted;
+      if (next == m) all_posted = r->done;
+    }
+  };
+  for (;;) {
+    check_signal();
+    const auto now = Clock::now();
+    if (!in_flight && next < m && now >= due(next)) {
+      const std::uint64_t n = first + next;
+      const std::string request = poster.post_request(n);
+      const int fd = poster.fd_for(n);
+      if (fd != poster_fd) {  // a new connection (first post, or a new source address)
+        if (poster_fd >= 0) ep.remove(poster_fd);
+        ep.add(fd, EPOLLIN, kPosterTag);
+        poster_fd = fd;
+      }
+      sent[next] = Clock::now();
+      send_all(fd, request);
+      in_flight = true;
+      ++next;
+    }
+    if (all_posted && delivered() >= viewers.size() * m) break;
+    if (all_posted && ms_between(*all_posted, Clock::now()) > 10000) break;  // some never came
+    if (!all_posted && ms_between(p0, Clock::now()) > 1000.0 * m / o.rate + 60000)
+      throw d.broken("the fan-out's posts did not finish within a minute of their schedule");
+    int timeout = 20;
+    if (!in_flight && next < m)
+      timeout = std::clamp(static_cast<int>(std::ceil(ms_between(Clock::now(), due(next)))), 0, 20);
+    pump(timeout, on_poster);
+  }
+  if (poster_fd >= 0) ep.remove(poster_fd);
+  f.fanout_s = ms_between(sent.front(), *all_posted) / 1000;
+  f.paced_rtt = stats_of(rtt);
+
+  // Every (viewer, message) pair: delivered once, with the text posted.
+  // Per message, its first and last viewer: when the daemon's fan-out starts reaching the
+  // viewers, and when it has reached them all.
+  std::vector<double> latency, first_viewer(m, 1e300), last_viewer(m, 0);
+  latency.reserve(viewers.size() * m);
+  f.expected = viewers.size() * m;
+  for (const auto& v : viewers) {
+    f.duplicates += v.duplicates;
+    for (std::size_t i = 0; i < m; ++i) {
+      const auto it = v.chat.find(ids[i]);
+      if (it == v.chat.end()) {
+        ++f.missing;
+        continue;
+      }
+      if (v.texts.at(ids[i]) != "bench message " + std::to_string(first + i)) ++f.wrong_text;
+      const double ms = ms_between(sent[i], it->second);
+      latency.push_back(ms);
+      first_viewer[i] = std::min(first_viewer[i], ms);
+      last_viewer[i] = std::max(last_viewer[i], ms);
+    }
+  }
+  f.delivery = stats_of(latency);
+  if (f.missing == 0) {
+    f.first_viewer = stats_of(first_viewer);
+    f.last_viewer = stats_of(last_viewer);
+  }
+}
+
+// Phase 2: back-to-back posts on one keep-alive connection.
+void post_cost(const Options& o, Client& poster, std::uint64_t& posted, Figures& f) {
+  for (int i = 0; i < o.warmup; ++i) {
+    check_signal();
+    message_id_of(poster.exchange(posted, poster.post_request(posted)));
+    ++posted;
+  }
+  std::vector<double> rtt;
+  rtt.reserve(static_cast<std::size_t>(o.posts));
+  const auto t0 = Clock::now();
+  for (int i = 0; i < o.posts; ++i) {
+    if (i % 64 == 0) check_signal();
+    const std::string request = poster.post_request(posted);
+    poster.fd_for(posted);  // a reconnect (new source address) is not timed
+    const auto s = Clock::now();
+    const HttpResponse r = poster.exchange(posted, request);
+    rtt.push_back(ms_between(s, r.done));
+    message_id_of(r);
+    ++posted;
+  }
+  f.posts_per_s = o.posts / (ms_between(t0, Clock::now()) / 1000);
+  f.rtt = stats_of(rtt);
+}
+
+// Phase 3: what a late joiner's page fetches first.
+void history(const Options& o, Client& reader, std::uint64_t posted, Figures& f) {
+  const std::size_t want = std::min<std::uint64_t>(posted, 100);  // [chat] history, default 100
+  const std::string request = reader.history_request();
+  std::vector<double> t;
+  t.reserve(static_cast<std::size_t>(o.history_requests));
+  for (int i = 0; i < o.warmup + o.history_requests; ++i) {
+    if (i % 64 == 0) check_signal();
+    reader.fd_for(0);
+    const auto s = Clock::now();
+    const HttpResponse r = reader.exchange(0, request);
+    if (i >= o.warmup) t.push_back(ms_between(s, r.done));
+    if (i > 0) continue;
+    if (r.status != 200) throw Broken("GET /live/ID/interaction answered '" + r.status_line + "': " + trimmed(r.body));
+    const json j = json::parse(r.body, nullptr, false);
+    const json* msgs = j.is_object() && j.contains("chat") && j["chat"].is_object() && j["chat"].contains("messages")
+                           ? &j["chat"]["messages"]
+                           : nullptr;
+    if (!msgs || !msgs->is_array()) throw Broken("GET /live/ID/interaction: no chat.messages array: " + r.body.substr(0, 200));
+    if (msgs->size() != want)
+      throw Broken("GET /live/ID/interaction has " + std::to_string(msgs->size()) + " messages; expected " +
+                   std::to_string(want) + " (the last [chat] history = 100 of " + std::to_string(posted) + " posted)");
+    f.history_messages = msgs->size();
+    f.history_bytes = r.body.size();
+  }
+  f.history = stats_of(t);
+}
+
+std::string ms3(double v) { return fmt(v, 3); }
+
+Figures run_one(const Options& o, const std::string& dir, const std::string& sync) {
+  Figures f;
+  f.sync = sync;
+  std::printf("== [daemon] sync = \"%s\"%s\n", sync.c_str(),
+              sync == "full" ? " (SQLite synchronous=FULL, the default)" : " (SQLite synchronous=NORMAL)");
+  std::fflush(stdout);
+  Daemon d(o, dir, sync);
+  f.ready_ms = d.ready_ms();
+  const std::string live = d.create_live();
+  std::printf("[start] bvlived pid %d, http port %d (from `bvlive status`), ready %.0f ms after fork; live %s\n",
+              d.pid(), d.http_port(), f.ready_ms, live.c_str());
+  std::fflush(stdout);
+
+  std::random_device rd;
+  const std::uint64_t salt = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+  Client poster(d.http_port(), live, salt);
+  std::uint64_t posted = 0;
+
+  fan_out(o, d, live, poster, posted, f);
+  std::printf("[fan-out] %d viewers' event streams open in %.0f ms; %d messages at %d/s over %.1f s\n", o.viewers,
+              f.connect_ms, o.messages, o.rate, f.fanout_s);
+  std::printf("  delivery (POST written -> event read), %zu pairs: p50 %s  p95 %s  p99 %s  max %s ms; missing %zu\n",
+              f.delivery.n, ms3(f.delivery.p50).c_str(), ms3(f.delivery.p95).c_str(), ms3(f.delivery.p99).c_str(),
+              ms3(f.delivery.max).c_str(), f.missing);
+  std::printf("  per message, its first viewer: p50 %s  p95 %s ms; its last viewer: p50 %s  p95 %s ms\n",
+              ms3(f.first_viewer.p50).c_str(), ms3(f.first_viewer.p95).c_str(), ms3(f.last_viewer.p50).c_str(),
+              ms3(f.last_viewer.p95).c_str());
+  std::printf("  paced POST round trip (with %d viewers): p50 %s  p95 %s  max %s ms\n", o.viewers,
+              ms3(f.paced_rtt.p50).c_str(), ms3(f.paced_rtt.p95).c_str(), ms3(f.paced_rtt.max).c_str());
+  std::fflush(stdout);
+  if (f.missing || f.duplicates || f.wrong_text)
+    throw d.broken("delivered the chat events wrongly: " + std::to_string(f.missing) + " of " +
+                   std::to_string(f.expected) + " (viewer, message) deliveries missing 10 s after the last post, " +
+                   std::to_string(f.duplicates) + " duplicated, " + std::to_string(f.wrong_text) +
+                   " with another text than posted");
+  if (!d.running()) throw d.broken("died during the fan-out (" + d.exit_text() + ")");
+
+  post_cost(o, poster, posted, f);
+  std::printf("[post] %d back-to-back posts, one keep-alive connection, no viewer: %.0f posts/s;\n"
+              "  round trip p50 %s  p95 %s  p99 %s  max %s ms\n",
+              o.posts, f.posts_per_s, ms3(f.rtt.p50).c_str(), ms3(f.rtt.p95).c_str(), ms3(f.rtt.p99).c_str(),
+              ms3(f.rtt.max).c_str());
+  std::fflush(stdout);
+
+  Client reader(d.http_port(), live, salt ^ 0x5a5a5a5a5a5a5a5aULL);
+  history(o, reader, posted, f);
+  std::printf("[history] GET /live/ID/interaction (%zu messages, %zu bytes), keep-alive, %d requests:\n"
+              "  p50 %s  p95 %s  max %s ms\n",
+              f.history_messages, f.history_bytes, o.history_requests, ms3(f.history.p50).c_str(),
+              ms3(f.history.p95).c_str(), ms3(f.history.max).c_str());
+
+  if (!d.running()) throw d.broken("died during the benchmark (" + d.exit_text() + ")");
+  f.stop = d.stop();
+  if (f.stop != "exited 0") throw d.broken("did not stop cleanly on SIGTERM (" + f.stop + ")");
+  std::printf("[stop] bvlived %s\n\n", f.stop.c_str());
+  std::fflush(stdout);
+  return f;
+}
+
+// Enough descriptors for every viewer (the daemon, forked after this, inherits the limit).
+void raise_fd_limit(int viewers) {
+  rlimit l{};
+  if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(viewers) + 256;
+  if (l.rlim_cur >= want) return;
+  if (l.rlim_max != RLIM_INFINITY && l.rlim_max < want)
+    throw Broken("--viewers " + std::to_string(viewers) + " needs " + std::to_string(want) +
+                 " open files; the hard limit is " + std::to_string(l.rlim_max) + " (raise it with ulimit -Hn)");
+  l.rlim_cur = want;
+  if (::setrlimit(RLIMIT_NOFILE, &l) != 0) throw Broken(errno_text("setrlimit RLIMIT_NOFILE"));
+}
+
+int run(const Options& o) {
+  for (const char* v : {"BVLIVE_CONFIG", "BVLIVE_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) ::unsetenv(v);
+  raise_fd_limit(o.viewers);
+  std::string tmpl = o.base_dir + "/bench_chat.XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw Broken(errno_text("mkdtemp " + tmpl));
+  const std::string dir = tmpl;
+  struct Cleanup {
+    std::string dir;
+    bool keep;
+    ~Cleanup() {
+      if (keep) {
+        std::printf("work directory kept: %s\n", dir.c_str());
+        return;
+      }
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{dir, o.keep};
+
+  utsname u{};
+  ::uname(&u);
+  std::printf("bench_chat: chatroom fan-out, post cost and history on a real bvlived (loopback HTTP)\n");
+  std::printf("  machine: %s, %u CPUs, %s %s\n", bvbench::cpu_model().c_str(), std::thread::hardware_concurrency(),
+              u.sysname, u.release);
+  std::printf("  load average at start: %s (other work on the machine skews every figure)\n", loadavg().c_str());
+  std::printf("  work dir: %s (%s)\n", dir.c_str(), fs_type(dir).c_str());
+  std::printf("  bvlived: %s\n  bvlive:  %s\n", o.bvlived.c_str(), o.bvlive.c_str());
+  std::printf("  viewers %d, messages %d at %d/s, back-to-back posts %d, history GETs %d (+%d warm-up each)\n",
+              o.viewers, o.messages, o.rate, o.posts, o.history_requests, o.warmup);
+  std::printf("  config: [chat] rate_burst = 1000, rate_interval = \"100ms\"; history 100 (default)\n\n");
+  std::fflush(stdout);
+
+  const Figures full = run_one(o, dir + "/full", "full");
+  const Figures normal = run_one(o, dir + "/normal", "normal");
+  const std::string end_load = loadavg();
+
+  struct Row {
+    std::string what;
+    double a, b;
+    int prec;
+  };
+  const std::string pairs = std::to_string(o.viewers) + " viewers x " + std::to_string(o.messages) + " msgs";
+  const std::vector<Row> rows = {
+      {"chat delivery p50 (ms), " + pairs, full.delivery.p50, normal.delivery.p50, 3},
+      {"chat delivery p95 (ms)", full.delivery.p95, normal.delivery.p95, 3},
+      {"chat delivery p99 (ms)", full.delivery.p99, normal.delivery.p99, 3},
+      {"chat delivery max (ms)", full.delivery.max, normal.delivery.max, 3},
+      {"per message, last viewer reached p50 (ms)", full.last_viewer.p50, normal.last_viewer.p50, 3},
+      {"paced POST round trip p50 (ms)", full.paced_rtt.p50, normal.paced_rtt.p50, 3},
+      {"back-to-back POST round trip p50 (ms)", full.rtt.p50, normal.rtt.p50, 3},
+      {"back-to-back POST round trip p95 (ms)", full.rtt.p95, normal.rtt.p95, 3},
+      {"posting throughput (posts/s)", full.posts_per_s, normal.posts_per_s, 0},
+      {"GET /interaction p50 (ms), 100 msgs", full.history.p50, normal.history.p50, 3},
+      {"GET /interaction p95 (ms)", full.history.p95, normal.history.p95, 3},
+  };
+  std::printf("Figures (missing deliveries: %zu of %zu with sync=full, %zu of %zu with sync=normal)\n", full.missing,
+              full.expected, normal.missing, normal.expected);
+  std::printf("| %-48s | %11s | %11s | %11s |\n", "figure", "sync=full", "sync=normal", "full/normal");
+  std::printf("|%s|%s|%s|%s|\n", std::string(50, '-').c_str(), std::string(13, '-').c_str(),
+              std::string(13, '-').c_str(), std::string(13, '-').c_str());
+  for (const auto& r : rows)
+    std::printf("| %-48s | %11s | %11s | %11s |\n", r.what.c_str(), fmt(r.a, r.prec).c_str(), fmt(r.b, r.prec).c_str(),
+                r.b > 0 ? fmt(r.a / r.b, 2).c_str() : "-");
+  std::printf("load average at end: %s\n", end_load.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  return bvbench::run_bench(kName, [&] { return run(o); });
+}
