@@ -27,8 +27,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +53,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/bench_files.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 
@@ -64,6 +63,8 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bvbench::Broken;
 using bvbench::check_signal;
+using bvbench::errno_text;
+using bvbench::Fd;
 using bvbench::fmt;
 using bvbench::loadavg;
 using bvbench::tail_of_file;
@@ -154,16 +155,11 @@ Options parse_args(int argc, char** argv) {
   if (rate) o.rate = *rate;
   if (posts) o.posts = *posts;
   if (history) o.history_requests = *history;
-  if (o.base_dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    o.base_dir = t && *t == '/' ? t : "/tmp";
-  }
+  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
 // ---------------------------------------------------------------- small helpers
-
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -190,50 +186,6 @@ Stats stats_of(std::vector<double> v) {
   s.max = v.back();
   return s;
 }
-
-std::string fs_type(const std::string& path) {
-  struct statfs s {};
-  if (::statfs(path.c_str(), &s) != 0) return "unknown";
-  switch (static_cast<unsigned long>(s.f_type)) {
-    case 0x01021994: return "tmpfs";
-    case 0xEF53: return "ext2/3/4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x794c7630: return "overlayfs";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
-      return buf;
-    }
-  }
-}
-
-// An owned file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // ---------------------------------------------------------------- child processes
 
@@ -1014,30 +966,11 @@ void raise_fd_limit(int viewers) {
 int run(const Options& o) {
   for (const char* v : {"BVLIVE_CONFIG", "BVLIVE_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) ::unsetenv(v);
   raise_fd_limit(o.viewers);
-  std::string tmpl = o.base_dir + "/bench_chat.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw Broken(errno_text("mkdtemp " + tmpl));
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("work directory kept: %s\n", dir.c_str());
-        return;
-      }
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{dir, o.keep};
+  const bvbench::WorkDir work(o.base_dir, kName, o.keep);
+  const std::string& dir = work.path();
 
-  utsname u{};
-  ::uname(&u);
   std::printf("bench_chat: chatroom fan-out, post cost and history on a real bvlived (loopback HTTP)\n");
-  std::printf("  machine: %s, %u CPUs, %s %s\n", bvbench::cpu_model().c_str(), std::thread::hardware_concurrency(),
-              u.sysname, u.release);
-  std::printf("  load average at start: %s (other work on the machine skews every figure)\n", loadavg().c_str());
-  std::printf("  work dir: %s (%s)\n", dir.c_str(), fs_type(dir).c_str());
-  std::printf("  bvlived: %s\n  bvlive:  %s\n", o.bvlived.c_str(), o.bvlive.c_str());
+  bvbench::print_machine(dir, {{"bvlived", o.bvlived}, {"bvlive", o.bvlive}});
   std::printf("  viewers %d, messages %d at %d/s, back-to-back posts %d, history GETs %d (+%d warm-up each)\n",
               o.viewers, o.messages, o.rate, o.posts, o.history_requests, o.warmup);
   std::printf("  config: [chat] rate_burst = 1000, rate_interval = \"100ms\"; history 100 (default)\n\n");

@@ -1,12 +1,20 @@
 // What every benchmark prints around its figures: elapsed time, fixed-point numbers, the
-// machine (CPU model, load average) and the tail of a child's log when it fails.
+// machine (CPU model, load average, work directory) and the tail of a child's log when it fails.
 #pragma once
 
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "bench_files.hpp"
 
 namespace bvbench {
 
@@ -36,6 +44,36 @@ inline std::string cpu_model() {
       if (c != std::string::npos) return line.substr(c + 2);
     }
   return "unknown";
+}
+
+// The CPUs this process may run on (taskset, a cgroup's cpuset), 0 when unknown.
+inline int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  return CPU_COUNT(&set);
+}
+
+// The header lines that say where the figures come from, after the bench's title line:
+//   machine: MODEL, N CPUs online[, M usable here], SYSTEM RELEASE
+//   load average at start: A B C (...)
+//   work dir: DIR (FILE SYSTEM)
+// then one "LABEL: VALUE" line per `also` (the binaries measured), values aligned.
+inline void print_machine(const std::string& work_dir,
+                          const std::vector<std::pair<std::string, std::string>>& also = {}) {
+  utsname u{};
+  ::uname(&u);
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const int usable = usable_cpus();
+  const std::string restricted = usable > 0 && usable != online ? ", " + std::to_string(usable) + " usable here" : "";
+  std::printf("  machine: %s, %ld CPUs online%s, %s %s\n", cpu_model().c_str(), online, restricted.c_str(), u.sysname,
+              u.release);
+  std::printf("  load average at start: %s (other work on the machine skews every figure)\n", loadavg().c_str());
+  std::printf("  work dir: %s (%s)\n", work_dir.c_str(), fs_type(work_dir).c_str());
+  std::size_t width = 0;
+  for (const auto& [label, value] : also) width = std::max(width, label.size());
+  for (const auto& [label, value] : also)
+    std::printf("  %s:%*s%s\n", label.c_str(), static_cast<int>(width - label.size() + 1), "", value.c_str());
 }
 
 // The last `lines` lines of a file, indented with "    | ".

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,9 @@ namespace bvbench {
 struct Broken : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// "what: strerror(errno)", for a failed system call's message.
+inline std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // The SIGINT or SIGTERM received, 0 before any.
 inline std::atomic<int> g_signal{0};

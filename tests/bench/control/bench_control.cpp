@@ -19,9 +19,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/bench_files.hpp"
 #include "../common/bench_report.hpp"
 #include "rpc/jsonrpc.hpp"
 
@@ -152,21 +150,14 @@ Options parse_args(int argc, char** argv) {
   }
   if (rpc_iterations) o.rpc_runs = *rpc_iterations;
   if (list_runs) o.list_runs = *list_runs;
-  if (o.base_dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    o.base_dir = t && *t == '/' ? t : "/tmp";
-  }
+  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
 // ---------------------------------------------------------------- failures
 
-// Something broke (not a slow figure): reported, and the run exits 1.
-struct Broken : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+using bvbench::Broken;
+using bvbench::errno_text;
 
 // ---------------------------------------------------------------- statistics
 
@@ -235,34 +226,12 @@ std::string with_commas(long long v) {
 
 class Connection {
  public:
-  explicit Connection(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Broken("socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw Broken(errno_text("socket"));
-    int rc;
-    do {
-      rc = ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    } while (rc < 0 && errno == EINTR);
-    if (rc < 0) {
-      std::string e = errno_text("connect " + path);
-      ::close(fd_);
-      fd_ = -1;
-      throw Broken(e);
-    }
-  }
-  ~Connection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  explicit Connection(const std::string& path) : fd_(bvbench::connect_unix(path)) {}
 
   void send_all(const std::string& data) {
     std::size_t sent = 0;
     while (sent < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      ssize_t n = ::send(fd_.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         throw Broken(errno_text("send"));
@@ -284,14 +253,14 @@ class Connection {
         return line;
       }
       scanned = buf_.size();
-      pollfd pfd{fd_, POLLIN, 0};
+      pollfd pfd{fd_.get(), POLLIN, 0};
       int pr = ::poll(&pfd, 1, 30000);
       if (pr < 0) {
         if (errno == EINTR) continue;
         throw Broken(errno_text("poll"));
       }
       if (pr == 0) throw Broken("no reply from bvlived within 30 s");
-      ssize_t n = ::recv(fd_, chunk_, sizeof chunk_, 0);
+      ssize_t n = ::recv(fd_.get(), chunk_, sizeof chunk_, 0);
       if (n < 0) {
         if (errno == EINTR) continue;
         throw Broken(errno_text("recv"));
@@ -324,7 +293,7 @@ class Connection {
   int next_id() { return ++next_id_; }
 
  private:
-  int fd_ = -1;
+  bvbench::Fd fd_;
   int next_id_ = 0;
   std::string buf_;
   char chunk_[1 << 16];
@@ -471,29 +440,7 @@ class Daemon {
 
 // ---------------------------------------------------------------- machine facts
 
-using bvbench::cpu_model;
 using bvbench::loadavg;
-
-std::string fs_type(const std::string& path) {
-  struct statfs s {};
-  if (::statfs(path.c_str(), &s) != 0) return "unknown";
-  switch (static_cast<unsigned long>(s.f_type)) {
-    case 0x01021994: return "tmpfs";
-    case 0xEF53: return "ext2/3/4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x794c7630: return "overlayfs";
-    case 0x6969: return "nfs";
-    case 0x65735546: return "fuse";
-    case 0x01021997: return "9p";
-    case 0x2FC12FC1: return "zfs";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
-      return buf;
-    }
-  }
-}
 
 // ---------------------------------------------------------------- benchmarks
 
@@ -517,32 +464,11 @@ struct Row {
 
 int run(const Options& o) {
   scrub_environment();
-  std::string tmpl = o.base_dir + "/bench_control.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw Broken(errno_text("mkdtemp " + tmpl));
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("work directory kept: %s\n", dir.c_str());
-        return;
-      }
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{dir, o.keep};
+  const bvbench::WorkDir work(o.base_dir, "bench_control", o.keep);
+  const std::string& dir = work.path();
 
-  utsname u{};
-  ::uname(&u);
   std::printf("bench_control: bvlive control path (SPEC.md §6)\n");
-  std::printf("  machine: %s, %u CPUs (nproc %ld), %s %s\n", cpu_model().c_str(),
-              std::thread::hardware_concurrency(), ::sysconf(_SC_NPROCESSORS_ONLN), u.sysname,
-              u.release);
-  std::printf("  load average at start: %s (other work on the machine skews every figure)\n",
-              loadavg().c_str());
-  std::printf("  work dir: %s (%s)\n", dir.c_str(), fs_type(dir).c_str());
-  std::printf("  bvlived: %s\n  bvlive:  %s\n", o.bvlived.c_str(), o.bvlive.c_str());
+  bvbench::print_machine(dir, {{"bvlived", o.bvlived}, {"bvlive", o.bvlive}});
   std::printf("  runs: show %d, raw rpc %d per mode, lives %s, list %d (+%d warm-up each)\n\n",
               o.show_runs, o.rpc_runs, with_commas(o.lives).c_str(), o.list_runs, o.warmup);
   std::fflush(stdout);

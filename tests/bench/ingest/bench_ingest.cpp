@@ -18,6 +18,7 @@
 // which), 2 on bad usage.
 //
 // Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
+#include "../common/bench_files.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include "../common/nginx_rtmp.hpp"
@@ -30,8 +31,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,10 +175,7 @@ Options parse_args(int argc, char** argv) {
   if (counts) o.counts = *counts;
   if (seconds) o.seconds = *seconds;
   if (!o.run_bvlive && !o.run_nginx) usage_error("--no-nginx and --no-bvlive leave nothing to run");
-  if (o.base_dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    o.base_dir = t && *t == '/' ? t : "/tmp";
-  }
+  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
@@ -187,14 +183,10 @@ Options parse_args(int argc, char** argv) {
 
 using bvbench::Broken;
 using bvbench::check_signal;
+using bvbench::errno_text;
 using bvbench::g_signal;
 using bvbench::nap;
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-
-
-using bvbench::cpu_model;
 using bvbench::fmt;
 using bvbench::loadavg;
 using bvbench::seconds_since;
@@ -482,29 +474,11 @@ std::optional<double> metric(const std::string& text, const std::string& name) {
 // JSON-RPC over the daemon's control socket, one request line, one reply line.
 class Rpc {
  public:
-  explicit Rpc(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Broken("socket path too long: " + path);
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw Broken(errno_text("socket"));
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-      std::string e = errno_text("connect " + path);
-      ::close(fd_);
-      fd_ = -1;
-      throw Broken(e);
-    }
-  }
-  ~Rpc() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Rpc(const Rpc&) = delete;
-  Rpc& operator=(const Rpc&) = delete;
+  explicit Rpc(const std::string& path) : fd_(bvbench::connect_unix(path)) {}
 
   json call(const std::string& method, const json& params) {
     const std::string line = bvlive::make_request_line(++id_, method, params);
-    if (::send(fd_, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+    if (::send(fd_.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
       throw Broken(errno_text(method + ": send"));
     for (;;) {
       if (auto nl = buf_.find('\n'); nl != std::string::npos) {
@@ -515,12 +489,12 @@ class Rpc {
         if (!reply.contains("result")) throw Broken(method + ": reply has no result");
         return reply["result"];
       }
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       int pr = ::poll(&p, 1, 30000);
       if (pr < 0 && errno == EINTR) continue;
       if (pr <= 0) throw Broken(method + ": no reply from bvlived within 30 s");
       char chunk[65536];
-      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) throw Broken(method + ": bvlived closed the control connection");
       buf_.append(chunk, static_cast<std::size_t>(n));
@@ -528,7 +502,7 @@ class Rpc {
   }
 
  private:
-  int fd_ = -1;
+  bvbench::Fd fd_;
   int id_ = 0;
   std::string buf_;
 };
@@ -929,30 +903,12 @@ int run(const Options& o) {
   if (o.run_nginx && !fs::exists(o.rtmp_module))
     throw Broken("no nginx RTMP module at " + o.rtmp_module +
                  " (apt-get install nginx-light libnginx-mod-rtmp, or --rtmp-module PATH, or --no-nginx)");
-  std::string tmpl = o.base_dir + "/bench_ingest.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw Broken(errno_text("mkdtemp " + tmpl));
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("work directory kept: %s\n", dir.c_str());
-        return;
-      }
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir, o.keep};
+  const bvbench::WorkDir work(o.base_dir, "bench_ingest", o.keep);
+  const std::string& dir = work.path();
 
-  utsname u{};
-  ::uname(&u);
   std::printf("bench_ingest: N concurrent RTMP passthrough pushes, bvlived vs nginx-rtmp (hls on)\n");
-  std::printf("  machine: %s, %ld CPUs online, %s %s\n", cpu_model().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN),
-              u.sysname, u.release);
-  std::printf("  load average at start: %s (anything else running skews the figures)\n", loadavg().c_str());
-  std::printf("  work dir: %s\n  bvlived: %s\n  nginx: %s, worker_processes 1, module %s\n", dir.c_str(),
-              o.bvlived.c_str(), o.nginx.c_str(), o.rtmp_module.c_str());
+  bvbench::print_machine(dir, {{"bvlived", o.bvlived},
+                               {"nginx", o.nginx + ", worker_processes 1, module " + o.rtmp_module}});
   std::string counts;
   for (int c : o.counts) counts += (counts.empty() ? "" : ",") + std::to_string(c);
   std::printf("  counts %s, window %d s of steady state per run, segments %d s, pushes %d ms apart\n", counts.c_str(),

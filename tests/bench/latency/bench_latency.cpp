@@ -22,7 +22,6 @@
 // 2 on bad usage.
 //
 // Run: share/scripts/bench.sh --only bench_latency [--quick] [--seconds N]
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +48,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/bench_files.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include "../common/clock_pattern.hpp"
@@ -160,10 +160,7 @@ Options parse_args(int argc, char** argv) {
   if (seconds) o.seconds = *seconds;
   if (warmup) o.warmup = *warmup;
   if (!o.run_ull && !o.run_standard && !o.run_nginx) usage_error("--no-ull, --no-standard and --no-nginx leave nothing");
-  if (o.base_dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    o.base_dir = t && *t == '/' ? t : "/tmp";
-  }
+  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
@@ -488,30 +485,13 @@ int run(const Options& o) {
   if (o.run_nginx && !fs::exists(o.rtmp_module))
     throw Broken("no nginx RTMP module at " + o.rtmp_module +
                  " (apt-get install nginx-light libnginx-mod-rtmp, or --rtmp-module PATH, or --no-nginx)");
-  std::string tmpl = o.base_dir + "/bench_latency.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw Broken("mkdtemp " + tmpl + ": " + std::strerror(errno));
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("work directory kept: %s\n", dir.c_str());
-        return;
-      }
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir, o.keep};
+  const bvbench::WorkDir work(o.base_dir, "bench_latency", o.keep);
+  const std::string& dir = work.path();
 
-  utsname u{};
-  ::uname(&u);
   std::printf("bench_latency: glass-to-glass latency in headless Chromium + hls.js, bvlive vs nginx-rtmp\n");
-  std::printf("  machine: %s, %ld CPUs online, %s %s\n", bvbench::cpu_model().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN),
-              u.sysname, u.release);
-  std::printf("  load average at start: %s (anything else running skews the figures)\n", loadavg().c_str());
-  std::printf("  work dir: %s\n  hls.js: %s\n  player: %s/player/player.html\n", dir.c_str(), o.hls_js.c_str(),
-              BVLIVE_TEST_DATA);
+  bvbench::print_machine(dir, {{"bvlived", BVLIVED_BIN},
+                               {"hls.js", o.hls_js},
+                               {"player", std::string(BVLIVE_TEST_DATA) + "/player/player.html"}});
   std::printf("  pusher: ffmpeg -re testsrc2 1280x720 25 fps + clock strip, x264 %s zerolatency 2500k, 1 s GOP, AAC,\n"
               "  over RTMP; %d s warm-up after the first frame, then %d one-second samples per server\n",
               o.preset.c_str(), o.warmup, o.seconds);

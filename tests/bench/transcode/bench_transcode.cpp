@@ -19,6 +19,7 @@
 // a FAIL line says which), 2 on bad usage.
 //
 // Run: share/scripts/bench.sh --only bench_transcode [--quick] [--preset veryfast] ...
+#include "../common/bench_files.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/time.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,10 +122,7 @@ Options parse_args(int argc, char** argv) {
   }
   if (quick) o.seconds = 8;
   if (seconds) o.seconds = *seconds;
-  if (o.base_dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    o.base_dir = t && *t == '/' ? t : "/tmp";
-  }
+  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
@@ -133,14 +130,10 @@ Options parse_args(int argc, char** argv) {
 
 using bvbench::Broken;
 using bvbench::check_signal;
+using bvbench::errno_text;
 using bvbench::g_signal;
 using bvbench::nap;
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-
-
-using bvbench::cpu_model;
 using bvbench::fmt;
 using bvbench::loadavg;
 using bvbench::seconds_since;
@@ -157,30 +150,7 @@ std::string last_value(const std::string& path, const std::string& key) {
 
 // ---------------------------------------------------------------- fds and child processes
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using bvbench::Fd;
 
 // How a child ended, with its resources (wait4).
 struct Exit {
@@ -470,30 +440,12 @@ std::string megabytes(const Result& r) {
 }
 
 int run(const Options& o) {
-  std::string tmpl = o.base_dir + "/bench_transcode.XXXXXX";
-  if (!::mkdtemp(tmpl.data())) throw Broken(errno_text("mkdtemp " + tmpl));
-  const std::string dir = tmpl;
-  struct Cleanup {
-    std::string dir;
-    bool keep;
-    ~Cleanup() {
-      if (keep) {
-        std::printf("work directory kept: %s\n", dir.c_str());
-        return;
-      }
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir, o.keep};
+  const bvbench::WorkDir work(o.base_dir, "bench_transcode", o.keep);
+  const std::string& dir = work.path();
 
   const long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
-  utsname u{};
-  ::uname(&u);
   std::printf("bench_transcode: bvlived's packager (the real ffmpeg, argv from ffmpeg::packager_command)\n");
-  std::printf("  machine: %s, %ld CPUs online, %s %s\n", cpu_model().c_str(), cores, u.sysname, u.release);
-  std::printf("  load average at start: %s (anything else running skews the realtime factors)\n", loadavg().c_str());
-  std::printf("  work dir: %s; ffmpeg: %s; x264 preset of the encoded renditions: %s\n", dir.c_str(),
-              o.ffmpeg.c_str(), o.preset.c_str());
+  bvbench::print_machine(dir, {{"ffmpeg", o.ffmpeg}, {"x264 preset", o.preset + " (the encoded renditions)"}});
   std::fflush(stdout);
 
   const auto t_src = Clock::now();
