@@ -48,7 +48,7 @@ constexpr std::size_t kStreamBacklog = 1 << 20;
 
 constexpr const char* kExposeHeaders = "Content-Length, Content-Range, Location, ETag";
 constexpr const char* kAllowMethods = "GET, HEAD, POST, DELETE, PATCH, OPTIONS";
-constexpr const char* kAllowHeaders = "Authorization, Content-Type, If-Match, Range";
+constexpr const char* kAllowHeaders = "Authorization, Content-Type, If-Match, Range, X-Bvlive-Device";
 
 ClientInfo client_info(const sockaddr_storage& ss) {
   ClientInfo info;

@@ -1,6 +1,7 @@
 #include "interaction/device_cookie.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "protocols/http/cookie.hpp"
 #include "util/random_id.hpp"
@@ -16,19 +17,30 @@ bool well_formed(const std::string& id) {
          std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+std::optional<std::string> cookie_device(const http::Request& req) {
+  if (const auto cookies = req.header("cookie"))
+    if (auto id = http::cookie_value(*cookies, kDeviceCookie); id && well_formed(*id)) return id;
+  return std::nullopt;
+}
+
+std::optional<std::string> header_device(const http::Request& req) {
+  if (const auto header = req.header(kDeviceHeader))
+    if (std::string id(*header); well_formed(id)) return id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string device_of(const http::Request& req) {
-  const auto header = req.header("cookie");
-  if (!header) return "";
-  auto id = http::cookie_value(*header, kDeviceCookie);
-  return id && well_formed(*id) ? *id : std::string();
+  if (auto id = cookie_device(req)) return *id;
+  return header_device(req).value_or("");
 }
 
 std::string ensure_device(const http::Request& req, http::Response& r) {
-  std::string id = device_of(req);
-  if (!id.empty()) return id;
-  id = random_string(kDeviceLength, "0123456789abcdef");
+  if (auto id = cookie_device(req)) return *id;
+  // No cookie: the header's device (a page that got no cookies so far), else a new one.
+  const auto sent = header_device(req);
+  const std::string id = sent ? *sent : random_string(kDeviceLength, "0123456789abcdef");
   r.set("Set-Cookie", http::set_cookie_line(kDeviceCookie, id, kDeviceCookieSeconds));
   return id;
 }

@@ -90,7 +90,10 @@ Response InteractionRoutes::interaction(const LiveRecord& live, const http::Requ
   Response r;
   const std::string device = ensure_device(req, r);
   const auto room = interaction::room_status(live);
+  // `device` lets a page that gets no cookies (in another site's iframe) send it back
+  // as X-Bvlive-Device.
   const json body = {{"phase", room.phase ? json(interaction::to_string(*room.phase)) : json(nullptr)},
+                     {"device", device},
                      {"chat", chat_.page_json(live)},
                      {"polls_enabled", room.polls_enabled},
                      {"polls", polls_.page_json(live, device)}};

@@ -70,7 +70,8 @@ Poll PollService::vote(const LiveRecord& live, std::int64_t poll_id, int option,
                       "'s; give 0 to " + std::to_string(p.options.size() - 1));
   if (device.empty())
     throw Refusal(ErrorKind::InvalidParams, 400,
-                  "a vote needs the bvlive_device cookie, which identifies this device: open /watch/" + live.label() +
+                  "a vote needs this device's id, the bvlive_device cookie (or the X-Bvlive-Device header "
+                  "with the \"device\" of GET /live/" + live.label() + "/interaction): open /watch/" + live.label() +
                       " first");
   if (!store_.insert_vote(p.id, device, option, now)) {
     const auto earlier = store_.votes_of(live.id, device);

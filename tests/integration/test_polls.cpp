@@ -320,6 +320,46 @@ BOOST_FIXTURE_TEST_CASE(bad_votes_are_refused_and_count_nothing, PollFixture) {
   BOOST_TEST(results_elsewhere.code == 4, results_elsewhere.describe());
 }
 
+// A page in another site's iframe gets no cookies: it keeps the `device` that GET
+// /live/ID/interaction gave it and sends it back in X-Bvlive-Device, and is still one device.
+BOOST_FIXTURE_TEST_CASE(a_page_without_cookies_votes_once_with_its_device_header, PollFixture) {
+  const std::string id = create(poll_body("Embedded"));
+  const std::int64_t poll = create_poll(id, "Best fruit?", kFruit);
+  const std::string interaction = "/live/" + id + "/interaction";
+  const std::string path = "/live/" + id + "/polls/" + std::to_string(poll) + "/vote";
+
+  // Without a cookie, every request is a stranger: each gets a new device.
+  const HttpResponse first = http_get_at(ports.http, interaction);
+  const HttpResponse second = http_get_at(ports.http, interaction);
+  BOOST_TEST_REQUIRE(first.status == 200, first.describe());
+  const std::string device = first.json()["device"].get<std::string>();
+  BOOST_TEST(std::regex_match(device, std::regex("[0-9a-f]{32}")), device);
+  BOOST_TEST(second.json()["device"] != device, "a cookieless request got the same device twice");
+  BOOST_TEST(first.cookie("bvlive_device").value_or("") == device, first.describe());
+
+  const HttpHeaders as_device{{"X-Bvlive-Device", device}};
+  const HttpResponse voted = http_post_json(ports.http, path, json{{"option", 2}}.dump(), as_device);
+  BOOST_TEST_REQUIRE(voted.status == 200, voted.describe());
+  BOOST_TEST(voted.json()["poll"]["votes"] == json::array({0, 0, 1}), voted.body);
+  const HttpResponse again = http_post_json(ports.http, path, json{{"option", 0}}.dump(), as_device);
+  BOOST_TEST(again.status == 409, again.describe());
+  BOOST_TEST(contains(again.body, "Cherries"), again.describe());
+
+  // The page reads its own choice back with the header, and the cookie wins over it.
+  const HttpResponse seen = http_get_at(ports.http, interaction, as_device);
+  BOOST_TEST(seen.json()["device"] == device);
+  BOOST_TEST(seen.json()["polls"][0]["voted"] == 2, seen.body);
+  BOOST_TEST(seen.cookie("bvlive_device").value_or("") == device, "the device is offered as a cookie too");
+  HttpClient other = viewer(id);
+  const HttpResponse both = other.post_json(path, json{{"option", 1}}.dump(), as_device);
+  BOOST_TEST(both.status == 200, "the cookie's device votes, not the header's" << both.describe());
+
+  // A header that is not a device the daemon could have made is no device.
+  const HttpResponse forged = http_post_json(ports.http, path, json{{"option", 1}}.dump(), {{"X-Bvlive-Device", "me"}});
+  BOOST_TEST(forged.status == 400, forged.describe());
+  BOOST_TEST(results_json(id)[0]["votes"] == json::array({0, 1, 1}));
+}
+
 BOOST_FIXTURE_TEST_CASE(polls_need_to_be_enabled_and_need_two_to_ten_options, PollFixture) {
   const std::string plain = create(poll_body("No polls", false));
   const RunResult refused = cli.run({"poll", "create", plain, "Best fruit?", "Apples", "Bananas"});
