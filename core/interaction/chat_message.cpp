@@ -15,9 +15,11 @@ std::optional<std::string> check_post(std::string& name, std::string& text, cons
   if (const auto n = utf8::length(text); n > limits.max_length)
     return "the message is " + std::to_string(n) + " characters long; at most " + std::to_string(limits.max_length) +
            " are allowed";
-  if (utf8::has_control(name)) return "the display name contains control characters; use printable text";
+  if (utf8::has_control(name))
+    return "the display name contains control characters (or text-direction overrides); use printable text";
   if (utf8::has_control(text))
-    return "the message contains control characters (a chat message is one line of printable text)";
+    return "the message contains control characters or text-direction overrides (a chat message is one line of "
+           "printable text)";
   return std::nullopt;
 }
 

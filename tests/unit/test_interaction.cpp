@@ -57,6 +57,9 @@ BOOST_AUTO_TEST_CASE(utf8_counts_characters_not_bytes) {
   BOOST_TEST(utf8::has_control("a\x7F"));
   BOOST_TEST(utf8::has_control("a\xC2\x85"));   // U+0085, next line
   BOOST_TEST(!utf8::has_control("a\xC2\xA0"));  // no-break space is text
+  BOOST_TEST(utf8::has_control("abc\xE2\x80\xAEgpj.exe"));  // U+202E right-to-left override
+  BOOST_TEST(utf8::has_control("\xE2\x81\xA6x"));           // U+2066 left-to-right isolate
+  BOOST_TEST(!utf8::has_control("\xE2\x80\x94 \xE2\x80\xA6"));  // em dash, ellipsis: text
   BOOST_TEST(!utf8::has_control("caf\xC3\xA9 \xF0\x9F\x8E\x89"));
 }
 
