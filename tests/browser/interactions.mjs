@@ -4,7 +4,7 @@
 // (tests/integration/test_watch_interactions.cpp) checks the observations. Progress goes to
 // stderr as `interactions: ...` lines; the host scenario waits on the test through them.
 //
-//   node interactions.mjs URL OUTDIR [viewers|host]
+//   node interactions.mjs URL OUTDIR [viewers|host|embedded]
 //
 // viewers (default): two browser contexts (two devices) A and B. Names; A posts, B sees it;
 //   A posts HTML, B shows it as text; A votes in the newest poll, B's results follow; B votes;
@@ -12,20 +12,27 @@
 // host: one viewer. Reads the history, posts a message, prints `interactions: ready`, waits
 //   for a new host message to appear, prints `interactions: host message seen ID`, waits for it
 //   to go (the host deletes it); theme, screenshots.
+// embedded: a customer's page on another site (http://customer.example:PORT/, served by the
+//   script on 127.0.0.1, the name mapped there for chromium) with the watch page in an iframe, where the browser
+//   keeps the daemon's SameSite=Lax cookie out. Checks from inside the frame that no cookie
+//   goes (two cookieless fetches of /interaction get two new device ids), then in the frame:
+//   votes in the newest poll, reloads the customer's page, reads the poll again (this device's
+//   choice, no second vote), posts a message; screenshots.
 //
 // playwright-core comes from NODE_PATH (the build's browser-driver/node_modules), or from
 // BVLIVE_BROWSER_DRIVER_DIR/node_modules, or from beside this script. CHROMIUM overrides
 // /usr/bin/chromium. Exits 1 with a clear message when a wait runs out.
 import { createRequire } from "node:module";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 
 const WAIT_MS = 15000;
 const [url, outDir, scenario = "viewers"] = process.argv.slice(2);
 const say = (text) => process.stderr.write("interactions: " + text + "\n");
 
-if (!url || !outDir || !["viewers", "host"].includes(scenario)) {
-  say("usage: node interactions.mjs URL OUTDIR [viewers|host]");
+if (!url || !outDir || !["viewers", "host", "embedded"].includes(scenario)) {
+  say("usage: node interactions.mjs URL OUTDIR [viewers|host|embedded]");
   process.exit(2);
 }
 
@@ -55,12 +62,17 @@ async function step(what, fn) {
   }
 }
 
-async function openViewer(name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function newPage(name, viewport) {
+  const context = await browser.newContext({ viewport: viewport || { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => observed.page_errors.push(name + ": " + e.message));
   page.on("dialog", (d) => { observed.dialogs.push(name + ": " + d.type() + " " + d.message()); d.dismiss().catch(() => {}); });
   page.on("console", (m) => { if (m.type() === "error") observed.console_errors.push(name + ": " + m.text()); });
+  return page;
+}
+
+async function openViewer(name) {
+  const page = await newPage(name);
   await page.goto(url, { waitUntil: "domcontentloaded", timeout: WAIT_MS });
   return page;
 }
@@ -242,6 +254,127 @@ async function host() {
   observed.screenshots.push(await screenshot(v, "viewer_after_delete.png"));
 }
 
+// The customer's page: another site than the daemon's (127.0.0.1), so the watch page in its
+// iframe is a cross-site frame. The script serves it on loopback (the browser resolves
+// customer.example to 127.0.0.1): a page from a public address could not frame a loopback
+// daemon at all (chromium's local network access rules), which is not what is tested here.
+const CUSTOMER_HOST = "customer.example";
+// Chromium as viewers have it for the embedded case: customer.example on loopback, and
+// third-party storage partitioned (Chrome's default; playwright turns it off, and then a
+// cross-site frame gets no localStorage at all when third-party cookies are blocked, as they
+// are in this chromium). The last --disable-features wins: playwright's list without
+// ThirdPartyStoragePartitioning.
+const embeddedArgs = [
+  "--host-resolver-rules=MAP " + CUSTOMER_HOST + " 127.0.0.1",
+  "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,BoundaryEventDispatchTracksNodeRemoval," +
+    "DestroyProfileOnBrowserClose,DialMediaRouteProvider,GlobalMediaControls,HttpsUpgrades,LensOverlay,MediaRouter," +
+    "PaintHolding,Translate,AutoDeElevate,RenderDocument,OptimizationHints",
+];
+const customerHtml = (src) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Customer</title></head>
+<body style="margin:0;padding:16px;background:#fff;font:16px sans-serif">
+<h1 style="margin:0 0 8px;font-size:20px">Customer site: the live, embedded</h1>
+<iframe id="watch" src="${src.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" width="1280" height="760"
+        style="border:1px solid #ccc" allow="autoplay; fullscreen"></iframe>
+</body></html>`;
+
+// The watch page's frame in the customer's page, once its document is there.
+async function watchFrame(page) {
+  const handle = await page.waitForSelector("#watch", { timeout: WAIT_MS });
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const frame = await handle.contentFrame();
+    if (frame && frame.url().startsWith(url.split("?")[0])) return frame;
+    if (Date.now() > deadline) throw new Error("the iframe did not load the watch page (at " + (frame ? frame.url() : "none") + ")");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// From inside the frame: GET /live/ID/interaction as the page's own fetches go (same-origin
+// credentials), with or without the device header; the device the daemon answered.
+function interactionFrom(frame, device) {
+  return frame.evaluate(async (dev) => {
+    const here = new URL(location.href);
+    const live = here.pathname.replace(/\/+$/, "").split("/").pop();
+    const token = here.searchParams.get("token");
+    const r = await fetch("/live/" + live + "/interaction" + (token ? "?token=" + encodeURIComponent(token) : ""),
+                          { cache: "no-store", credentials: "same-origin", headers: dev ? { "X-Bvlive-Device": dev } : {} });
+    const text = await r.text();
+    let device = null;
+    try { device = JSON.parse(text).device; } catch (x) { /* not JSON */ }
+    return { status: r.status, device, set_cookie_visible: r.headers.get("set-cookie") !== null };
+  }, device || "");
+}
+
+const storedDevice = (frame) => frame.evaluate(() => {
+  try { return localStorage.getItem("bvlive_device"); } catch (x) { return "storage blocked: " + x.message; }
+});
+
+// Serves the customer's page on 127.0.0.1 (any free port) until the script ends; its URL.
+async function serveCustomerPage() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+    res.end(customerHtml(url));
+  });
+  await new Promise((resolve, reject) => { server.once("error", reject); server.listen(0, "127.0.0.1", resolve); });
+  server.unref();
+  return "http://" + CUSTOMER_HOST + ":" + server.address().port + "/live.html";
+}
+
+async function embedded() {
+  const customerPage = await step("serving the customer's page", serveCustomerPage);
+  const page = await newPage("E", { width: 1340, height: 900 });
+  await step("opening the customer's page", () => page.goto(customerPage, { waitUntil: "domcontentloaded", timeout: WAIT_MS }));
+  observed.top_url = page.url();
+  observed.third_party_storage = "partitioned (as Chrome ships it)";
+  let frame = await step("waiting for the watch page in the iframe", () => watchFrame(page));
+  observed.frame_url = frame.url();
+  await step("waiting for the frame's chat to open", () => waitChatOpen(frame));
+
+  // No cookie in this frame: the browser kept the daemon's Set-Cookie out, and sends none, so
+  // each fetch without the header is a new device to the daemon.
+  observed.cookies_stored = (await page.context().cookies(url)).map((c) => c.name + " (SameSite=" + c.sameSite + ")");
+  observed.frame_document_cookie = await frame.evaluate(() => document.cookie);
+  observed.cookieless_fetches = [await step("a cookieless fetch (1)", () => interactionFrom(frame)),
+                                 await step("a cookieless fetch (2)", () => interactionFrom(frame))];
+  observed.stored_device = await storedDevice(frame);
+  // The header stands for the device: the id of the first cookieless fetch, sent back.
+  observed.fetch_with_header = await step("a fetch with a device header",
+                                          () => interactionFrom(frame, observed.cookieless_fetches[0].device));
+
+  const pollId = await step("waiting for a poll in the frame", async () => {
+    await frame.waitForSelector(".poll button.vote", { timeout: WAIT_MS });
+    return Number(await frame.getAttribute(".poll", "data-id"));
+  });
+  observed.poll_before = await pollOf(frame, pollId);
+  await step("the frame votes for option 1", () => frame.click(`.poll[data-id="${pollId}"] button.vote[data-option="1"]`));
+  observed.poll_after_vote = await step("waiting for the vote in the frame", async () => {
+    await frame.waitForFunction((id) => {
+      const p = document.querySelector(`.poll[data-id="${id}"]`);
+      return p && (p.dataset.voted !== undefined || p.querySelector(".poll-error"));
+    }, pollId, { timeout: WAIT_MS });
+    return pollOf(frame, pollId);
+  });
+  observed.screenshots = [await screenshot(page, "embedded_after_vote.png")];
+
+  await step("reloading the customer's page", () => page.reload({ waitUntil: "domcontentloaded", timeout: WAIT_MS }));
+  frame = await step("waiting for the watch page in the iframe again", () => watchFrame(page));
+  await step("waiting for the frame's chat to open again", () => waitChatOpen(frame));
+  observed.stored_device_after_reload = await storedDevice(frame);
+  observed.poll_after_reload = await step("waiting for the poll after the reload", async () => {
+    await frame.waitForSelector(`.poll[data-id="${pollId}"]`, { timeout: WAIT_MS });
+    return pollOf(frame, pollId);
+  });
+  observed.cookies_stored_after_reload = (await page.context().cookies(url)).map((c) => c.name);
+
+  await frame.fill("#chat-name", "Emma");
+  const text = "Hello from the customer's site";
+  observed.message_text = text;
+  observed.post_error = await step("the frame posts a message", () => post(frame, text));
+  observed.message = await step("waiting for the message in the frame", () => waitForMessage(frame, text));
+  observed.theme = await themeOf(frame);
+  observed.screenshots.push(await screenshot(page, "embedded_after_reload.png"));
+}
+
 let failed = null;
 try {
   fs.mkdirSync(outDir, { recursive: true });
@@ -250,10 +383,12 @@ try {
     headless: true,
     timeout: WAIT_MS,
     args: ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--no-first-run",
-           "--disable-dev-shm-usage"],
+           "--disable-dev-shm-usage",
+           ...(scenario === "embedded" ? embeddedArgs : [])],
   }));
   observed.browser_version = browser.version();
   if (scenario === "viewers") await viewers();
+  else if (scenario === "embedded") await embedded();
   else await host();
 } catch (e) {
   failed = e && e.message ? e.message : String(e);

@@ -10,11 +10,17 @@
 //   - a token live whose room is light, watched with ?token=: the page is light, shows the
 //     history (a host message sent before) and posts with the token; a host message
 //     (`bvlive chat --send`) shows marked as the host's and goes when the host deletes it
-//     (`bvlive chat --delete`).
+//     (`bvlive chat --delete`);
+//   - the page embedded in an iframe of another site's page (the customer's), where the
+//     browser sends and keeps no bvlive_device cookie (each cookieless request is a new
+//     device): the page keeps the id the daemon gave it and sends it as X-Bvlive-Device, so
+//     its vote counts, after a reload of the customer's page it still shows this device's
+//     choice and offers no second vote, and its chat message arrives.
 // Screenshots of the pages are kept in BUILD/artifacts/.
 #define BOOST_TEST_MODULE watch_interactions
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -106,6 +112,14 @@ int mine_of(const json& poll) {
     ++i;
   }
   return -1;
+}
+
+// Whether `id` is a device id as the daemon makes them: 32 lower-case hex characters.
+bool device_shaped(const json& id) {
+  if (!id.is_string()) return false;
+  const std::string text = id.get<std::string>();
+  return text.size() == 32 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Copies the driver's screenshots to BUILD/artifacts/watch_interactions_NAME.png.
@@ -274,4 +288,67 @@ BOOST_FIXTURE_TEST_CASE(a_light_room_and_the_hosts_messages, InteractionsFixture
   BOOST_TEST_REQUIRE((chat && body), "colours not understood: " << seen["theme"]);
   BOOST_TEST(*chat > 0.8, "the light chat panel is not light: " << seen["theme"]);
   BOOST_TEST(*body > 0.8, "the light page is not light: " << seen["theme"]);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_page_in_another_sites_iframe_votes_and_chats_without_cookies, InteractionsFixture) {
+  // The live phase's room and polls are open from creation on: no stream needed.
+  const std::string id = create({"--name", "Embedded show", "--chat-live", "light", "--polls"});
+  const RunResult made = cli.run({"-q", "poll", "create", id, "Which song next?", "Slow", "Fast", "Both"});
+  REQUIRE_EXIT(made, 0);
+  const std::string poll_id = made.out.substr(0, made.out.find('\n'));
+
+  Driver driver(dir, base() + "/watch/" + id, "embedded");
+  json seen = finished(driver, 120s);
+  const std::string all = seen.dump(2);
+
+  // Really cookieless: the browser stored no cookie for the daemon, and two fetches from the
+  // frame without the header were two new devices, neither the page's own.
+  BOOST_TEST(seen["cookies_stored"].empty(), "the browser kept the daemon's cookie in the frame: " << all);
+  BOOST_TEST(seen["cookies_stored_after_reload"].empty(), all);
+  const json& fetches = seen["cookieless_fetches"];
+  BOOST_TEST_REQUIRE(fetches.size() == 2, all);
+  for (const auto& f : fetches) {
+    BOOST_TEST(f["status"] == 200, "a fetch of the room from the frame: " << all);
+    BOOST_TEST(device_shaped(f["device"]), "GET /interaction gave no device id: " << all);
+  }
+  BOOST_TEST(fetches[0]["device"] != fetches[1]["device"], "two cookieless fetches, one device (a cookie went?): " << all);
+  const json& stored = seen["stored_device"];
+  BOOST_TEST(device_shaped(stored), "the page kept no device id in localStorage: " << all);
+  for (const auto& f : fetches) BOOST_TEST(f["device"] != stored, all);
+  BOOST_TEST(seen["fetch_with_header"]["status"] == 200, all);
+  BOOST_TEST(seen["fetch_with_header"]["device"] == fetches[0]["device"], "the daemon did not take X-Bvlive-Device: " << all);
+
+  // The vote from the frame counts and is shown as this device's.
+  BOOST_TEST(seen["poll_before"]["id"] == std::stoi(poll_id), all);
+  BOOST_TEST(seen["poll_before"]["vote_buttons"] == json({"Slow", "Fast", "Both"}), all);
+  BOOST_TEST(seen["poll_after_vote"]["error"].is_null(), "the frame's vote was refused: " << all);
+  BOOST_TEST(seen["poll_after_vote"]["voted"] == 1, all);
+  BOOST_TEST(counts_of(seen["poll_after_vote"]) == json({0, 1, 0}), all);
+  BOOST_TEST(mine_of(seen["poll_after_vote"]) == 1, all);
+
+  // After a reload of the customer's page: the same device, its choice, no second vote.
+  BOOST_TEST(seen["stored_device_after_reload"] == stored, all);
+  BOOST_TEST(seen["poll_after_reload"]["voted"] == 1, "after the reload the frame forgot its vote: " << all);
+  BOOST_TEST(mine_of(seen["poll_after_reload"]) == 1, all);
+  BOOST_TEST(seen["poll_after_reload"]["vote_buttons"].empty(), "after the reload the frame may vote again: " << all);
+  BOOST_TEST(counts_of(seen["poll_after_reload"]) == json({0, 1, 0}), all);
+
+  // The frame's message.
+  BOOST_TEST(seen["post_error"] == "", "the frame's message was refused: " << all);
+  BOOST_TEST(seen["message"]["name"] == "Emma", all);
+  BOOST_TEST(seen["message"]["text"] == "Hello from the customer's site", all);
+  BOOST_TEST(seen["theme"]["data_theme"] == "light", all);
+
+  // The host sees both.
+  const RunResult chat = cli.run({"chat", id, "--once"});
+  REQUIRE_EXIT(chat, 0);
+  BOOST_TEST(contains(chat.out, "Emma: Hello from the customer's site"), chat.describe());
+  const RunResult results = cli.run({"poll", "results", id, poll_id});
+  REQUIRE_EXIT(results, 0);
+  BOOST_TEST(contains(results.out, "Which song next?"), results.describe());
+  const json polls = cli.json({"poll", "results", id});
+  const json& list = polls.contains("polls") ? polls["polls"] : polls;
+  BOOST_TEST_REQUIRE(list.size() == 1, polls.dump(2));
+  BOOST_TEST(list[0]["votes"] == json({0, 1, 0}), polls.dump(2));
+  BOOST_TEST(list[0]["total"] == 1, polls.dump(2));
 }
