@@ -52,6 +52,15 @@ bool valid_port(std::string_view port) {
 
 }  // namespace
 
+bool same_authority(std::string_view value, std::string_view host_header) {
+  const auto sep = value.find("://");
+  if (sep == std::string_view::npos || host_header.empty()) return false;
+  std::string_view authority = value.substr(sep + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return !authority.empty() && iequals(authority, host_header);
+}
+
 std::optional<std::string> request_host(std::string_view value) {
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://"
   const auto sep = value.find("://");

@@ -17,6 +17,11 @@ namespace bvlive::security {
 // Empty optional for an empty value, "null" (opaque origin), no scheme, or an invalid host.
 std::optional<std::string> request_host(std::string_view origin_or_referer);
 
+// Whether the page named by Origin or Referer is served from `host_header` (a request's
+// Host, "host[:port]"): the same host and port, compared case-insensitively. False when
+// either is empty or the value is not an absolute URL.
+bool same_authority(std::string_view origin_or_referer, std::string_view host_header);
+
 // Whether `host` matches one of `allowed`: an exact name, or "*.suffix" matching any name
 // ending in ".suffix" with at least one label before it (not "suffix" itself, and not
 // "badsuffix"). An empty host matches nothing.

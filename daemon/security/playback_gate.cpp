@@ -77,6 +77,9 @@ PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const 
                "(no Origin or Referer header; security.missing_origin is \"deny\")";
     return d;
   }
+  // The daemon's own viewer page (/watch/ID) asking for the live's playlists, events, chat:
+  // the page itself was let in by the site that embeds it.
+  if (const auto own = req.header("host"); own && security::same_authority(*from, *own)) return d;
   const auto host = security::request_host(*from);
   if (host && security::domain_allowed(*host, dc.domains)) return d;
   d.allowed = false;

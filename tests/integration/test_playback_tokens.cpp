@@ -203,6 +203,14 @@ BOOST_FIXTURE_TEST_CASE(domain_control_checks_the_page_that_embeds_the_player, T
                 "evil.com");
   // Native players send neither header: allowed by default.
   BOOST_TEST(get({}).status == 200);
+  // The daemon's own viewer page: an allowed site may embed it, another may not, and the
+  // page's own requests (their Referer is the page, on this host and port) get through.
+  const std::string page = url("/watch/" + id);
+  BOOST_TEST(http_request(page, "GET", {{"Referer", "https://www.example.org/blog"}}).status == 200);
+  check_refused(http_request(page, "GET", {{"Referer", "https://evil.com/"}}), 403, "evil.com");
+  BOOST_TEST(get({{"Referer", page}}).status == 200);
+  BOOST_TEST(http_request(url("/live/" + id + "/interaction"), "GET", {{"Referer", page}}).status == 200);
+  check_refused(get({{"Referer", "http://127.0.0.1:1/watch/" + id}}), 403, "127.0.0.1");  // another port
   // A live without domain control plays anywhere.
   const std::string open = live_with_push({"--name", "open"});
   BOOST_TEST(http_request(url("/live/" + open + "/index.m3u8"), "GET", {{"Origin", "https://evil.com"}}).status == 200);

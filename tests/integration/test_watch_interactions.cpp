@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -291,8 +292,12 @@ BOOST_FIXTURE_TEST_CASE(a_light_room_and_the_hosts_messages, InteractionsFixture
 }
 
 BOOST_FIXTURE_TEST_CASE(the_page_in_another_sites_iframe_votes_and_chats_without_cookies, InteractionsFixture) {
-  // The live phase's room and polls are open from creation on: no stream needed.
-  const std::string id = create({"--name", "Embedded show", "--chat-live", "light", "--polls"});
+  // The live phase's room and polls are open from creation on: no stream needed. The live
+  // plays only on the customer's site (domain control): the site may frame the page, and
+  // the page's own requests, which name the page itself, still get through.
+  const std::string body = dir / "domain.json";
+  std::ofstream(body) << R"({"security": {"domain_control": {"enabled": true, "domains": ["customer.example"]}}})";
+  const std::string id = create({"-f", body, "--name", "Embedded show", "--chat-live", "light", "--polls"});
   const RunResult made = cli.run({"-q", "poll", "create", id, "Which song next?", "Slow", "Fast", "Both"});
   REQUIRE_EXIT(made, 0);
   const std::string poll_id = made.out.substr(0, made.out.find('\n'));

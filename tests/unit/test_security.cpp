@@ -277,6 +277,18 @@ BOOST_AUTO_TEST_CASE(forget_idle_bounds_memory) {
 
 // ---- domain control --------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(same_authority_is_the_daemons_own_page) {
+  BOOST_TEST(same_authority("http://127.0.0.1:8080/watch/abc?token=x", "127.0.0.1:8080"));
+  BOOST_TEST(same_authority("http://Live.Example.com:8080", "live.example.com:8080"));
+  BOOST_TEST(same_authority("https://[::1]:8080/watch/a", "[::1]:8080"));
+  BOOST_TEST(same_authority("http://u@live.example.com/watch/a", "live.example.com"));
+  BOOST_TEST(!same_authority("http://127.0.0.1:8081/watch/abc", "127.0.0.1:8080"));  // another port
+  BOOST_TEST(!same_authority("http://live.example.com.evil.net/x", "live.example.com"));
+  BOOST_TEST(!same_authority("http://customer.example/page", "127.0.0.1:8080"));
+  BOOST_TEST(!same_authority("127.0.0.1:8080", "127.0.0.1:8080"));  // not a URL
+  BOOST_TEST(!same_authority("http:///x", ""));
+}
+
 BOOST_AUTO_TEST_CASE(request_host_from_origin_and_referer) {
   BOOST_TEST(*request_host("https://Player.Example.COM") == "player.example.com");
   BOOST_TEST(*request_host("https://player.example.com:8443") == "player.example.com");
