@@ -1,7 +1,7 @@
 // bvlive chat, bvlive poll: the host's side of a live's chatroom and polls.
 // `bvlive chat ID` follows the room by asking the daemon for newer messages twice a second
-// (chat.list after the last id seen), so it needs no extra connection type and survives
-// nothing being said for hours.
+// (chat.list after the last id seen), so it needs no extra connection type, survives
+// nothing being said for hours, and picks up where it was when the daemon restarts.
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -119,10 +119,20 @@ int run_chat_follow(const Context& ctx, const ChatArgs& a) {
   print_messages(ctx, messages_of(result), last);
   if (a.once) return kExitOk;
   catch_stop_signals();
+  bool away = false;  // the daemon stopped answering: keep asking, as tail -F does
   while (!g_stop) {
     nap(kFollowIntervalMs);
     if (g_stop) break;
-    result = ctx.call("chat.list", {{"id", a.id}, {"after", last}, {"limit", 10000}});
+    try {
+      result = ctx.call("chat.list", {{"id", a.id}, {"after", last}, {"limit", 10000}});
+    } catch (const CliError& e) {
+      if (e.exit_code() != kExitUnavailable) throw;
+      if (!away && !ctx.options.quiet) std::cerr << "bvlive: " << e.what() << "; still following, retrying\n";
+      away = true;
+      continue;
+    }
+    if (away && !ctx.options.quiet) std::cerr << "bvlive: the daemon is back\n";
+    away = false;
     print_messages(ctx, messages_of(result), last);
   }
   return kExitOk;

@@ -597,6 +597,18 @@ BOOST_FIXTURE_TEST_CASE(bvlive_chat_follows_new_messages_until_ctrl_c, ChatFixtu
   BOOST_TEST(objects[1]["text"] == "after it started", objects[1].dump());
   BOOST_TEST(objects[2]["host"] == true, objects[2].dump());
 
+  // The daemon restarts: the follower waits for it and goes on from where it was.
+  restart();
+  HttpClient bob = viewer(id);
+  post_ok(bob, id, "Bob", "after the restart");
+  const bool resumed = poll_until([&] { return contains(follower.log(), "Bob: after the restart"); }, 15s);
+  BOOST_TEST(resumed, "the follower did not go on after the daemon restarted; its output:\n" << follower.log());
+  BOOST_TEST(follower.running(), follower.log());
+  const std::string out = follower.log();
+  const auto first = out.find("Ann: after it started");
+  BOOST_TEST((first != std::string::npos && out.find("Ann: after it started", first + 1) == std::string::npos),
+             "a message was printed twice across the restart:\n" << out);
+
   const int rc = follower.stop(SIGINT, 5s);
   BOOST_TEST(rc == 0, "bvlive chat should exit 0 on Ctrl-C; output:\n" << follower.log());
   BOOST_TEST(json_follower.stop(SIGINT, 5s) == 0, json_follower.log());
