@@ -1,10 +1,10 @@
 // Drives bvlive's viewer page (/watch/ID) in Debian's chromium, headless, with playwright-core,
 // as viewers would use its chat and polls, and prints ONE JSON object with what it saw on the
-// pages (stdout). It asserts nothing beyond bounded waits: the C++ test
-// (tests/integration/test_watch_interactions.cpp) checks the observations. Progress goes to
+// pages (stdout). It asserts nothing beyond bounded waits: the C++ tests
+// (tests/integration/test_watch_interactions.cpp, test_watch_page.cpp) check the observations. Progress goes to
 // stderr as `interactions: ...` lines; the host scenario waits on the test through them.
 //
-//   node interactions.mjs URL OUTDIR [viewers|host|embedded]
+//   node interactions.mjs URL OUTDIR [viewers|host|embedded|pause]
 //
 // viewers (default): two browser contexts (two devices) A and B. Names; A posts, B sees it;
 //   A posts HTML, B shows it as text; A votes in the newest poll, B's results follow; B votes;
@@ -18,6 +18,10 @@
 //   goes (two cookieless fetches of /interaction get two new device ids), then in the frame:
 //   votes in the newest poll, reloads the customer's page, reads the poll again (this device's
 //   choice, no second vote), posts a message; screenshots.
+// pause: one viewer of a playing live or VOD. Waits until the video plays (its time
+//   advances), pauses it with the page's play/pause button, reads the cover (shown? which
+//   src? its image loaded?), the video and the page's last `watch:` report; screenshot; plays
+//   again and reads that the cover went and the time advances.
 //
 // playwright-core comes from NODE_PATH (the build's browser-driver/node_modules), or from
 // BVLIVE_BROWSER_DRIVER_DIR/node_modules, or from beside this script. CHROMIUM overrides
@@ -31,8 +35,8 @@ const WAIT_MS = 15000;
 const [url, outDir, scenario = "viewers"] = process.argv.slice(2);
 const say = (text) => process.stderr.write("interactions: " + text + "\n");
 
-if (!url || !outDir || !["viewers", "host", "embedded"].includes(scenario)) {
-  say("usage: node interactions.mjs URL OUTDIR [viewers|host|embedded]");
+if (!url || !outDir || !["viewers", "host", "embedded", "pause"].includes(scenario)) {
+  say("usage: node interactions.mjs URL OUTDIR [viewers|host|embedded|pause]");
   process.exit(2);
 }
 
@@ -375,6 +379,82 @@ async function embedded() {
   observed.screenshots.push(await screenshot(page, "embedded_after_reload.png"));
 }
 
+// The page's last `watch: {json}` report (the page logs one a second and on every change).
+const lastReports = new Map();  // page -> report
+function followReports(page) {
+  page.on("console", (m) => {
+    const text = m.text();
+    if (!text.startsWith("watch: {")) return;
+    try { lastReports.set(page, JSON.parse(text.slice("watch: ".length))); } catch (x) { /* not JSON */ }
+  });
+}
+
+// Waits until the page's last report satisfies `pred`.
+async function waitReport(page, pred, timeout) {
+  const deadline = Date.now() + timeout;
+  while (!(lastReports.has(page) && pred(lastReports.get(page)))) {
+    if (Date.now() > deadline) throw new Error("no such report; the last: " + JSON.stringify(lastReports.get(page) || null));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// What the player shows: the cover (shown and visible, its src and whether its image loaded),
+// the video (paused, time), the play button's label, and the page's last report.
+function playerOf(page) {
+  return page.evaluate(() => {
+    const cover = document.getElementById("cover"), video = document.getElementById("video");
+    const style = getComputedStyle(cover);
+    return {
+      cover_shown: cover.classList.contains("shown"),
+      cover_visible: style.display !== "none" && style.visibility === "visible" && cover.naturalWidth > 0,
+      cover_src: cover.getAttribute("src"),
+      cover_loaded: cover.complete && cover.naturalWidth > 0,
+      cover_size: [cover.naturalWidth, cover.naturalHeight],
+      paused: video.paused,
+      ended: video.ended,
+      current_time: video.currentTime,
+      play_label: document.getElementById("play").getAttribute("aria-label"),
+    };
+  }).then((seen) => Object.assign(seen, { report: lastReports.get(page) || null }));
+}
+
+// Waits until the video has played `seconds` past where it is now (playing, not paused).
+async function waitTimeAdvances(page, seconds, timeout) {
+  const from = await page.evaluate(() => document.getElementById("video").currentTime);
+  await page.waitForFunction(([t0, s]) => {
+    const v = document.getElementById("video");
+    return !v.paused && v.currentTime >= t0 + s;
+  }, [from, seconds], { timeout, polling: 100 });
+  return { from, to: await page.evaluate(() => document.getElementById("video").currentTime) };
+}
+
+async function pause() {
+  const v = await newPage("P");
+  followReports(v);
+  await step("opening the viewer", () => v.goto(url, { waitUntil: "domcontentloaded", timeout: WAIT_MS }));
+  observed.played_before = await step("waiting for the video to play", () => waitTimeAdvances(v, 2, 4 * WAIT_MS));
+  observed.before_pause = await playerOf(v);
+  await step("pausing with the play/pause button", () => v.click("#play", { timeout: WAIT_MS }));
+  observed.paused = await step("waiting for the cover over the paused video", async () => {
+    await v.waitForFunction(() => {
+      const c = document.getElementById("cover");
+      return document.getElementById("video").paused && c.classList.contains("shown") && c.complete && c.naturalWidth > 0;
+    }, null, { timeout: WAIT_MS });
+    // And the page's report of it (it logs on every change).
+    await waitReport(v, (r) => r.cover === "player_pause" && r.cover_loaded, WAIT_MS);
+    return playerOf(v);
+  });
+  // Paused a while: the video stays where it was, the cover stays up.
+  await v.waitForTimeout(1000);
+  observed.still_paused = await playerOf(v);
+  observed.screenshots = [await screenshot(v, "paused.png")];
+  await step("playing again with the play/pause button", () => v.click("#play", { timeout: WAIT_MS }));
+  observed.played_after = await step("waiting for the video to play again", () => waitTimeAdvances(v, 2, 2 * WAIT_MS));
+  await step("waiting for the page's report of it", () => waitReport(v, (r) => r.playing && !r.paused && r.cover === null, WAIT_MS));
+  observed.resumed = await playerOf(v);
+  observed.screenshots.push(await screenshot(v, "resumed.png"));
+}
+
 let failed = null;
 try {
   fs.mkdirSync(outDir, { recursive: true });
@@ -389,6 +469,7 @@ try {
   observed.browser_version = browser.version();
   if (scenario === "viewers") await viewers();
   else if (scenario === "embedded") await embedded();
+  else if (scenario === "pause") await pause();
   else await host();
 } catch (e) {
   failed = e && e.message ? e.message : String(e);

@@ -22,16 +22,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "support/browser_driver.hpp"
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
@@ -42,50 +39,6 @@ using namespace bvtest;
 using nlohmann::json;
 
 namespace {
-
-// interactions.mjs running in the background: its stderr progress and stdout JSON in one log.
-class Driver {
- public:
-  Driver(const TempDir& dir, const std::string& url, const std::string& scenario)
-      : out_(dir / ("driver-" + scenario)),
-        process_({"env", std::string("NODE_PATH=") + BVLIVE_BROWSER_DRIVER_DIR + "/node_modules",
-                  std::string("BVLIVE_BROWSER_DRIVER_DIR=") + BVLIVE_BROWSER_DRIVER_DIR, "node",
-                  std::string(BVLIVE_BROWSER_TESTS_DIR) + "/interactions.mjs", url, out_, scenario},
-                 dir / ("driver-" + scenario + ".log")) {}
-
-  std::string log() const { return process_.log(); }
-  const std::string& out_dir() const { return out_; }
-  // Waits for a progress line `interactions: TEXT...` (or the script's end); the line, or "".
-  std::string wait_for_progress(const std::string& text, Ms timeout) {
-    std::string found;
-    poll_until(
-        [&] {
-          std::istringstream lines(log());
-          for (std::string line; std::getline(lines, line);)
-            if (line.starts_with("interactions: " + text)) {
-              found = line;
-              return true;
-            }
-          return !process_.running();
-        },
-        timeout, 100ms);
-    return found;
-  }
-  // Waits for the script to exit; its exit code (nullopt when it did not) and its JSON (null when none).
-  std::pair<std::optional<int>, json> finish(Ms timeout) {
-    const auto code = process_.wait(timeout);
-    json result;
-    std::istringstream lines(log());
-    for (std::string line; std::getline(lines, line);)
-      if (line.starts_with("{")) result = json::parse(line, nullptr, false);
-    if (result.is_discarded()) result = nullptr;
-    return {code, result};
-  }
-
- private:
-  std::string out_;
-  BackgroundProcess process_;
-};
 
 // The brightness (0 dark .. 1 light) of a computed CSS colour "rgb(r, g, b)" or "rgba(r, g, b, a)".
 std::optional<double> brightness(const json& colour) {
@@ -123,20 +76,6 @@ bool device_shaped(const json& id) {
          std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Copies the driver's screenshots to BUILD/artifacts/watch_interactions_NAME.png.
-void keep_screenshots(const json& result) {
-  const std::filesystem::path artifacts = BVLIVE_ARTIFACTS_DIR;
-  std::filesystem::create_directories(artifacts);
-  for (const auto& shot : result.value("screenshots", json::array())) {
-    const std::filesystem::path from = shot.get<std::string>();
-    BOOST_TEST(std::filesystem::exists(from), "no screenshot at " << from);
-    if (!std::filesystem::exists(from)) continue;
-    const auto to = artifacts / ("watch_interactions_" + from.filename().string());
-    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
-    BOOST_TEST_MESSAGE("screenshot: " << to.string());
-  }
-}
-
 struct InteractionsFixture : PageFixture {
   InteractionsFixture() : PageFixture("bvlive-chatpage") {}
 
@@ -147,19 +86,9 @@ struct InteractionsFixture : PageFixture {
   }
 
   // Runs the driver to its end; its JSON, the test failed (with the logs) when it did not finish well.
-  json finished(Driver& driver, Ms timeout) {
-    const auto [code, result] = driver.finish(timeout);
-    BOOST_TEST_REQUIRE(code.has_value(), "interactions.mjs did not finish in time:\n" << tail(driver.log()));
-    BOOST_TEST_REQUIRE(!result.is_null(), "interactions.mjs printed no JSON (exit " << *code << "):\n"
-                                                                                     << tail(driver.log()));
-    keep_screenshots(result);
-    BOOST_TEST_REQUIRE(*code == 0, "interactions.mjs failed: " << result.value("failure", "?") << "\n"
-                                                               << tail(driver.log()) << "\ndaemon log:\n"
-                                                               << tail(daemon->log()));
-    const json errors = result.value("page_errors", json::array()), dialogs = result.value("dialogs", json::array());
-    BOOST_TEST(errors.empty(), "script errors on the page: " << errors.dump());
-    BOOST_TEST(dialogs.empty(), "the page opened dialogs (script from a message?): " << dialogs.dump());
-    return result;
+  json finished(BrowserDriver& driver, Ms timeout) {
+    return run_to_end(driver, timeout, BVLIVE_ARTIFACTS_DIR, "watch_interactions_",
+                      [&] { return "daemon log:\n" + tail(daemon->log()); });
   }
 };
 
@@ -173,7 +102,7 @@ BOOST_FIXTURE_TEST_CASE(two_viewers_chat_and_vote_on_a_dark_live, InteractionsFi
   REQUIRE_EXIT(made, 0);
   const std::string poll_id = made.out.substr(0, made.out.find('\n'));
 
-  Driver driver(dir, base() + "/watch/" + id, "viewers");
+  BrowserDriver driver(dir, base() + "/watch/" + id, "viewers");
   json seen = finished(driver, 120s);
   const std::string all = seen.dump(2);
 
@@ -251,7 +180,7 @@ BOOST_FIXTURE_TEST_CASE(a_light_room_and_the_hosts_messages, InteractionsFixture
   BOOST_TEST(bare.status == 401, "the room of a token live without a token: " << bare.describe());
   REQUIRE_EXIT(cli.run({"chat", id, "--send", "Doors open at six"}), 0);  // history for the page
 
-  Driver driver(dir, base() + "/watch/" + id + "?token=" + token, "host");
+  BrowserDriver driver(dir, base() + "/watch/" + id + "?token=" + token, "host");
   const std::string ready = driver.wait_for_progress("ready", 60s);
   BOOST_TEST_REQUIRE(!ready.empty(), "the page's chat did not show:\n" << tail(driver.log()));
 
@@ -302,7 +231,7 @@ BOOST_FIXTURE_TEST_CASE(the_page_in_another_sites_iframe_votes_and_chats_without
   REQUIRE_EXIT(made, 0);
   const std::string poll_id = made.out.substr(0, made.out.find('\n'));
 
-  Driver driver(dir, base() + "/watch/" + id, "embedded");
+  BrowserDriver driver(dir, base() + "/watch/" + id, "embedded");
   json seen = finished(driver, 120s);
   const std::string all = seen.dump(2);
 

@@ -8,11 +8,19 @@
 //   - a token live: the page is refused without a token; with ?token= it loads, gets its
 //     status events, the preview cover and, once started, the playlist, all of which the
 //     daemon refuses without the token, so the page forwarded it; a DVR live gets the
-//     start-over bar; when its encoder goes, the signal_interruption cover goes over the video.
+//     start-over bar; when its encoder goes, the signal_interruption cover goes over the video;
+//   - pausing: a viewer pauses a playing live with the page's play/pause button (driven by
+//     playwright-core, tests/browser/interactions.mjs "pause", see support/browser_driver.hpp):
+//     the player_pause cover goes over the video, and goes when it plays again;
+//   - the VOD: a catchup live pushed to and ended becomes a VOD; the page plays it from the
+//     start with the full progress bar, for its whole duration as `bvlive vod` gives it, no
+//     cover over it, and a pause puts up the player_pause cover there too.
+// Screenshots are kept in BUILD/artifacts/watch_page_*.png.
 #define BOOST_TEST_MODULE watch_page
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -21,9 +29,11 @@
 #include <nlohmann/json.hpp>
 
 #include "support/browser.hpp"
+#include "support/browser_driver.hpp"
 #include "support/checks.hpp"
 #include "support/lives.hpp"
 #include "support/media.hpp"
+#include "support/media_files.hpp"
 #include "support/page_fixture.hpp"
 #include "support/process.hpp"
 
@@ -41,6 +51,51 @@ struct WatchFixture : PageFixture {
     BOOST_TEST_REQUIRE(page.status == 200, "the daemon does not serve the viewer page at " << url << ": "
                                                                                            << page.describe());
     BOOST_TEST(contains(page.body, "watch: "), "not the viewer page:\n" << page.body.substr(0, 400));
+  }
+
+  // The "pause" scenario of the browser driver on `url`: what the viewer saw (its screenshots
+  // kept as BUILD/artifacts/watch_page_NAME_*.png).
+  json paused_and_resumed(const std::string& url, const std::string& name) {
+    BrowserDriver driver(dir, url, "pause");
+    return run_to_end(driver, 75s, BVLIVE_ARTIFACTS_DIR, "watch_page_" + name + "_",
+                      [&] { return "daemon log:\n" + tail(daemon->log()); });
+  }
+
+  // What a viewer sees when pausing and playing again (the driver's observations): the
+  // player_pause cover of live `id` over the paused video, and none once it plays again.
+  void check_pause_cover(const json& seen, const std::string& id) {
+    const std::string all = seen.dump(2);
+    BOOST_TEST(seen["before_pause"]["cover_shown"] == false, "a cover over the playing video: " << all);
+    BOOST_TEST(seen["before_pause"]["paused"] == false, all);
+
+    const json& paused = seen["paused"];
+    BOOST_TEST(paused["paused"] == true, "the play/pause button did not pause: " << all);
+    BOOST_TEST(paused["play_label"] == "Play", all);
+    BOOST_TEST(paused["cover_shown"] == true, "no cover over the paused video: " << all);
+    BOOST_TEST(paused["cover_visible"] == true, "the cover is not visible: " << all);
+    const std::string src = paused.value("cover_src", "");
+    const std::string file = src.substr(0, src.find('?'));  // ?retry= when the first request came too early
+    BOOST_TEST(file.ends_with("/live/" + id + "/covers/player_pause.jpg"), "not the player_pause cover: " << src);
+    BOOST_TEST(paused["cover_loaded"] == true, "the player_pause cover did not load: " << all);
+    BOOST_TEST(paused["report"]["cover"] == "player_pause", all);
+    const HttpReply image = http_get(base() + "/live/" + id + "/covers/player_pause.jpg");
+    BOOST_TEST(image.status == 200, image.describe());
+    BOOST_TEST((image.body.size() > 3 && image.body.compare(0, 3, "\xff\xd8\xff") == 0), "not a JPEG");
+
+    // Paused a while: still there, the video where it stopped.
+    const json& still = seen["still_paused"];
+    BOOST_TEST(still["cover_src"] == paused["cover_src"], all);
+    BOOST_TEST(still["paused"] == true, all);
+    BOOST_TEST(std::abs(still["current_time"].get<double>() - paused["current_time"].get<double>()) < 0.5,
+               "the paused video moved: " << all);
+
+    // Played again: the cover goes and the time advances.
+    const json& resumed = seen["resumed"];
+    BOOST_TEST(resumed["cover_shown"] == false, "the cover stayed over the playing video: " << all);
+    BOOST_TEST(resumed["paused"] == false, all);
+    BOOST_TEST(resumed["play_label"] == "Pause", all);
+    BOOST_TEST(resumed["report"]["cover"].is_null(), all);
+    BOOST_TEST(seen["played_after"]["to"].get<double>() - seen["played_after"]["from"].get<double>() >= 2.0, all);
   }
 };
 
@@ -176,4 +231,64 @@ BOOST_FIXTURE_TEST_CASE(a_token_live_is_watched_with_the_token_of_its_page_url, 
   BOOST_TEST(lost["status"]["state"] == "LIVE", lost.dump());
   const auto messages = browser.messages("watch: ");
   BOOST_TEST(std::count(messages.begin(), messages.end(), "loaded") == 1, describe(browser));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_paused_live_shows_the_player_pause_cover_until_it_plays_again, WatchFixture) {
+  const std::string id = create({"--name", "Pause me", "--broadcast-mode", "traditional"});
+  push(id);
+  start(id);
+  const json seen = paused_and_resumed(base() + "/watch/" + id, "live");
+  check_pause_cover(seen, id);
+  BOOST_TEST(seen["paused"]["report"]["status"]["state"] == "LIVE", seen.dump(2));
+  BOOST_TEST(seen["paused"]["report"]["status"]["cover"] == "current", "not a pause of a running live: " << seen.dump(2));
+}
+
+BOOST_FIXTURE_TEST_CASE(the_page_plays_a_lives_vod_from_the_start, WatchFixture) {
+  // A catchup live whose VOD window is open already: VOD as soon as the VOD is ready.
+  const std::string id = create({"--name", "Replay night", "--broadcast-mode", "traditional", "--live-vod", "catchup",
+                                 "--vod-start", rfc3339_in(-1min), "--vod-end", rfc3339_in(20min)});
+  push(id);
+  start(id);
+  double recorded = 0;
+  const bool long_enough = poll_until(
+      [&] {
+        recorded = playlist_duration(http_get(base() + "/live/" + id + "/media.m3u8").body);
+        return recorded >= 10;
+      },
+      45s, 250ms);
+  BOOST_TEST_REQUIRE(long_enough, "the live recorded only " << recorded << " s\n" << tail(daemon->log()));
+  REQUIRE_EXIT(cli.run({"end", id}), 0);
+  encoder->stop(SIGINT);
+  BOOST_TEST_REQUIRE(wait_for_state(cli, id, "VOD", 60s),
+                     id << " never became VOD (now " << state_of(cli, id) << ")\n" << tail(daemon->log()));
+  const json vod = cli.json({"vod", id})["vod"];
+  const double vod_seconds = vod["duration_seconds"].get<double>();
+  BOOST_TEST_REQUIRE(vod_seconds >= 9, vod.dump(2));
+
+  const std::string url = base() + "/watch/" + id;
+  {
+    HeadlessBrowser browser(url, dir.path(), "chromium-vod");
+    BOOST_TEST_REQUIRE(plays(browser, 4), "the page did not play the VOD: " << describe(browser) << "\ndaemon log:\n"
+                                                                             << tail(daemon->log()));
+    const auto reports = browser.json_messages("watch: ");
+    const auto first = std::find_if(reports.begin(), reports.end(),
+                                    [](const json& r) { return r.value("playing", false) && !r.value("paused", true); });
+    BOOST_TEST_REQUIRE((first != reports.end()));
+    BOOST_TEST((*first)["currentTime"].get<double>() < 2.0, "the VOD did not play from its start: " << first->dump());
+    for (auto r = first; r != reports.end(); ++r)
+      BOOST_TEST((*r)["cover"].is_null(), "a cover over the playing VOD: " << r->dump());
+    const json& last = reports.back();
+    BOOST_TEST(last["status"]["state"] == "VOD", last.dump());
+    BOOST_TEST(last["mode"] == "full", "a VOD has the full progress bar: " << last.dump());
+    BOOST_TEST_REQUIRE(last["duration"].is_number(), "the page knows no duration: " << last.dump());
+    BOOST_TEST(std::abs(last["duration"].get<double>() - vod_seconds) <= 1.0,
+               "the page plays " << last["duration"] << " s, the VOD is " << vod_seconds << " s");
+    BOOST_TEST(last["error"].is_null(), last.dump());
+  }
+
+  // A pause puts up the player_pause cover over a VOD too.
+  const json seen = paused_and_resumed(url, "vod");
+  check_pause_cover(seen, id);
+  BOOST_TEST(seen["paused"]["report"]["status"]["state"] == "VOD", seen.dump(2));
+  BOOST_TEST(seen["paused"]["report"]["mode"] == "full", seen.dump(2));
 }
