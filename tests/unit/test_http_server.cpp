@@ -478,7 +478,7 @@ BOOST_AUTO_TEST_CASE(cors_preflight_is_answered_by_the_server) {
   BOOST_TEST(a.status == 204);
   BOOST_TEST(a.get("access-control-allow-origin") == "*");
   BOOST_TEST(a.get("access-control-allow-methods") == "GET, HEAD, POST, DELETE, PATCH, OPTIONS");
-  BOOST_TEST(a.get("access-control-allow-headers") == "Authorization, Content-Type, If-Match, Range");
+  BOOST_TEST(a.get("access-control-allow-headers") == "Authorization, Content-Type, If-Match, Range, X-Bvlive-Device");
   BOOST_TEST(a.get("access-control-max-age") == "86400");
   BOOST_TEST(!a.has("content-length"));
   BOOST_TEST(a.body.empty());
