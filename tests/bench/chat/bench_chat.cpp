@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 
@@ -108,41 +109,18 @@ Options parse_args(int argc, char** argv) {
   Options o;
   std::optional<int> viewers, messages, rate, posts, history;
   bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    auto text = [&](const std::string& flag) -> std::string {
-      const char* v = next();
-      if (!v) bvbench::usage_error(kName, flag + " needs a value");
-      return v;
-    };
-    if (a == "--help" || a == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--viewers") {
-      viewers = bvbench::parse_positive(kName, a, next(), 20000);
-    } else if (a == "--messages") {
-      messages = bvbench::parse_positive(kName, a, next(), 100000);
-    } else if (a == "--rate") {
-      rate = bvbench::parse_positive(kName, a, next(), 1000);
-    } else if (a == "--posts") {
-      posts = bvbench::parse_positive(kName, a, next(), 1000000);
-    } else if (a == "--history-requests") {
-      history = bvbench::parse_positive(kName, a, next(), 1000000);
-    } else if (a == "--dir") {
-      o.base_dir = text(a);
-    } else if (a == "--bvlived") {
-      o.bvlived = text(a);
-    } else if (a == "--bvlive") {
-      o.bvlive = text(a);
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else {
-      bvbench::usage_error(kName, "unknown argument '" + a + "'");
-    }
-  }
+  bvbench::OptionTable(kName, print_help)
+      .flag("--quick", quick)
+      .number("--viewers", viewers, 20000)
+      .number("--messages", messages, 100000)
+      .number("--rate", rate, 1000)
+      .number("--posts", posts, 1000000)
+      .number("--history-requests", history, 1000000)
+      .text("--dir", o.base_dir)
+      .text("--bvlived", o.bvlived)
+      .text("--bvlive", o.bvlive)
+      .flag("--keep", o.keep)
+      .parse(argc, argv);
   if (quick) {
     o.viewers = 50;
     o.messages = 40;

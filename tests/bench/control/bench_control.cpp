@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "rpc/jsonrpc.hpp"
 
@@ -66,11 +67,6 @@ struct Options {
   bool keep = false;        // keep the work directory
 };
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << "bench_control: " << msg << " (see --help)\n";
-  std::exit(2);
-}
-
 void print_help() {
   std::cout <<
       "usage: bench_control [options]\n"
@@ -88,54 +84,22 @@ void print_help() {
       "Exit status: 0 figures printed (targets missed or not), 1 something broke, 2 usage.\n";
 }
 
-int parse_positive(const char* flag, const char* v) {
-  if (!v) usage_error(std::string(flag) + " needs a value");
-  char* end = nullptr;
-  errno = 0;
-  long n = std::strtol(v, &end, 10);
-  if (errno || !end || *end || n <= 0 || n > 100000000)
-    usage_error(std::string(flag) + ": '" + v + "' is not a positive integer");
-  return static_cast<int>(n);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   std::optional<int> lives, iterations, rpc_iterations, list_runs;
   bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (a == "--help" || a == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--lives") {
-      lives = parse_positive("--lives", next());
-    } else if (a == "--iterations") {
-      iterations = parse_positive("--iterations", next());
-    } else if (a == "--rpc-iterations") {
-      rpc_iterations = parse_positive("--rpc-iterations", next());
-    } else if (a == "--list-runs") {
-      list_runs = parse_positive("--list-runs", next());
-    } else if (a == "--dir") {
-      const char* v = next();
-      if (!v) usage_error("--dir needs a value");
-      o.base_dir = v;
-    } else if (a == "--bvlived") {
-      const char* v = next();
-      if (!v) usage_error("--bvlived needs a value");
-      o.bvlived = v;
-    } else if (a == "--bvlive") {
-      const char* v = next();
-      if (!v) usage_error("--bvlive needs a value");
-      o.bvlive = v;
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else {
-      usage_error("unknown argument '" + a + "'");
-    }
-  }
+  constexpr long kMax = 100000000;
+  bvbench::OptionTable("bench_control", print_help)
+      .flag("--quick", quick)
+      .number("--lives", lives, kMax)
+      .number("--iterations", iterations, kMax)
+      .number("--rpc-iterations", rpc_iterations, kMax)
+      .number("--list-runs", list_runs, kMax)
+      .text("--dir", o.base_dir)
+      .text("--bvlived", o.bvlived)
+      .text("--bvlive", o.bvlive)
+      .flag("--keep", o.keep)
+      .parse(argc, argv);
   if (quick) {
     o.show_runs = 30;
     o.rpc_runs = 500;

@@ -19,6 +19,7 @@
 //
 // Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
 #include "../common/bench_files.hpp"
+#include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include "../common/nginx_rtmp.hpp"
@@ -123,51 +124,23 @@ Options parse_args(int argc, char** argv) {
   bool quick = false;
   std::optional<std::vector<int>> counts;
   std::optional<int> seconds;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    auto text = [&](std::string& dst) {
-      const char* v = next();
-      if (!v) usage_error(a + " needs a value");
-      dst = v;
-    };
-    if (a == "--help" || a == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--counts") {
-      counts = parse_counts(next());
-    } else if (a == "--seconds") {
-      seconds = parse_positive(a, next(), 86400);
-    } else if (a == "--segment") {
-      o.segment_seconds = parse_positive(a, next(), 60);
-    } else if (a == "--stagger-ms") {
-      o.stagger_ms = parse_positive(a, next(), 60000);
-    } else if (a == "--live-timeout") {
-      o.live_timeout = parse_positive(a, next(), 86400);
-    } else if (a == "--no-nginx") {
-      o.run_nginx = false;
-    } else if (a == "--no-bvlive") {
-      o.run_bvlive = false;
-    } else if (a == "--input") {
-      text(o.input);
-    } else if (a == "--dir") {
-      text(o.base_dir);
-    } else if (a == "--bvlived") {
-      text(o.bvlived);
-    } else if (a == "--ffmpeg") {
-      text(o.ffmpeg);
-    } else if (a == "--nginx") {
-      text(o.nginx);
-    } else if (a == "--rtmp-module") {
-      text(o.rtmp_module);
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else {
-      usage_error("unknown argument '" + a + "'");
-    }
-  }
+  bvbench::OptionTable("bench_ingest", print_help)
+      .flag("--quick", quick)
+      .value("--counts", [&](const char* v) { counts = parse_counts(v); })
+      .number("--seconds", seconds, 86400)
+      .number("--segment", o.segment_seconds, 60)
+      .number("--stagger-ms", o.stagger_ms, 60000)
+      .number("--live-timeout", o.live_timeout, 86400)
+      .flag("--no-nginx", o.run_nginx, false)
+      .flag("--no-bvlive", o.run_bvlive, false)
+      .text("--input", o.input)
+      .text("--dir", o.base_dir)
+      .text("--bvlived", o.bvlived)
+      .text("--ffmpeg", o.ffmpeg)
+      .text("--nginx", o.nginx)
+      .text("--rtmp-module", o.rtmp_module)
+      .flag("--keep", o.keep)
+      .parse(argc, argv);
   if (quick) {
     o.counts = {1, 10};
     o.seconds = 10;

@@ -49,6 +49,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include "../common/clock_pattern.hpp"
@@ -102,57 +103,26 @@ void print_help() {
       "Exit status: 0 figures printed, 1 something broke, 2 usage.\n";
 }
 
-int parse_positive(const std::string& flag, const char* v, long max) {
-  return bvbench::parse_positive("bench_latency", flag, v, max);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   bool quick = false;
   std::optional<int> seconds, warmup;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    auto text = [&](std::string& dst) {
-      const char* v = next();
-      if (!v) usage_error(a + " needs a value");
-      dst = v;
-    };
-    if (a == "--help" || a == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--seconds") {
-      seconds = parse_positive(a, next(), 86400);
-    } else if (a == "--warmup") {
-      warmup = parse_positive(a, next(), 3600);
-    } else if (a == "--no-ull") {
-      o.run_ull = false;
-    } else if (a == "--no-standard") {
-      o.run_standard = false;
-    } else if (a == "--no-nginx") {
-      o.run_nginx = false;
-    } else if (a == "--preset") {
-      text(o.preset);
-    } else if (a == "--dir") {
-      text(o.base_dir);
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else if (a == "--ffmpeg") {
-      text(o.ffmpeg);
-    } else if (a == "--chromium") {
-      text(o.chromium);
-    } else if (a == "--hls-js") {
-      text(o.hls_js);
-    } else if (a == "--nginx") {
-      text(o.nginx);
-    } else if (a == "--rtmp-module") {
-      text(o.rtmp_module);
-    } else {
-      usage_error("unknown argument '" + a + "'");
-    }
-  }
+  bvbench::OptionTable("bench_latency", print_help)
+      .flag("--quick", quick)
+      .number("--seconds", seconds, 86400)
+      .number("--warmup", warmup, 3600)
+      .flag("--no-ull", o.run_ull, false)
+      .flag("--no-standard", o.run_standard, false)
+      .flag("--no-nginx", o.run_nginx, false)
+      .text("--preset", o.preset)
+      .text("--dir", o.base_dir)
+      .flag("--keep", o.keep)
+      .text("--ffmpeg", o.ffmpeg)
+      .text("--chromium", o.chromium)
+      .text("--hls-js", o.hls_js)
+      .text("--nginx", o.nginx)
+      .text("--rtmp-module", o.rtmp_module)
+      .parse(argc, argv);
   if (quick) {
     o.seconds = 15;
     o.warmup = 5;

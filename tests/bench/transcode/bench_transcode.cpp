@@ -20,6 +20,7 @@
 //
 // Run: share/scripts/bench.sh --only bench_transcode [--quick] [--preset veryfast] ...
 #include "../common/bench_files.hpp"
+#include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include <fcntl.h>
@@ -68,7 +69,6 @@ struct Options {
   std::string ffmpeg = "ffmpeg";
 };
 
-[[noreturn]] void usage_error(const std::string& msg) { bvbench::usage_error("bench_transcode", msg); }
 
 void print_help() {
   std::cout <<
@@ -84,42 +84,19 @@ void print_help() {
       "Exit status: 0 figures printed, 1 something broke (ffmpeg failed, an output was empty), 2 usage.\n";
 }
 
-int parse_positive(const std::string& flag, const char* v, long max) {
-  return bvbench::parse_positive("bench_transcode", flag, v, max);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   bool quick = false;
   std::optional<int> seconds;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto text = [&](std::string& dst) {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
-      dst = argv[++i];
-      if (dst.empty()) usage_error(a + " needs a non-empty value");
-    };
-    if (a == "--help" || a == "-h") {
-      print_help();
-      std::exit(0);
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--seconds") {
-      seconds = parse_positive(a, i + 1 < argc ? argv[++i] : nullptr, 3600);
-    } else if (a == "--preset") {
-      text(o.preset);
-    } else if (a == "--only") {
-      text(o.only);
-    } else if (a == "--ffmpeg") {
-      text(o.ffmpeg);
-    } else if (a == "--dir") {
-      text(o.base_dir);
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else {
-      usage_error("unknown argument '" + a + "'");
-    }
-  }
+  bvbench::OptionTable("bench_transcode", print_help)
+      .flag("--quick", quick)
+      .number("--seconds", seconds, 3600)
+      .text("--preset", o.preset, true)
+      .text("--only", o.only, true)
+      .text("--ffmpeg", o.ffmpeg, true)
+      .text("--dir", o.base_dir, true)
+      .flag("--keep", o.keep)
+      .parse(argc, argv);
   if (quick) o.seconds = 8;
   if (seconds) o.seconds = *seconds;
   if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
