@@ -216,13 +216,14 @@ std::optional<std::string> Session::launch_packager() {
       args.slate_detail_file = dir() + "/slate.detail.txt";
       break;
   }
+  // Encoder settings apply wherever the packager encodes, ladder or not (a VP8 source).
+  const TranscodeSettings& t = ctx_.media.transcode;
+  args.preset = t.preset;
+  args.keyframe_interval = t.keyframe_interval;
+  args.audio_kbps = t.audio_kbps;
   if (!ladder::is_passthrough(plan_)) {
-    const TranscodeSettings& t = ctx_.media.transcode;
     for (const auto& r : plan_) args.renditions.push_back({r.copy, r.height, r.video_kbps});
     args.watermark = {watermark_file_, watermark_corner_, t.watermark_width, t.watermark_margin};
-    args.preset = t.preset;
-    args.keyframe_interval = t.keyframe_interval;
-    args.audio_kbps = t.audio_kbps;
   }
   for (std::size_t i = 0; i < plan_.size(); ++i) {
     std::error_code ec;

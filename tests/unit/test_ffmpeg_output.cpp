@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -282,6 +283,26 @@ BOOST_AUTO_TEST_CASE(media_info_comes_from_the_input_section_only) {
   BOOST_TEST(json["bitrate_kbps"] == 3199);
 }
 
+// WebRTC through the SDP demuxer, when the probe ended before ffmpeg could estimate a rate:
+// it prints the RTP clock as "90k tbr", which is no frame rate.
+BOOST_AUTO_TEST_CASE(a_clock_printed_as_the_rate_is_an_unknown_frame_rate) {
+  constexpr std::string_view kRtpInput =
+      R"([info] Input #0, sdp, from '/tmp/session/input.sdp':
+[info]   Metadata:
+[info]     title           : bvlive WHIP ingest
+[info]   Duration: N/A, bitrate: N/A
+[info]   Stream #0:0: Video: vp8, yuv420p(tv, bt470bg/unknown/unknown, progressive), 640x360, 90k tbr, 90k tbn
+[info]   Stream #0:1: Audio: opus, 48000 Hz, stereo, fltp
+[info] Output #0, mp4, to 'pipe:1':
+)";
+  const auto out = read_whole(kRtpInput);
+  BOOST_TEST(out.info.video_codec == "vp8");
+  BOOST_TEST(out.info.width == 640);
+  BOOST_TEST(out.info.frame_rate == 0.0);
+  const std::string estimated = std::regex_replace(std::string(kRtpInput), std::regex("90k tbr"), "30 tbr");
+  BOOST_TEST(read_whole(estimated).info.frame_rate == 30.0);
+}
+
 BOOST_AUTO_TEST_CASE(mpegts_input_and_muxer_error) {
   const auto out = read_whole(kTsWithoutBsf);
   BOOST_TEST(out.info.video_codec == "h264");
@@ -375,4 +396,14 @@ BOOST_AUTO_TEST_CASE(packager_command_for_rtp_reads_the_sdp_and_transcodes_what_
   args.transcode_video = true;
   const auto vp8 = bvlive::ffmpeg::packager_command(args);
   BOOST_TEST((std::find(vp8.begin(), vp8.end(), "libx264") != vp8.end()));
+  // Encoded frames keep the source's times (no constant rate ffmpeg might have guessed wrong),
+  // with a keyframe every keyframe_interval seconds, whatever the browser's frame rate.
+  auto after_in = [](const std::vector<std::string>& v, const std::string& flag) {
+    auto it = std::find(v.begin(), v.end(), flag);
+    return it == v.end() || it + 1 == v.end() ? std::string() : *(it + 1);
+  };
+  BOOST_TEST(after_in(vp8, "-fps_mode:v") == "vfr");
+  BOOST_TEST(after_in(vp8, "-force_key_frames") == "expr:gte(t,n_forced*2)");
+  args.input = bvlive::ffmpeg::InputFormat::Flv;
+  BOOST_TEST(after_in(bvlive::ffmpeg::packager_command(args), "-fps_mode:v").empty(), "an RTMP source keeps its rate");
 }

@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "media/ffmpeg/packager_command.hpp"
 #include "protocols/sdp/answer.hpp"
 #include "protocols/sdp/codec_selection.hpp"
 #include "protocols/sdp/ffmpeg_sdp.hpp"
@@ -425,4 +427,51 @@ BOOST_AUTO_TEST_CASE(ffmpeg_receives_rtp_described_by_the_sdp) {
   BOOST_TEST(contains(probe.out, "h264,"), probe.out);
   BOOST_TEST(contains(probe.out, "opus,"), probe.out);
   BOOST_TEST(!contains(probe.out, ",0\n"), "a stream without packets: " << probe.out);
+}
+
+// A browser's VP8 is re-encoded to H.264 by the packager. When ffmpeg's probe ends before
+// it knows the frame rate (as on a loaded machine; forced here with a tiny probe), the rate
+// it falls back to is the 90 kHz RTP clock. The encode must still follow the source's own
+// frames: a constant-rate encode at 90,000 fps would repeat every frame and never finish.
+BOOST_AUTO_TEST_CASE(vp8_whose_rate_ffmpeg_cannot_estimate_is_encoded_at_the_sources_rate) {
+  const Selection vp8 = selected(parsed(sample("vp8_only.sdp")));
+  bvtest::TempDir dir("bvlive-sdp-vp8");
+  const int video_port = free_udp_port_pair();
+  bvtest::write_file(dir / "session.sdp", ffmpeg_sdp(vp8, video_port, 0));
+
+  bvlive::ffmpeg::PackagerArgs args;
+  args.input = bvlive::ffmpeg::InputFormat::RtpSdp;
+  args.sdp_path = dir / "session.sdp";
+  args.transcode_video = true;
+  std::vector<std::string> argv = bvlive::ffmpeg::packager_command(args);
+  const auto input = std::find(argv.begin(), argv.end(), "-f");
+  BOOST_REQUIRE(input != argv.end());
+  argv.insert(input, {"-analyzeduration", "100000", "-probesize", "2000"});
+  argv.back() = dir / "out.mp4";  // instead of the pipe, 4 s of output into a file
+  argv.insert(argv.end() - 1, {"-t", "4"});
+  bvtest::BackgroundProcess packager(argv, dir / "packager.log");
+  bvtest::BackgroundProcess sender(
+      {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+       "testsrc2=size=320x240:rate=20", "-t", "30", "-c:v", "libvpx", "-deadline", "realtime", "-g", "10",
+       "-b:v", "300k", "-payload_type", "96", "-f", "rtp", "rtp://127.0.0.1:" + std::to_string(video_port)},
+      dir / "sender.log");
+  const auto code = packager.wait(std::chrono::seconds(25));
+  sender.stop();
+  BOOST_TEST_REQUIRE((code && *code == 0),
+                     "4 s of output not encoded in 25 s:\n" << bvtest::read_file(dir / "packager.log"));
+
+  const auto probe = bvtest::run({"ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                                  "-show_entries", "stream=codec_name,nb_read_frames:format=duration", "-of",
+                                  "default=noprint_wrappers=1", dir / "out.mp4"});
+  BOOST_TEST_REQUIRE(probe.code == 0, probe.describe());
+  BOOST_TEST(contains(probe.out, "codec_name=h264"), probe.out);
+  const auto number_after = [&](const std::string& key) {
+    const auto at = probe.out.find(key + "=");
+    return at == std::string::npos ? 0.0 : std::stod(probe.out.substr(at + key.size() + 1));
+  };
+  const double frames = number_after("nb_read_frames"), seconds = number_after("duration");
+  BOOST_TEST(seconds > 3.0, probe.out);
+  // The source's 20 frames a second, give or take the ones lost before the first keyframe.
+  BOOST_TEST(frames / seconds <= 21.0, probe.out);
+  BOOST_TEST(frames / seconds >= 10.0, probe.out);
 }

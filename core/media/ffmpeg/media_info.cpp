@@ -91,7 +91,11 @@ void read_video(std::string_view desc, MediaInfo& info) {
     else if (auto t = value_with_unit(part, "tbr")) tbr = t;
     else if (auto b = value_with_unit(part, "kb/s")) info.video_bitrate_kbps = static_cast<std::int64_t>(*b);
   }
-  info.frame_rate = fps ? *fps : tbr.value_or(0);
+  // ffmpeg prints its stream's time base as the rate when it could not estimate one (an
+  // RTP source: "90k tbr"): that is a clock, not frames, and is left unknown.
+  constexpr double kHighestFrameRate = 1000;
+  const double rate = fps ? *fps : tbr.value_or(0);
+  info.frame_rate = rate <= kHighestFrameRate ? rate : 0;
 }
 
 void read_audio(std::string_view desc, MediaInfo& info) {

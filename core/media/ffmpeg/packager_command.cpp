@@ -28,6 +28,14 @@ void argv_short_fragments(std::vector<std::string>& argv, int ms) {
   argv.insert(argv.end(), {"-frag_duration", std::to_string(ms * 1000LL), "-flush_packets", "1"});
 }
 
+// An RTP source (WHIP) has no frame rate of its own: frames come when the browser sends
+// them. ffmpeg estimates one while probing, and when it cannot (a loaded machine, a late
+// keyframe) it takes the 90 kHz clock; a constant-rate encode would then repeat each frame
+// 90,000 times a second and never finish a segment. Encoded frames keep the source's times.
+void argv_source_timing(std::vector<std::string>& argv, const PackagerArgs& args) {
+  if (args.input == InputFormat::RtpSdp) argv.insert(argv.end(), {"-fps_mode:v", "vfr"});
+}
+
 std::string decimal(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
@@ -102,10 +110,15 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
   argv.insert(argv.end(), {"-map", "0:v:0?", "-map", "0:a:0?"});
   argv.insert(argv.end(), {"-c", "copy"});
   // Per-stream codecs override the copy above where the source needs a re-encode.
-  if (args.transcode_video)
-    argv.insert(argv.end(), {"-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "50",
-                             "-keyint_min", "50", "-pix_fmt", "yuv420p"});
-  if (args.transcode_audio) argv.insert(argv.end(), {"-c:a", "aac", "-b:a", "128k", "-ar", "48000"});
+  if (args.transcode_video) {
+    // Keyframes by time, not frame count: a browser's frame rate varies with its load.
+    argv.insert(argv.end(), {"-c:v", "libx264", "-preset", args.preset, "-tune", "zerolatency", "-force_key_frames",
+                             "expr:gte(t,n_forced*" + decimal(args.keyframe_interval) + ")", "-sc_threshold", "0",
+                             "-g", "100000", "-pix_fmt", "yuv420p"});
+    argv_source_timing(argv, args);
+  }
+  if (args.transcode_audio)
+    argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(args.audio_kbps) + "k", "-ar", "48000"});
   if (args.input == InputFormat::MpegTs) {
     // ADTS-framed AAC from MPEG-TS must become raw AAC with an AudioSpecificConfig for MP4;
     // ffmpeg 5.1 does not insert this filter by itself with empty_moov and fails with
@@ -149,6 +162,7 @@ std::vector<std::string> ladder_command(const PackagerArgs& args) {
                                "-preset", args.preset, "-b:v", kbps, "-maxrate", kbps, "-bufsize",
                                std::to_string(r.video_kbps * 2) + "k", "-force_key_frames", keyframes,
                                "-sc_threshold", "0", "-g", "100000"});
+      argv_source_timing(argv, args);
     }
     if (args.transcode_audio)
       argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(args.audio_kbps) + "k", "-ar", "48000"});
