@@ -28,13 +28,12 @@ void argv_short_fragments(std::vector<std::string>& argv, int ms) {
   argv.insert(argv.end(), {"-frag_duration", std::to_string(ms * 1000LL), "-flush_packets", "1"});
 }
 
-// An RTP source (WHIP) has no frame rate of its own: frames come when the browser sends
-// them. ffmpeg estimates one while probing, and when it cannot (a loaded machine, a late
-// keyframe) it takes the 90 kHz clock; a constant-rate encode would then repeat each frame
-// 90,000 times a second and never finish a segment. Encoded frames keep the source's times.
-void argv_source_timing(std::vector<std::string>& argv, const PackagerArgs& args) {
-  if (args.input == InputFormat::RtpSdp) argv.insert(argv.end(), {"-fps_mode:v", "vfr"});
-}
+// Encoded video keeps the source's frame times. ffmpeg's default for MP4 is a constant rate,
+// the one it estimated while probing; when it could not estimate one (a WebRTC source on a
+// loaded machine, an encoder without frame-rate metadata) it takes the stream's clock, 90 kHz
+// for RTP or 1 kHz for FLV, and would repeat every frame that many times a second: the encode
+// falls behind and never finishes a segment. A live source's own timing is the right one.
+void argv_source_timing(std::vector<std::string>& argv) { argv.insert(argv.end(), {"-fps_mode:v", "vfr"}); }
 
 std::string decimal(double v) {
   char buf[32];
@@ -115,7 +114,7 @@ std::vector<std::string> packager_command(const PackagerArgs& args) {
     argv.insert(argv.end(), {"-c:v", "libx264", "-preset", args.preset, "-tune", "zerolatency", "-force_key_frames",
                              "expr:gte(t,n_forced*" + decimal(args.keyframe_interval) + ")", "-sc_threshold", "0",
                              "-g", "100000", "-pix_fmt", "yuv420p"});
-    argv_source_timing(argv, args);
+    argv_source_timing(argv);
   }
   if (args.transcode_audio)
     argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(args.audio_kbps) + "k", "-ar", "48000"});
@@ -162,7 +161,7 @@ std::vector<std::string> ladder_command(const PackagerArgs& args) {
                                "-preset", args.preset, "-b:v", kbps, "-maxrate", kbps, "-bufsize",
                                std::to_string(r.video_kbps * 2) + "k", "-force_key_frames", keyframes,
                                "-sc_threshold", "0", "-g", "100000"});
-      argv_source_timing(argv, args);
+      argv_source_timing(argv);
     }
     if (args.transcode_audio)
       argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(args.audio_kbps) + "k", "-ar", "48000"});
