@@ -149,23 +149,24 @@ void VodJob::link_recording() {
   write_playlists(selected);
   if (selected.empty()) return;
   // The MP4 is the top rendition: one fragmented MP4 per session (its init, then its
-  // segments) for ffmpeg's concat demuxer.
+  // segments) for ffmpeg's concat demuxer, each as long as its segments.
   const auto top = hls::rendition_view(selected, "");
   const std::string work = vod_dir() + "/" + kWorkDir;
   fs::create_directories(work);
-  std::vector<std::string> parts;
+  std::vector<ffmpeg::ConcatPart> parts;
   std::ofstream out;
   for (std::size_t i = 0; i < top.size(); ++i) {
     if (i == 0 || top[i].session_id != top[i - 1].session_id || top[i].init_file != top[i - 1].init_file) {
       if (out.is_open()) out.close();
       char name[32];
       std::snprintf(name, sizeof name, "part_%03zu.mp4", parts.size());
-      parts.push_back(work + "/" + name);
-      out.open(parts.back(), std::ios::binary | std::ios::trunc);
-      if (!out) throw std::runtime_error("cannot write " + parts.back());
+      parts.push_back({work + "/" + name, 0});
+      out.open(parts.back().path, std::ios::binary | std::ios::trunc);
+      if (!out) throw std::runtime_error("cannot write " + parts.back().path);
       append_file(out, vod_dir() + "/" + top[i].init_file);
     }
     append_file(out, vod_dir() + "/" + top[i].file);
+    parts.back().duration_seconds += top[i].duration;
   }
   out.close();
   if (!out) throw std::runtime_error("cannot write the MP4 parts in " + work + " (disk full?)");

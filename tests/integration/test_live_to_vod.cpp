@@ -239,7 +239,9 @@ BOOST_AUTO_TEST_CASE(catchup_over_two_sessions) {
   BOOST_TEST(path_exists(mp4), vod.dump(2));
   BOOST_TEST(vod["mp4"]["bytes"].get<long long>() == file_size(mp4), vod.dump(2));
   const double mp4_seconds = ffprobe_duration(mp4);
-  BOOST_TEST(std::abs(mp4_seconds - listed) <= 2.0, "MP4 " << mp4_seconds << " s, playlist " << listed << " s");
+  // The first session was pushed (and previewed) before the window opened: its part starts
+  // late, and the second still follows it with no gap.
+  BOOST_TEST(std::abs(mp4_seconds - listed) <= 0.5, "MP4 " << mp4_seconds << " s, playlist " << listed << " s");
   const HttpReply download = http_get(f.http("/live/" + id + "/vod/" + id + ".mp4"));
   BOOST_TEST(download.status == 200, download.headers.size());
   BOOST_TEST(static_cast<long long>(download.body.size()) == file_size(mp4));

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "media/ffmpeg/vod_commands.hpp"
@@ -125,12 +126,13 @@ BOOST_AUTO_TEST_CASE(fragments_command_shape) {
   BOOST_TEST(mp4_to_fragments_command("ffmpeg", "/m/vod.mp4") == want);
 }
 
-BOOST_AUTO_TEST_CASE(concat_list_quotes_every_name) {
+BOOST_AUTO_TEST_CASE(concat_list_quotes_every_name_and_gives_known_durations) {
   BOOST_TEST(concat_list({}) == "ffconcat version 1.0\n");
-  BOOST_TEST(concat_list({"/m/s1/rec.mp4", "/m/a b/it's.mp4"}) ==
+  BOOST_TEST(concat_list({{"/m/s1/rec.mp4", 0}, {"/m/a b/it's.mp4", 12.5}}) ==
              "ffconcat version 1.0\n"
              "file '/m/s1/rec.mp4'\n"
-             "file '/m/a b/it'\\''s.mp4'\n");
+             "file '/m/a b/it'\\''s.mp4'\n"
+             "duration 12.500000\n");
 }
 
 // The real thing: two sessions' fragmented recordings, one with a quote and spaces in its
@@ -146,7 +148,7 @@ BOOST_AUTO_TEST_CASE(concat_joins_real_fragmented_parts_into_one_mp4) {
   BOOST_TEST_REQUIRE(d2 > 2.8);
 
   const std::string list = dir / "parts.txt";
-  bvtest::write_file(list, concat_list({part1, part2}));
+  bvtest::write_file(list, concat_list({{part1, 0}, {part2, 0}}));
   const std::string out = dir / "live_x.mp4";
   run_built(concat_to_mp4_command("ffmpeg", list, out));
 
@@ -182,6 +184,45 @@ BOOST_AUTO_TEST_CASE(concat_joins_real_fragmented_parts_into_one_mp4) {
   BOOST_TEST(tracks == 2u);
   BOOST_TEST(fragments >= 5, fragments << " fragments");
   BOOST_TEST(splitter.buffered() == 0u);
+}
+
+// A catchup window that opens mid-session: the first part is that session's init and only
+// its later segments, so its fragments start 2 s in. With each part's duration in the list
+// the MP4 is the parts back to back (ffmpeg alone would take the first part's end time, 5 s,
+// for its length and leave a 2 s gap before the second).
+BOOST_AUTO_TEST_CASE(a_part_that_starts_late_leaves_no_gap_in_the_mp4) {
+  bvtest::TempDir dir("bvlive-vodcmd");
+  const std::string whole = dir / "session.mp4";
+  make_fragmented_part(whole, 5);
+  const std::string bytes = bvtest::read_file(whole);
+  fmp4::StreamSplitter splitter;
+  std::string late;
+  double late_seconds = 0;
+  int fragment = 0;
+  for (auto& ev : splitter.feed(fmp4::ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()))) {
+    if (auto* init = std::get_if<fmp4::InitSegment>(&ev)) late.append(init->bytes.begin(), init->bytes.end());
+    if (auto* f = std::get_if<fmp4::Fragment>(&ev); f && fragment++ >= 2) {
+      late.append(f->bytes.begin(), f->bytes.end());
+      const auto* video = f->info.video();
+      BOOST_TEST_REQUIRE(video != nullptr);
+      late_seconds += static_cast<double>(video->total_duration) / video->timescale;
+    }
+  }
+  BOOST_TEST_REQUIRE(fragment == 5);
+  BOOST_TEST(late_seconds == 3.0, boost::test_tools::tolerance(0.05));
+  const std::string part1 = dir / "part_000.mp4", part2 = dir / "part_001.mp4";
+  bvtest::write_file(part1, late);
+  make_fragmented_part(part2, 2);
+
+  const std::string list = dir / "list.ffconcat";
+  bvtest::write_file(list, concat_list({{part1, late_seconds}, {part2, 2.0}}));
+  const std::string out = dir / "live_x.mp4";
+  run_built(concat_to_mp4_command("ffmpeg", list, out));
+  BOOST_TEST(bvtest::ffprobe_duration(out) == 5.0, boost::test_tools::tolerance(0.03));
+  const auto decode = bvtest::run({"ffmpeg", "-nostdin", "-v", "error", "-i", out, "-f", "null", "-"},
+                                  bvtest::with_timeout(std::chrono::seconds(60)));
+  BOOST_TEST(decode.code == 0, decode.describe());
+  BOOST_TEST(decode.err.empty(), decode.err);
 }
 
 // A library video ffmpeg cannot put in HLS as is (MPEG-4 part 2 + Opus in Matroska, one

@@ -42,13 +42,18 @@ std::vector<std::string> mp4_to_fragments_command(const std::string& ffmpeg, con
   return argv;
 }
 
-std::string concat_list(const std::vector<std::string>& files) {
+std::string concat_list(const std::vector<ConcatPart>& parts) {
   std::string out = "ffconcat version 1.0\n";
-  for (const auto& f : files) {
+  for (const auto& part : parts) {
     // Inside single quotes a quote is written as '\''.
     std::string quoted;
-    for (char c : f) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    for (char c : part.path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     out += "file '" + quoted + "'\n";
+    if (part.duration_seconds > 0) {
+      char line[48];
+      std::snprintf(line, sizeof line, "duration %.6f\n", part.duration_seconds);
+      out += line;
+    }
   }
   return out;
 }

@@ -22,7 +22,17 @@ std::vector<std::string> library_to_mp4_command(const std::string& ffmpeg, const
 // An MP4 as fragmented MP4 on stdout, a fragment per keyframe: what the segmenter reads.
 std::vector<std::string> mp4_to_fragments_command(const std::string& ffmpeg, const std::string& input);
 
-// The concat demuxer's list: "ffconcat version 1.0" and one `file` line per part, quoted.
-std::string concat_list(const std::vector<std::string>& files);
+// One file of a concat list and, when known (> 0), how long it plays.
+struct ConcatPart {
+  std::string path;
+  double duration_seconds = 0;
+};
+
+// The concat demuxer's list: "ffconcat version 1.0" and one `file` line per part, quoted,
+// each followed by its `duration` when known. A live session's part that starts after the
+// session did (the recording window opened mid-session) has fragments that start late, and
+// ffmpeg then takes the part's end time for its length: without `duration` the next part
+// would start that much later, a frozen gap as long as what was left out.
+std::string concat_list(const std::vector<ConcatPart>& parts);
 
 }  // namespace bvlive::ffmpeg
