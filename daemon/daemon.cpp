@@ -482,10 +482,7 @@ nlohmann::json Daemon::library_get(const nlohmann::json& params) const {
 }
 
 nlohmann::json Daemon::issue_token(const nlohmann::json& params) {
-  if (!params.is_object() || !params.contains("id") || !params["id"].is_string())
-    throw_invalid("id", "required: the live's id or custom_id");
-  const LiveRecord* live = service_->by_id_or_custom_id(params["id"].get<std::string>());
-  if (!live) throw RpcError(ErrorKind::NotFound, "no live with id or custom_id '" + params["id"].get<std::string>() + "'");
+  const LiveRecord& live = service_->named(params);
   DurationMs ttl = 2 * 3600 * 1000;
   if (params.contains("ttl_ms")) {
     if (!params["ttl_ms"].is_number_integer() || params["ttl_ms"].get<std::int64_t>() <= 0)
@@ -501,19 +498,19 @@ nlohmann::json Daemon::issue_token(const nlohmann::json& params) {
     device_limit = static_cast<int>(params["device_limit"].get<std::int64_t>());
   }
   std::string token;
-  const auto claims = playback_gate_->issue(*live, ttl, device_limit, now_ms(), token);
+  const auto claims = playback_gate_->issue(live, ttl, device_limit, now_ms(), token);
   const std::string base = http_base();
-  nlohmann::json out = {{"live_id", live->id},
+  nlohmann::json out = {{"live_id", live.id},
                         {"token", token},
                         {"token_id", claims.token_id},
                         {"expires_at", format_rfc3339(claims.expires_at)},
                         {"device_limit", device_limit},
                         {"playback_url", base.empty() ? nlohmann::json(nullptr)
-                                                      : nlohmann::json(base + "/live/" + live->id + "/index.m3u8?token=" + token)}};
-  if (live->spec.security.privacy.type != PrivacyType::Token)
-    out["note"] = "live " + live->label() +
+                                                      : nlohmann::json(base + "/live/" + live.id + "/index.m3u8?token=" + token)}};
+  if (live.spec.security.privacy.type != PrivacyType::Token)
+    out["note"] = "live " + live.label() +
                   " is public: tokens are checked only once security.privacy.type is SECURITY_PRIVACY_TYPE_TOKEN";
-  log::info("security", "issued playback token " + claims.token_id + " for live " + live->label() + ", valid until " +
+  log::info("security", "issued playback token " + claims.token_id + " for live " + live.label() + ", valid until " +
                             format_rfc3339(claims.expires_at));
   return {{"token", out}};
 }

@@ -102,10 +102,15 @@ LiveRecord* LiveService::find(std::string_view key) {
   return const_cast<LiveRecord*>(by_id_or_custom_id(key));
 }
 
-LiveRecord& LiveService::resolve(const json& params) {
+const LiveRecord& LiveService::named(const json& params) const {
   const std::string key = require_id(params);
-  if (auto* l = find(key)) return *l;
+  if (const auto* l = by_id_or_custom_id(key)) return *l;
   throw_not_found(key);
+}
+
+LiveRecord& LiveService::resolve(const json& params) {
+  // As find: the records are ours to change; the lookup itself is the const one.
+  return const_cast<LiveRecord&>(named(params));
 }
 
 std::string LiveService::media_dir(const LiveRecord& live) const { return media_root_ + "/" + live.id; }

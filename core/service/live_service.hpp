@@ -93,6 +93,10 @@ class LiveService {
   // naming the field. Called by create, update and the config's reconciliation.
   std::function<void(const LiveSpec&)> check_references;
 
+  // The live a request names in params["id"] (its id or custom_id); throws RpcError when
+  // the id is missing or names no live.
+  const LiveRecord& named(const nlohmann::json& params) const;
+
  private:
   LiveRecord& resolve(const nlohmann::json& params);
   LiveRecord* find(std::string_view id_or_custom_id);

@@ -8,13 +8,6 @@ namespace {
 
 constexpr std::uint64_t kRecordingPollMs = 200;
 
-std::string require_live_id(const nlohmann::json& params) {
-  if (!params.is_object() || !params.contains("id") || !params["id"].is_string() ||
-      params["id"].get<std::string>().empty())
-    throw_invalid("id", "required: the live's id or custom_id");
-  return params["id"].get<std::string>();
-}
-
 }  // namespace
 
 VodManager::VodManager(VodContext ctx) : ctx_(std::move(ctx)), reaper_(ctx_.loop), wait_timer_(ctx_.loop) {}
@@ -157,13 +150,6 @@ void VodManager::forget(const std::string& live_id) {
   ctx_.vods.forget(live_id);
 }
 
-const LiveRecord& VodManager::live_of(const nlohmann::json& params) const {
-  const std::string id = require_live_id(params);
-  const LiveRecord* live = ctx_.lives.by_id_or_custom_id(id);
-  if (!live) throw_not_found(id);
-  return *live;
-}
-
 nlohmann::json VodManager::view(const LiveRecord& live, const VodAsset& a) const {
   const std::string base = ctx_.public_base(live);
   nlohmann::json mp4 = nullptr;
@@ -194,7 +180,7 @@ nlohmann::json VodManager::view(const LiveRecord& live, const VodAsset& a) const
 }
 
 nlohmann::json VodManager::get(const nlohmann::json& params) {
-  const LiveRecord& live = live_of(params);
+  const LiveRecord& live = ctx_.lives.named(params);
   const VodAsset* asset = ctx_.vods.of_live(live.id);
   if (!asset) {
     const std::string why = live.spec.live_vod.enabled()
@@ -208,7 +194,7 @@ nlohmann::json VodManager::get(const nlohmann::json& params) {
 }
 
 nlohmann::json VodManager::retry(const nlohmann::json& params) {
-  const LiveRecord& live = live_of(params);
+  const LiveRecord& live = ctx_.lives.named(params);
   const VodAsset* asset = ctx_.vods.of_live(live.id);
   if (live.state != LiveState::Encoding || !asset || asset->state != VodState::Failed)
     throw RpcError(ErrorKind::Conflict,

@@ -65,7 +65,6 @@ class VodManager {
   void finished(const std::string& live_id, std::optional<VodInfo> info, const std::string& error);
   void note(const LiveRecord& live, const std::string& cause, const std::string& detail);
   nlohmann::json view(const LiveRecord& live, const VodAsset& asset) const;
-  const LiveRecord& live_of(const nlohmann::json& params) const;
 
   VodContext ctx_;
   std::map<std::string, std::shared_ptr<VodJob>> jobs_;  // by live id
