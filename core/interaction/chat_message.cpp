@@ -27,4 +27,10 @@ nlohmann::json to_json(const ChatMessage& m) {
   return {{"id", m.id}, {"name", m.name}, {"text", m.text}, {"host", m.host}, {"at", format_rfc3339(m.at)}};
 }
 
+nlohmann::json to_json(const std::vector<ChatMessage>& messages) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : messages) list.push_back(to_json(m));
+  return list;
+}
+
 }  // namespace bvlive::interaction

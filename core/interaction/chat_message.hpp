@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,5 +37,7 @@ std::optional<std::string> check_post(std::string& name, std::string& text, cons
 
 // {id, name, text, host, at}: what pages and `bvlive chat -j` see.
 nlohmann::json to_json(const ChatMessage& m);
+// A JSON array of them, in order.
+nlohmann::json to_json(const std::vector<ChatMessage>& messages);
 
 }  // namespace bvlive::interaction

@@ -23,6 +23,8 @@ std::optional<Phase> phase_of(LiveState state) {
 
 const char* to_string(Phase p) { return p == Phase::Live ? "live" : "vod"; }
 
+nlohmann::json phase_json(std::optional<Phase> p) { return p ? nlohmann::json(to_string(*p)) : nlohmann::json(nullptr); }
+
 std::string theme_name(ChatroomTheme t) {
   switch (t) {
     case ChatroomTheme::Light: return "light";
@@ -58,7 +60,7 @@ RoomStatus room_status(const LiveRecord& live) {
 }
 
 nlohmann::json status_json(const RoomStatus& s) {
-  return {{"phase", s.phase ? nlohmann::json(to_string(*s.phase)) : nlohmann::json(nullptr)},
+  return {{"phase", phase_json(s.phase)},
           {"chat", {{"enabled", s.enabled}, {"theme", theme_name(s.theme)}, {"open", s.open}}},
           {"polls_enabled", s.polls_enabled}};
 }

@@ -18,6 +18,8 @@ enum class Phase { Live, Vod };
 
 std::optional<Phase> phase_of(LiveState state);
 const char* to_string(Phase p);
+// "live" / "vod", or null in neither phase.
+nlohmann::json phase_json(std::optional<Phase> p);
 
 struct RoomStatus {
   std::optional<Phase> phase;

@@ -102,7 +102,7 @@ std::vector<ChatMessage> ChatService::messages(const LiveRecord& live, std::int6
 
 nlohmann::json ChatService::room_json(const LiveRecord& live) const {
   const auto room = interaction::room_status(live);
-  return {{"phase", room.phase ? nlohmann::json(interaction::to_string(*room.phase)) : nlohmann::json(nullptr)},
+  return {{"phase", interaction::phase_json(room.phase)},
           {"room", interaction::to_string(room.room)},
           {"enabled", room.enabled},
           {"theme", interaction::theme_name(room.theme)},
@@ -113,8 +113,7 @@ nlohmann::json ChatService::room_json(const LiveRecord& live) const {
 
 nlohmann::json ChatService::page_json(const LiveRecord& live) {
   nlohmann::json j = room_json(live);
-  j["messages"] = nlohmann::json::array();
-  for (const auto& m : store_.messages(live.id, 0, settings_.history)) j["messages"].push_back(interaction::to_json(m));
+  j["messages"] = interaction::to_json(store_.messages(live.id, 0, settings_.history));
   return j;
 }
 

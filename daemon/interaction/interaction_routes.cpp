@@ -92,7 +92,7 @@ Response InteractionRoutes::interaction(const LiveRecord& live, const http::Requ
   const auto room = interaction::room_status(live);
   // `device` lets a page that gets no cookies (in another site's iframe) send it back
   // as X-Bvlive-Device.
-  const json body = {{"phase", room.phase ? json(interaction::to_string(*room.phase)) : json(nullptr)},
+  const json body = {{"phase", interaction::phase_json(room.phase)},
                      {"device", device},
                      {"chat", chat_.page_json(live)},
                      {"polls_enabled", room.polls_enabled},

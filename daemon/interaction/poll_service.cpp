@@ -50,10 +50,7 @@ Poll& PollService::find(const LiveRecord& live, std::int64_t poll_id) {
 Poll PollService::close(const LiveRecord& live, std::int64_t poll_id, TimeMs now) {
   Poll& p = find(live, poll_id);
   if (!p.open) throw Refusal(ErrorKind::Conflict, 409, "poll " + std::to_string(poll_id) + " is already closed");
-  store_.close_poll(p.id, now);
-  p.open = false;
-  p.closed_at = now;
-  publish(p);
+  shut(p, now);
   return p;
 }
 
@@ -93,6 +90,13 @@ Poll PollService::vote(const LiveRecord& live, std::int64_t poll_id, int option,
   return p;
 }
 
+void PollService::shut(Poll& p, TimeMs now) {
+  store_.close_poll(p.id, now);
+  p.open = false;
+  p.closed_at = now;
+  publish(p);
+}
+
 void PollService::publish(const Poll& p) {
   unsent_.erase(p.id);
   events_.publish(p.live_id, "poll", interaction::to_json(p));
@@ -125,12 +129,7 @@ nlohmann::json PollService::page_json(const LiveRecord& live, const std::string&
 
 void PollService::close_all(const LiveRecord& live, TimeMs now) {
   for (auto& [id, p] : polls_)
-    if (p.live_id == live.id && p.open) {
-      store_.close_poll(id, now);
-      p.open = false;
-      p.closed_at = now;
-      publish(p);
-    }
+    if (p.live_id == live.id && p.open) shut(p, now);
 }
 
 void PollService::forget(const std::string& live_id) {

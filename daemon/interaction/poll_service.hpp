@@ -50,6 +50,7 @@ class PollService {
 
  private:
   interaction::Poll& find(const LiveRecord& live, std::int64_t poll_id);
+  void shut(interaction::Poll& p, TimeMs now);  // kept closed, then pages hear it
   void publish(const interaction::Poll& p);
   void flush();
 
