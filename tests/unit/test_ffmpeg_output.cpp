@@ -383,10 +383,11 @@ BOOST_AUTO_TEST_CASE(packager_command_for_rtp_reads_the_sdp_and_transcodes_what_
   args.sdp_path = "/tmp/session/input.sdp";
   args.transcode_audio = true;
   const auto argv = bvlive::ffmpeg::packager_command(args);
-  auto after = [&](const std::string& flag) {
-    auto it = std::find(argv.begin(), argv.end(), flag);
-    return it == argv.end() || it + 1 == argv.end() ? std::string() : *(it + 1);
+  auto after_in = [](const std::vector<std::string>& v, const std::string& flag) {
+    auto it = std::find(v.begin(), v.end(), flag);
+    return it == v.end() || it + 1 == v.end() ? std::string() : *(it + 1);
   };
+  auto after = [&](const std::string& flag) { return after_in(argv, flag); };
   BOOST_TEST(after("-protocol_whitelist") == "file,udp,rtp");
   BOOST_TEST(after("-i") == "/tmp/session/input.sdp");
   BOOST_TEST(after("-f") == "sdp");
@@ -398,10 +399,6 @@ BOOST_AUTO_TEST_CASE(packager_command_for_rtp_reads_the_sdp_and_transcodes_what_
   BOOST_TEST((std::find(vp8.begin(), vp8.end(), "libx264") != vp8.end()));
   // Encoded frames keep the source's times (not a constant rate ffmpeg may have guessed wrong),
   // with a keyframe every keyframe_interval seconds, whatever the browser's frame rate.
-  auto after_in = [](const std::vector<std::string>& v, const std::string& flag) {
-    auto it = std::find(v.begin(), v.end(), flag);
-    return it == v.end() || it + 1 == v.end() ? std::string() : *(it + 1);
-  };
   BOOST_TEST(after_in(vp8, "-fps_mode:v") == "vfr");
   BOOST_TEST(after_in(vp8, "-force_key_frames") == "expr:gte(t,n_forced*2)");
   args.transcode_video = false;
