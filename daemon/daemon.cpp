@@ -143,7 +143,7 @@ void Daemon::start_media_plane() {
     char host[256] = {};
     public_host_ = ::gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "localhost";
   }
-  media_index_ = std::make_unique<MediaIndex>(*store_, settings_.state_dir + "/media");
+  media_index_ = std::make_unique<MediaIndex>(*store_, settings_.state_dir + "/media", loop_.get());
   sessions_ = std::make_unique<SessionManager>(loop_.get(), *service_, *store_, *media_index_, settings_.media);
   sessions_->on_playout_end = [this](const std::string& live_id, const SessionRow& row) {
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);

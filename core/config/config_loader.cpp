@@ -134,7 +134,7 @@ const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "
 const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
                                                            "idle_timeout", "web_root"};
 const std::initializer_list<std::string_view> kMediaKeys = {
-    "ffmpeg", "ffprobe", "segment_duration", "live_window", "keep_segments", "session_max_duration",
+    "ffmpeg", "ffprobe", "remux", "segment_duration", "live_window", "keep_segments", "session_max_duration",
     "first_segment_timeout", "signal_timeout", "slate", "ull_segment_duration", "ull_part_target"};
 const std::initializer_list<std::string_view> kDaemonKeys = {
     "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
@@ -538,6 +538,11 @@ class Loader {
       if (k == "ffmpeg") {
         r.ffmpeg = string_value(n, name);
         if (r.ffmpeg.empty()) fail(at(n), name + ": empty; use \"ffmpeg\" or a path to the binary");
+      } else if (k == "remux") {
+        const std::string v = string_value(n, name);
+        if (v == "bvlived") r.remux = RemuxMode::bvlived;
+        else if (v == "ffmpeg") r.remux = RemuxMode::ffmpeg;
+        else fail(at(n), name + ": " + json_quoted(v) + " is not a remuxer; use \"bvlived\" (in-process) or \"ffmpeg\" (a child per push)");
       } else if (k == "ffprobe") {
         r.ffprobe = string_value(n, name);
         if (r.ffprobe.empty()) fail(at(n), name + ": empty; use \"ffprobe\" or a path to the binary");

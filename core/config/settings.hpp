@@ -110,8 +110,13 @@ struct TranscodeSettings {
   bool operator==(const TranscodeSettings&) const = default;
 };
 
+// Who packages a passthrough push (H.264/HEVC/AV1 with AAC, copied): bvlived itself, or one
+// ffmpeg child per push (the earlier way, kept for comparison and as a way out).
+enum class RemuxMode { bvlived, ffmpeg };
+
 struct MediaSettings {
-  std::string ffmpeg = "ffmpeg";   // the packager binary (PATH is searched)
+  std::string ffmpeg = "ffmpeg";   // the transcoder binary (PATH is searched)
+  RemuxMode remux = RemuxMode::bvlived;
   std::string ffprobe = "ffprobe"; // reads files imported into the media library
   double segment_duration = 2.0;   // target segment length in seconds (cut at keyframes)
   int live_window = 6;             // segments in a traditional live playlist

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "util/time.hpp"
 
@@ -26,5 +27,21 @@ struct SegmentRecord {
 
   bool operator==(const SegmentRecord&) const = default;
 };
+
+// Init segments are "init.mp4", then "init-2.mp4", "init-3.mp4", ... when the encoder's
+// configuration changes in the middle of a push (a new init segment, a discontinuity).
+inline std::string init_file_name(int generation) {
+  return generation <= 1 ? std::string("init.mp4") : "init-" + std::to_string(generation) + ".mp4";
+}
+inline bool is_init_file(std::string_view rel) {
+  const auto slash = rel.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+  return name == "init.mp4" || (name.starts_with("init-") && name.ends_with(".mp4"));
+}
+
+// Between two consecutive segments of a live: another push, or another init segment.
+inline bool is_discontinuity(const SegmentRecord& before, const SegmentRecord& after) {
+  return before.session_id != after.session_id || before.init_file != after.init_file;
+}
 
 }  // namespace bvlive

@@ -12,7 +12,7 @@ VodInfo summarize_vod(std::span<const SegmentRecord> segments) {
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (segments[i].duration > 0) info.duration_seconds += segments[i].duration;
     info.bytes += segments[i].bytes;
-    if (i > 0 && segments[i].session_id != segments[i - 1].session_id) ++info.discontinuities;
+    if (i > 0 && is_discontinuity(segments[i - 1], segments[i])) ++info.discontinuities;
   }
   info.segments = static_cast<std::int64_t>(segments.size());
   return info;

@@ -30,7 +30,7 @@ http::Response unavailable(int status, const std::string& reason, const char* re
 }  // namespace
 
 struct CoverService::Job {
-  std::unique_ptr<Packager> ffmpeg;
+  std::unique_ptr<FfmpegProcess> ffmpeg;
   std::string stamp;  // what the new file shows
 };
 
@@ -93,8 +93,8 @@ bool CoverService::make(const LiveRecord& live, const std::string& status) {
   fs::create_directories(dir, ec);
   auto job = std::make_unique<Job>();
   job->stamp = stamp;
-  Packager::Callbacks cb;
-  cb.on_exit = [this, key, out](const Packager::ExitStatus& st) {
+  FfmpegProcess::Callbacks cb;
+  cb.on_exit = [this, key, out](const FfmpegProcess::ExitStatus& st) {
     auto it = jobs_.find(key);
     if (it == jobs_.end()) return;
     std::error_code err;
@@ -109,7 +109,7 @@ bool CoverService::make(const LiveRecord& live, const std::string& status) {
     jobs_.erase(it);
     reaper_.start(0, 0, [this] { done_.clear(); });
   };
-  job->ffmpeg = std::make_unique<Packager>(loop_, std::move(argv), std::move(cb));
+  job->ffmpeg = std::make_unique<FfmpegProcess>(loop_, std::move(argv), std::move(cb));
   try {
     job->ffmpeg->start();
   } catch (const std::exception& e) {

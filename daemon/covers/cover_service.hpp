@@ -20,7 +20,7 @@
 #include "http/http_server.hpp"
 #include "library/library_catalog.hpp"
 #include "media/media_index.hpp"
-#include "packager/packager.hpp"
+#include "process/ffmpeg_process.hpp"
 #include "service/live_service.hpp"
 #include "uv/timer.hpp"
 

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <iterator>
+#include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "log/log.hpp"
 
@@ -16,7 +18,21 @@ constexpr std::int64_t kPartSegmentsKept = 4;
 
 }  // namespace
 
-MediaIndex::MediaIndex(Store& store, std::string media_root) : store_(store), media_root_(std::move(media_root)) {}
+MediaIndex::MediaIndex(Store& store, std::string media_root, uv_loop_t* loop)
+    : store_(store), media_root_(std::move(media_root)) {
+  if (!loop) return;
+  if (uv_check_init(loop, check_.get()) != 0) throw std::runtime_error("uv_check_init failed");
+  check_.mark_initialized();
+  check_->data = this;
+}
+
+MediaIndex::~MediaIndex() {
+  try {
+    commit_pending();
+  } catch (const std::exception& e) {
+    log::error("media", std::string("segments not recorded at shutdown: ") + e.what());
+  }
+}
 
 const std::deque<SegmentRecord>& MediaIndex::segments(const std::string& live_id) {
   auto it = cache_.find(live_id);
@@ -31,17 +47,59 @@ const std::deque<SegmentRecord>& MediaIndex::segments(const std::string& live_id
 
 std::int64_t MediaIndex::next_seq(const std::string& live_id) {
   const auto& list = segments(live_id);
-  return list.empty() ? 0 : list.back().seq + 1;  // kept in (seq, rendition) order
+  std::int64_t next = list.empty() ? 0 : list.back().seq + 1;  // kept in (seq, rendition) order
+  for (const auto& p : pending_segments_)
+    if (p.record.live_id == live_id && p.record.seq >= next) next = p.record.seq + 1;
+  return next;
 }
 
-void MediaIndex::append(const SegmentRecord& r, const SessionRow& session) {
+void MediaIndex::append(const SegmentRecord& r, const SessionRow& session, std::optional<std::uint64_t> since_ns) {
   segments(r.live_id);  // load before the row exists, so it is not listed twice
+  pending_segments_.push_back({r, since_ns});
+  pending_sessions_[session.id] = session;
+  if (!check_.initialized()) return commit_pending();
+  schedule();
+}
+
+void MediaIndex::schedule() {
+  if (!uv_is_active(check_.handle()))
+    uv_check_start(check_.get(), [](uv_check_t* h) {
+      auto* self = static_cast<MediaIndex*>(h->data);
+      if (!self) return;
+      try {
+        self->commit_pending();
+      } catch (const std::exception& e) {
+        // The rows stay queued for the next turn; the sessions' files are on disk.
+        log::error("media", std::string("cannot record segments: ") + e.what());
+      }
+    });
+}
+
+void MediaIndex::queue_session(const SessionRow& session) {
+  if (!check_.initialized()) return store_.update_session(session);
+  pending_sessions_[session.id] = session;
+  schedule();
+}
+
+void MediaIndex::commit_pending() {
+  if (check_.initialized()) uv_check_stop(check_.get());
+  if (pending_segments_.empty() && pending_sessions_.empty()) return;
   {
     sql::Transaction tx(store_.db());
-    store_.insert_segment(r);
-    store_.update_session(session);
+    for (const auto& p : pending_segments_) store_.insert_segment(p.record);
+    for (const auto& [id, row] : pending_sessions_) store_.update_session(row);
     tx.commit();
   }
+  ++group_commits_;
+  pending_sessions_.clear();
+  auto landed = std::exchange(pending_segments_, {});
+  for (const auto& p : landed) {
+    list(p.record);
+    if (p.since_ns && on_published) on_published(static_cast<double>(uv_hrtime() - *p.since_ns) / 1e9);
+  }
+}
+
+void MediaIndex::list(const SegmentRecord& r) {
   // A lower rendition's segment may land after the top rendition's next one: keep the
   // list in (seq, rendition) order, which is almost always an append.
   auto& list = cache_[r.live_id];

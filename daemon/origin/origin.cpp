@@ -274,7 +274,7 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   if (aes && rel == vod_mp4_file(live.id))
     return refusal(403, live, "live " + live.label() + " is AES-128 protected: its recording is offered as HLS only, "
                               "at /live/" + live.id + "/index.m3u8");
-  if (aes && !rel.ends_with(".m3u8") && !rel.ends_with("/init.mp4")) return vod_segment(live, rel, path);
+  if (aes && !rel.ends_with(".m3u8") && !is_init_file(rel)) return vod_segment(live, rel, path);
   if ((aes && media_playlist) || (!query.empty() && rel.ends_with(".m3u8"))) {
     // Playlists written before anyone asked for protection get their key tags now, and a
     // token-protected VOD's carry the token (and device) into every URI.
@@ -504,7 +504,7 @@ Response Origin::serve_part(const LiveRecord& live, Audience audience, const hls
 
 Response Origin::media_file(const LiveRecord& live, Audience audience, const std::string& rel) {
   const auto& all = index_.segments(live.id);
-  const bool is_init = rel.ends_with("/init.mp4");
+  const bool is_init = is_init_file(rel);
   const auto found = std::find_if(all.begin(), all.end(), [&](const SegmentRecord& s) {
     return (is_init ? s.init_file : s.file) == rel && (audience == Audience::Preview || is_segment_public(live, s));
   });

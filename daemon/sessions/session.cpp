@@ -13,6 +13,8 @@
 #include "log/log.hpp"
 #include "media/atomic_file.hpp"
 #include "media/hls/low_latency_playlist.hpp"
+#include "packager/ffmpeg_packager.hpp"
+#include "packager/remux_packager.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {
@@ -101,6 +103,8 @@ Session::~Session() = default;
 std::string Session::dir() const { return ctx_.index.media_root() + "/" + row_.live_id + "/" + row_.id; }
 
 void Session::save_row() {
+  // After the segments queued before it, so the row's counts never run behind them.
+  ctx_.index.commit_pending();
   ctx_.store.update_session(row_);
   unsaved_bytes_ = 0;
 }
@@ -158,7 +162,7 @@ void Session::start() {
   first_segment_.start(static_cast<std::uint64_t>(ctx_.media.first_segment_timeout), 0, [this] {
     if (state_ != SessionState::Processing) return;
     std::string why = "no segment after " + format_duration(ctx_.media.first_segment_timeout);
-    if (packager_ && !packager_->errors().empty()) why += ": " + packager_->errors().back();
+    if (auto error = packager_ ? packager_->last_error() : std::nullopt) why += ": " + *error;
     else if (row_.bytes_in == 0) why += ": the encoder sent no media";
     fail(why);
   });
@@ -171,7 +175,9 @@ void Session::start() {
       media["bitrate_kbps"] = row_.bytes_in * 8 / elapsed;
       row_.media_json = media.dump();
     }
-    save_row();
+    // Counters only: committed with the next group of segments.
+    ctx_.index.queue_session(row_);
+    unsaved_bytes_ = 0;
   });
 }
 
@@ -235,36 +241,67 @@ std::optional<std::string> Session::launch_packager() {
     args.fragment_duration_ms = static_cast<int>(std::lround(static_cast<double>(ctx_.media.ull_part_target) *
                                                              hls::kPartCutRatio));
   }
-  splitters_.clear();
-  splitters_.resize(plan_.size());
-  if (ull_)
-    aligner_.emplace(plan_.size(), ctx_.media.ull_segment_duration,
-                     fmp4::AlignerOptions{.keyframe_fragments = false, .report_placed = true});
-  else
-    aligner_.emplace(plan_.size(), ctx_.media.segment_duration);
+  SegmentWriterSetup setup;
+  setup.renditions.clear();
+  for (const auto& r : plan_) setup.renditions.push_back(r.name);
+  setup.ull = ull_;
+  setup.segment_seconds = ull_ ? ctx_.media.ull_segment_duration : ctx_.media.segment_duration;
+  setup.keep_segments = [this] { return ctx_.keep_segments(row_.live_id); };
+  SegmentWriter::Callbacks written;
+  written.first_segment = [this] { on_first_segment(); };
+  written.failed = [this](const std::string& reason) { fail(reason); };
+  written.event = [this](const std::string& line) { ctx_.record_event(row_.live_id, line); };
+  writer_.emplace(ctx_.index, row_, std::move(setup), std::move(written));
   held_output_.assign(plan_.size(), {});
-  seqs_.clear();
-  wall_base_.reset();
+  held_output_bytes_ = 0;
 
   Packager::Callbacks cb;
-  cb.on_rendition_output = [this](std::size_t i, std::span<const std::uint8_t> b) { on_output(i, b); };
-  cb.on_progress = [this](const ffmpeg::Progress& p) {
-    if (!p.speed) return;
-    speed_ = *p.speed;
+  cb.on_output = [this](std::size_t i, fmp4::SplitEvent ev) { on_output(i, std::move(ev)); };
+  cb.on_speed = [this](double speed) {
+    speed_ = speed;
     watch_speed();
   };
   cb.on_media_info = [this](const ffmpeg::MediaInfo& m) { on_media_info(m); };
-  cb.on_exit = [this](const Packager::ExitStatus& s) { on_packager_exit(s); };
-  packager_ = std::make_unique<Packager>(ctx_.loop, args, std::move(cb));
+  cb.on_notice = [this](const std::string& notice) {
+    log::info("session", "live " + row_.live_id + " session " + row_.id + ": " + notice);
+  };
+  cb.on_exit = [this](const PackagerExit& s) { on_packager_exit(s); };
+  std::unique_ptr<Packager> next;
+  remux::RemuxOptions options;
+  if (ull_) options.fragments.part_seconds = static_cast<double>(args.fragment_duration_ms) / 1000;
+  if (remuxable() && container_ == ingest::Container::File) {
+    // A library video that needs no re-encoding is read and remuxed here; one that does
+    // (or that only ffmpeg reads) is left to ffmpeg.
+    auto file = FileSource::open(input_file_, start_seconds_);
+    if (auto* source = std::get_if<std::unique_ptr<FileSource>>(&file))
+      next = std::make_unique<RemuxPackager>(ctx_.loop, std::move(*source), realtime_, options, std::move(cb));
+    else
+      log::info("session", "session " + row_.id + ": " + input_file_ + " is played by ffmpeg: " + std::get<std::string>(file));
+  } else if (remuxable()) {
+    next = std::make_unique<RemuxPackager>(ctx_.loop, container_ == ingest::Container::Flv ? remux::Container::flv
+                                                                                          : remux::Container::mpegts,
+                                           options, std::move(cb));
+  }
+  if (!next) next = std::make_unique<FfmpegPackager>(ctx_.loop, args, std::move(cb));
+  packager_ = std::move(next);
   try {
     packager_->start();
   } catch (const std::exception& e) {
     packager_.reset();
     return std::string("packager failed to start: ") + e.what();
   }
+  speed_ = std::string_view(packager_->kind()) == "in-process" ? 1.0 : 0.0;
   if (!ladder::is_passthrough(plan_))
     ctx_.record_event(row_.live_id, "session " + row_.id + ": renditions " + ladder::describe(plan_));
   return std::nullopt;
+}
+
+bool Session::remuxable() const {
+  // Pixels and samples stay as the encoder made them: bvlived copies them into fMP4 itself.
+  return ctx_.media.remux == RemuxMode::bvlived && ladder::is_passthrough(plan_) && !transcode_video_ &&
+         !transcode_audio_ &&
+         (container_ == ingest::Container::Flv || container_ == ingest::Container::MpegTs ||
+          container_ == ingest::Container::File);
 }
 
 void Session::on_media_info(const ffmpeg::MediaInfo& m) {
@@ -292,9 +329,10 @@ void Session::on_media_info(const ffmpeg::MediaInfo& m) {
 void Session::settle_plan() {
   plan_settled_ = true;
   std::vector<std::uint8_t>().swap(replay_);
-  auto held = std::exchange(held_output_, std::vector<std::vector<std::uint8_t>>(plan_.size()));
+  auto held = std::exchange(held_output_, std::vector<std::vector<fmp4::SplitEvent>>(plan_.size()));
+  held_output_bytes_ = 0;
   for (std::size_t i = 0; i < held.size(); ++i)
-    if (!held[i].empty()) on_output(i, held[i]);
+    for (auto& ev : held[i]) on_output(i, std::move(ev));
 }
 
 void Session::watch_media() {
@@ -399,130 +437,28 @@ void Session::fail(const std::string& reason) {
   end(reason);
 }
 
-void Session::on_output(std::size_t rendition, std::span<const std::uint8_t> bytes) {
-  if (replanning_ || rendition >= splitters_.size()) return;  // a packager on the wrong plan
+void Session::on_output(std::size_t rendition, fmp4::SplitEvent ev) {
+  if (replanning_ || rendition >= plan_.size() || !writer_) return;  // a packager on the wrong plan
   if (!plan_settled_) {
-    auto& held = held_output_[rendition];
-    held.insert(held.end(), bytes.begin(), bytes.end());
-    std::size_t total = 0;
-    for (const auto& h : held_output_) total += h.size();
-    if (total > kHeldOutputMaxBytes) settle_plan();  // ffmpeg said nothing of its input: go on as planned
+    if (const auto* f = std::get_if<fmp4::Fragment>(&ev)) held_output_bytes_ += f->bytes.size();
+    held_output_[rendition].push_back(std::move(ev));
+    if (held_output_bytes_ > kHeldOutputMaxBytes) settle_plan();  // nothing said of the input: go on as planned
     return;
   }
-  output_at_ns_ = uv_hrtime();
-  for (auto& ev : splitters_[rendition].feed(bytes)) {
-    if (auto* init = std::get_if<fmp4::InitSegment>(&ev)) {
-      try {
-        write_file_atomic(rendition_dir(rendition) + "/init.mp4", std::span<const fmp4::Bytes>(&init->bytes, 1));
-      } catch (const std::exception& e) {
-        return fail(e.what());
-      }
-    } else if (auto* frag = std::get_if<fmp4::Fragment>(&ev)) {
-      on_fragment(rendition, std::move(*frag));
-    } else if (auto* err = std::get_if<fmp4::SplitError>(&ev)) {
-      return fail("packager output unreadable: " + err->message);
-    }
-  }
+  writer_->take(rendition, std::move(ev), uv_hrtime());
 }
 
-void Session::on_fragment(std::size_t rendition, fmp4::Fragment fragment) {
-  auto timed = fmp4::timed_fragment(fragment.info, std::move(fragment.bytes));
-  if (!timed) return;
-  if (rendition == 0 && !wall_base_) {
-    // The fragment is complete when it reaches us, so its first frame was seen about
-    // its duration ago: that is the wall-clock anchor of this session's media time.
-    media_base_ = timed->start_seconds;
-    wall_base_ = now_ms() - static_cast<TimeMs>(std::llround(timed->duration_seconds * 1000));
-  }
-  for (const auto& aligned : aligner_->push(rendition, std::move(*timed))) write_segment(aligned);
-  // After the segments they closed, so that a part's seq follows the last one listed.
-  for (const auto& placed : aligner_->take_placed()) write_part(placed);
+void Session::on_first_segment() {
+  if (state_ != SessionState::Processing) return;
+  first_segment_.stop();
+  advance(SessionEvent::FirstSegment);
+  // The slate stands in for a lost signal: it does not restore it.
+  if (container_ == ingest::Container::Slate) return;
+  if (ctx_.signal) ctx_.signal(row_.live_id, false, "session " + row_.id + " is publishing");
+  if (!self_fed()) watch_media();
 }
 
-std::string Session::segment_file(std::size_t rendition, std::uint64_t sequence_number) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(sequence_number));
-  const std::string& r = plan_.at(rendition).name;
-  return row_.id + "/" + (r.empty() ? "" : r + "/") + name;
-}
-
-void Session::write_part(const fmp4::PlacedFragment& placed) {
-  if (finished_ || !wall_base_) return;
-  hls::PartRecord p;
-  p.live_id = row_.live_id;
-  p.session_id = row_.id;
-  p.rendition = plan_.at(placed.rendition).name;
-  // Its segment's seq once listed; until then the seq the live lists next (a follower's
-  // segment is never ahead of the leader's).
-  if (const auto it = seqs_.find(placed.sequence_number); it != seqs_.end()) {
-    p.seq = it->second.seq;
-    p.program_date_time = it->second.program_date_time;
-  } else {
-    p.seq = ctx_.index.next_seq(row_.live_id);
-    p.program_date_time =
-        *wall_base_ + static_cast<TimeMs>(std::llround((placed.segment_start_seconds - media_base_) * 1000));
-  }
-  p.index = static_cast<int>(placed.index);
-  p.duration = placed.duration_seconds;
-  p.independent = placed.independent;
-  p.file = hls::part_file(segment_file(placed.rendition, placed.sequence_number), p.index);
-  p.bytes = static_cast<std::int64_t>(placed.bytes.size());
-  try {
-    write_file_atomic(ctx_.index.path_of(row_.live_id, p.file), std::span<const fmp4::Bytes>(&placed.bytes, 1));
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot write a part: ") + e.what());
-  }
-  ctx_.index.append_part(p);
-}
-
-void Session::write_segment(const fmp4::AlignedSegment& aligned) {
-  const fmp4::Segment& segment = aligned.segment;
-  const bool leader = aligned.rendition == 0;
-  SegmentRecord r;
-  if (leader) {
-    r.seq = ctx_.index.next_seq(row_.live_id);
-    r.program_date_time =
-        *wall_base_ + static_cast<TimeMs>(std::llround((segment.start_seconds - media_base_) * 1000));
-    seqs_[segment.sequence_number] = {r.seq, r.program_date_time};
-    // Followers trail by a few segments at most.
-    while (seqs_.size() > 64) seqs_.erase(seqs_.begin());
-  } else {
-    const auto it = seqs_.find(segment.sequence_number);
-    if (it == seqs_.end()) return;  // nothing of the leader's to line up with
-    r.seq = it->second.seq;
-    r.program_date_time = it->second.program_date_time;
-  }
-  const std::string& rendition = plan_.at(aligned.rendition).name;
-  r.live_id = row_.live_id;
-  r.session_id = row_.id;
-  r.rendition = rendition;
-  r.duration = segment.duration_seconds;
-  r.file = segment_file(aligned.rendition, segment.sequence_number);
-  r.init_file = row_.id + "/" + (rendition.empty() ? "" : rendition + "/") + "init.mp4";
-  for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
-  try {
-    write_file_atomic(ctx_.index.path_of(row_.live_id, r.file), segment.fragments);
-    if (leader) ++row_.segments;
-    ctx_.index.append(r, row_);
-    unsaved_bytes_ = 0;
-    if (leader && ctx_.publish_latency && output_at_ns_)
-      ctx_.publish_latency->add(static_cast<double>(uv_hrtime() - output_at_ns_) / 1e9);
-  } catch (const std::exception& e) {
-    return fail(std::string("cannot record a segment: ") + e.what());
-  }
-  if (!leader) return;
-  if (const std::size_t keep = ctx_.keep_segments(row_.live_id)) ctx_.index.trim(row_.live_id, keep);
-  if (state_ == SessionState::Processing) {
-    first_segment_.stop();
-    advance(SessionEvent::FirstSegment);
-    // The slate stands in for a lost signal: it does not restore it.
-    if (container_ == ingest::Container::Slate) return;
-    if (ctx_.signal) ctx_.signal(row_.live_id, false, "session " + row_.id + " is publishing");
-    if (!self_fed()) watch_media();
-  }
-}
-
-void Session::on_packager_exit(const Packager::ExitStatus& status) {
+void Session::on_packager_exit(const PackagerExit& status) {
   drain_.stop();
   if (std::exchange(replanning_, false) && ending_reason_.empty()) {
     // The plan changed with the source's size: the same input again, to a new ffmpeg.
@@ -530,15 +466,11 @@ void Session::on_packager_exit(const Packager::ExitStatus& status) {
     if (!replay_.empty() && !packager_->write(replay_)) return fail("cannot replay the input to the packager");
     return;
   }
-  // What ffmpeg wrote before exiting is complete: cut it into a last segment.
-  const bool readable = std::none_of(splitters_.begin(), splitters_.end(), [](auto& sp) { return sp.failed(); });
-  if (wall_base_ && readable && aligner_) {
-    for (const auto& aligned : aligner_->flush()) write_segment(aligned);
-    aligner_->take_placed();  // their segments are complete: no part to announce
-  }
-  const bool file_done = container_ == ingest::Container::File && status.exit_code == 0 && status.term_signal == 0;
+  // What the packager made before it stopped is complete: cut it into a last segment.
+  if (writer_) writer_->finish();
+  const bool file_done = container_ == ingest::Container::File && status.completed;
   if (ending_reason_.empty() && file_done) end("playout finished");  // the video is over
-  else if (ending_reason_.empty()) fail("packager failed: " + status.message);  // nobody asked it to stop
+  else if (ending_reason_.empty()) fail(status.message);  // nobody asked it to stop
   else if (!status.clean) log::debug("session", "session " + row_.id + " packager stopped: " + status.message);
   save_row();
   if (!finished_) {

@@ -1,18 +1,21 @@
 // One push, from the encoder's connection to the last segment: SPEC.md section 3's
-// session. It owns the packager (one ffmpeg child) and the segmenter (core's fMP4
-// splitter and cutter), writes init.mp4 and the segment files under
-// MEDIA_ROOT/LIVE_ID/SESSION_ID/, and records each segment in the MediaIndex.
+// session. It owns the packager (packager/packager.hpp: in bvlived itself for a passthrough
+// push, an ffmpeg child where the media is re-encoded) and the segmenter (core's segment
+// cutter and rendition aligner), writes init.mp4 and the segment files under
+// MEDIA_ROOT/LIVE_ID/SESSION_ID/, and records each segment in the MediaIndex. An encoder
+// that changes its configuration mid-push gets a new init segment (init-2.mp4, ...), and
+// the playlists a discontinuity there.
 //
 // States: INIT (accepted) -> PROCESSING (packager running) -> LIVE (first segment
 // listed) or ERROR (packager failed, unreadable output, no segment in time) -> ENDED.
 // Every state change is committed to SQLite as it happens.
 //
 // Renditions. The session plans its renditions (media/ladder/rendition_plan.hpp) from the
-// live's resolution, ABR and watermark. The source's size is only known once ffmpeg has
-// read the input, so the packager starts on a plan that assumes the source fits, its
-// output is held back, and the encoder's bytes are kept; when ffmpeg reports the real
-// size and it calls for another plan, that ffmpeg is stopped and a new one gets the
-// kept bytes from the start. Nothing reaches the index before the plan is settled. A
+// live's resolution, ABR and watermark. The source's size is only known once the packager
+// has read the input, so it starts on a plan that assumes the source fits, its output is
+// held back, and the encoder's bytes are kept; when the packager reports the real size and
+// it calls for another plan, that packager is stopped and a new one gets the kept bytes
+// from the start. Nothing reaches the index before the plan is settled. A
 // ladder's outputs are cut by a RenditionAligner and written under SESSION/RENDITION/.
 #pragma once
 
@@ -29,11 +32,12 @@
 #include "lifecycle/session_state.hpp"
 #include "live/live_record.hpp"
 #include "media/ffmpeg/media_info.hpp"
-#include "media/fmp4/rendition_aligner.hpp"
+#include "media/ffmpeg/packager_command.hpp"
 #include "media/fmp4/stream_splitter.hpp"
 #include "media/ladder/rendition_plan.hpp"
 #include "media/media_index.hpp"
 #include "packager/packager.hpp"
+#include "sessions/segment_writer.hpp"
 #include "store/store.hpp"
 #include "uv/timer.hpp"
 
@@ -60,7 +64,6 @@ struct SessionContext {
   std::function<void(const std::string& live_id, const std::string& detail)> record_event;
   // Retention after each new segment: how many segments of this live to keep (0 = all).
   std::function<std::size_t(const std::string& live_id)> keep_segments;
-  PublishLatency* publish_latency = nullptr;
   // The encoder's signal for the live: lost (it went away, or sent nothing for
   // media.signal_timeout) or back (media flows again, a session publishes).
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> signal;
@@ -113,14 +116,12 @@ class Session {
   std::optional<std::string> launch_packager();
   void on_media_info(const ffmpeg::MediaInfo& m);
   void settle_plan();
-  void on_output(std::size_t rendition, std::span<const std::uint8_t> bytes);
-  void on_fragment(std::size_t rendition, fmp4::Fragment fragment);
-  void write_segment(const fmp4::AlignedSegment& aligned);
-  // An LL-HLS part: written beside its segment-to-be and listed at once.
-  void write_part(const fmp4::PlacedFragment& placed);
-  std::string segment_file(std::size_t rendition, std::uint64_t sequence_number) const;
+  void on_output(std::size_t rendition, fmp4::SplitEvent event);
+  void on_first_segment();
   std::string rendition_dir(std::size_t rendition) const;
-  void on_packager_exit(const Packager::ExitStatus& status);
+  void on_packager_exit(const PackagerExit& status);
+  // Whether this session's media can be packaged by bvlived itself (no pixel or sample changes).
+  bool remuxable() const;
   void save_row();
   void watch_speed();
   void watch_media();
@@ -139,7 +140,7 @@ class Session {
   std::function<void(const std::string&)> kick_;
   std::unique_ptr<Packager> packager_;
 
-  // Renditions: the plan, and per rendition its stream splitter; one aligner for all.
+  // Renditions: the plan, and the writer of their segments.
   bool ull_ = false;             // LL-HLS: parts cut by duration, published as they land
   int tier_height_ = 720;
   bool abr_ = false;
@@ -147,21 +148,13 @@ class Session {
   ffmpeg::Corner watermark_corner_ = ffmpeg::Corner::TopRight;
   std::optional<int> source_height_;  // known before start (a library video)
   std::vector<ladder::PlannedRendition> plan_;
-  std::vector<fmp4::StreamSplitter> splitters_;
-  std::optional<fmp4::RenditionAligner> aligner_;
+  std::optional<SegmentWriter> writer_;
   bool plan_settled_ = false;    // output flows to the segmenter
   bool replanning_ = false;      // this packager is being replaced by one on a new plan
-  std::vector<std::vector<std::uint8_t>> held_output_;  // per rendition, until settled
+  std::vector<std::vector<fmp4::SplitEvent>> held_output_;  // per rendition, until settled
+  std::size_t held_output_bytes_ = 0;
   std::vector<std::uint8_t> replay_;  // the encoder's bytes until settled (stdin inputs)
   bool replay_complete_ = true;       // replay_ holds everything sent so far
-  struct SeqOf {
-    std::int64_t seq;
-    TimeMs program_date_time;
-  };
-  std::map<std::uint64_t, SeqOf> seqs_;  // the leader's segment number -> its seq and time
-
-  std::optional<TimeMs> wall_base_;  // wall clock of media time 0, set by the first fragment
-  double media_base_ = 0;
   std::string ending_reason_;        // set once end() or the encoder finished it
   uv::Timer max_duration_;
   uv::Timer first_segment_;
@@ -172,7 +165,6 @@ class Session {
   bool stalled_ = false;
   bool stopping_ = false;
   std::int64_t unsaved_bytes_ = 0;
-  std::uint64_t output_at_ns_ = 0;  // when the packager output being handled arrived
   double speed_ = 0;
   std::optional<TimeMs> slow_since_;  // speed below real time since then
   bool finished_ = false;

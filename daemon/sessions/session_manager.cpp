@@ -47,16 +47,20 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
              const std::string state(to_string(l->state));
              store_.append_event({0, live_id, now_ms(), state, state, "session", "ingest", detail, std::nullopt});
            },
-           [this](const std::string& live_id) { return keep_segments(live_id); }, &stats_.publish_latency,
+           [this](const std::string& live_id) { return keep_segments(live_id); },
            [this](const std::string& live_id, bool lost, const std::string& detail) {
              if (on_signal) on_signal(live_id, lost, detail);
            },
            [this](const std::string& library_id) { return library_file ? library_file(library_id) : std::string(); }},
       reaper_(loop) {
+  index_.on_published = [this](double seconds) { stats_.publish_latency.add(seconds); };
   refresh_keys();
 }
 
-SessionManager::~SessionManager() { end_all("daemon shutting down"); }
+SessionManager::~SessionManager() {
+  end_all("daemon shutting down");
+  index_.on_published = nullptr;
+}
 
 void SessionManager::end_all(const std::string& reason) {
   std::vector<Session*> all;

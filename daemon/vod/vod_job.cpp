@@ -98,13 +98,13 @@ void VodJob::in_thread(std::function<void()> work, std::function<void()> next) {
 }
 
 void VodJob::run_ffmpeg(std::vector<std::string> argv, std::function<void()> next, const std::string& what,
-                        Packager::Callbacks callbacks) {
-  callbacks.on_exit = [this, next = std::move(next), what](const Packager::ExitStatus& status) {
+                        FfmpegProcess::Callbacks callbacks) {
+  callbacks.on_exit = [this, next = std::move(next), what](const FfmpegProcess::ExitStatus& status) {
     if (finished_) return;
     if (status.exit_code != 0 || status.term_signal != 0) return fail(what + " failed: " + status.message);
     next();
   };
-  ffmpeg_ = std::make_unique<Packager>(loop_, std::move(argv), std::move(callbacks));
+  ffmpeg_ = std::make_unique<FfmpegProcess>(loop_, std::move(argv), std::move(callbacks));
   try {
     ffmpeg_->start();
   } catch (const std::exception& e) {
@@ -215,7 +215,7 @@ void VodJob::library_to_mp4() {
 void VodJob::segment_mp4() {
   std::error_code ec;
   fs::create_directories(vod_dir() + "/" + kReplaceDir, ec);
-  Packager::Callbacks cb;
+  FfmpegProcess::Callbacks cb;
   cb.on_output = [this](std::span<const std::uint8_t> bytes) { on_fragments(bytes); };
   const std::int64_t mp4_bytes = info_.mp4_bytes;
   run_ffmpeg(ffmpeg::mp4_to_fragments_command(in_.ffmpeg, mp4_path()),

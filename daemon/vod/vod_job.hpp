@@ -27,7 +27,7 @@
 #include "media/fmp4/segment_cutter.hpp"
 #include "media/fmp4/stream_splitter.hpp"
 #include "media/segment_record.hpp"
-#include "packager/packager.hpp"
+#include "process/ffmpeg_process.hpp"
 #include "vod/vod_asset.hpp"
 
 namespace bvlive {
@@ -77,14 +77,14 @@ class VodJob : public std::enable_shared_from_this<VodJob> {
   // all
   void write_playlists(const std::vector<SegmentRecord>& segments);  // and info_
   void run_ffmpeg(std::vector<std::string> argv, std::function<void()> next, const std::string& what,
-                  Packager::Callbacks callbacks = {});
+                  FfmpegProcess::Callbacks callbacks = {});
   void in_thread(std::function<void()> work, std::function<void()> next);
 
   uv_loop_t* loop_;
   VodJobInput in_;
   Done done_;
   VodInfo info_;
-  std::unique_ptr<Packager> ffmpeg_;
+  std::unique_ptr<FfmpegProcess> ffmpeg_;
   // replace: the segmenter's state
   fmp4::StreamSplitter splitter_;
   fmp4::SegmentCutter cutter_;

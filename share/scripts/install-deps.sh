@@ -11,7 +11,8 @@ packages=(
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
   libsrtp2-dev                                # WHIP: SRTP
   libmaxminddb-dev                            # geo control: country of a viewer
-  ffmpeg                                      # packager (spawned), ffprobe in the tests
+  ffmpeg                                      # transcoder (spawned), ffprobe in the tests
+  libavformat-dev libavcodec-dev libavutil-dev  # the tests' Enhanced RTMP publisher reads files
   fonts-dejavu-core                           # the text of the cover cards ffmpeg draws
   libboost-test-dev                           # unit and integration tests
   clang libclang-rt-14-dev                    # libFuzzer targets

@@ -23,14 +23,20 @@ seconds=${FUZZ_SECONDS:-60}
 cxx=${CXX_FUZZ:-clang++}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4 http_request stun}"
+  read -r -a targets <<< "${FUZZ_TARGETS:-amf0 rtmp_chunk rtmp_session fmp4 remux http_request stun}"
 fi
 
 command -v "$cxx" > /dev/null || { echo "run_fuzzers: $cxx not found (apt-get install clang libclang-rt-dev)" >&2; exit 1; }
 command -v ffmpeg > /dev/null || { echo "run_fuzzers: ffmpeg not found (apt-get install ffmpeg)" >&2; exit 1; }
 
 rtmp_sources=(amf0 chunk_reader chunk_writer commands control_messages handshake publish_session)
-fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string)
+fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string
+              init_writer fragment_writer sample_entry)
+# Decoder configurations (codec strings read them) and the in-process remuxer.
+codec_sources=(aac_config av1_config h264_config hevc_config nal_units)
+remux_sources=(elementary flv_source fragmenter remuxer timeline track_configs ts_source)
+ts_sources=(adts continuity crc32 demuxer keyframe_scan packet packet_sync pat pes_assembler pes_header pmt
+            psi_section section_assembler stream_kind timestamp_unwrapper)
 # The HTTP parser wraps libhttp_parser (apt-get install libhttp-parser-dev); only its target links them.
 http_sources=(byte_range content_type request request_parser response)
 # STUN (ICE-lite for WHIP) needs libcrypto for MESSAGE-INTEGRITY's HMAC-SHA1.
@@ -55,6 +61,22 @@ for name in "${fmp4_sources[@]}"; do
   compile "$src/core/media/fmp4/$name.cpp" "$obj/fmp4_$name.o"
   objects+=("$obj/fmp4_$name.o")
 done
+for name in "${codec_sources[@]}"; do
+  compile "$src/core/media/codec/$name.cpp" "$obj/codec_$name.o"
+  objects+=("$obj/codec_$name.o")
+done
+remux_objects=()
+for name in "${remux_sources[@]}"; do
+  compile "$src/core/media/remux/$name.cpp" "$obj/remux_$name.o"
+  remux_objects+=("$obj/remux_$name.o")
+done
+for name in "${ts_sources[@]}"; do
+  compile "$src/core/media/ts/$name.cpp" "$obj/ts_$name.o"
+  remux_objects+=("$obj/ts_$name.o")
+done
+compile "$src/core/media/flv/flv_reader.cpp" "$obj/flv_reader.o"
+compile "$src/core/media/ffmpeg/media_info.cpp" "$obj/media_info.o"
+remux_objects+=("$obj/flv_reader.o" "$obj/media_info.o")
 http_objects=()
 for name in "${http_sources[@]}"; do
   compile "$src/core/protocols/http/$name.cpp" "$obj/http_$name.o"
@@ -70,6 +92,7 @@ for target in "${targets[@]}"; do
   extra=()
   [[ $target == http_request ]] && extra=("${http_objects[@]}" -lhttp_parser)
   [[ $target == stun ]] && extra=("${stun_objects[@]}" -lcrypto)
+  [[ $target == remux ]] && extra=("${remux_objects[@]}")
   "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$target.cpp" \
     "${objects[@]}" "${extra[@]}" -o "$work/fuzz_$target"
 done
@@ -79,7 +102,7 @@ done
 # Seeds: a short, small fMP4 stream with several fragments, as the packager writes it.
 seeds="$work/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4,http_request,stun}
+mkdir -p "$seeds"/{amf0,rtmp_chunk,rtmp_session,fmp4,remux,http_request,stun}
 # HTTP seeds: the first byte picks the feed split (0 = whole), then what players send.
 printf '\x00GET /live/abc/index.m3u8?token=pt_x HTTP/1.1\r\nHost: a\r\n\r\n' > "$seeds/http_request/get"
 printf '\x07GET /live/abc/s1/seg_1.m4s HTTP/1.1\r\nHost: a\r\nRange: bytes=100-\r\n\r\nHEAD /healthz HTTP/1.0\r\n\r\n' \
@@ -102,11 +125,20 @@ ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f l
   -t 1 -c:v libx264 -g 5 -c:a aac -b:a 32k -f mp4 \
   -movflags +frag_keyframe+empty_moov+default_base_moof "$work/seed.mp4"
 "$work/make_seeds" "$seeds" "$work/seed.mp4"
+# Remux seeds: a real FLV and MPEG-TS with B-frames, behind the split and container bytes.
+for format in flv mpegts; do
+  ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=160x90:rate=25 -f lavfi -i sine \
+    -t 1 -c:v libx264 -bf 2 -g 10 -c:a aac -b:a 32k -f $format "$work/seed.$format"
+done
+{ printf '\x00\x00'; cat "$work/seed.flv"; } > "$seeds/remux/flv_whole"
+{ printf '\x07\x00'; cat "$work/seed.flv"; } > "$seeds/remux/flv_split"
+{ printf '\x00\x01'; cat "$work/seed.mpegts"; } > "$seeds/remux/ts_whole"
+{ printf '\x05\x01'; cat "$work/seed.mpegts"; } > "$seeds/remux/ts_split"
 
 # Stacks for UBSan reports too; a report is a failure, not a warning.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536 [http_request]=8192 [stun]=2048)
+declare -A max_len=([amf0]=4096 [rtmp_chunk]=16384 [rtmp_session]=16384 [fmp4]=65536 [remux]=262144 [http_request]=8192 [stun]=2048)
 status=0
 for target in "${targets[@]}"; do
   corpus="$work/corpus/$target"

@@ -22,7 +22,7 @@
 
 #include "media/fmp4/segment_cutter.hpp"
 #include "media/fmp4/stream_splitter.hpp"
-#include "packager/packager.hpp"
+#include "process/ffmpeg_process.hpp"
 #include "support/process.hpp"
 #include "uv/loop.hpp"
 #include "uv/timer.hpp"
@@ -94,7 +94,7 @@ std::vector<pid_t> ffmpeg_children() {
   return out;
 }
 
-// Everything a Packager reported, with the output split and cut as the segmenter will.
+// Everything an FfmpegProcess reported, with the output split and cut as the segmenter will.
 struct Recording {
   std::vector<std::uint8_t> output;
   std::size_t output_reads = 0;
@@ -102,7 +102,7 @@ struct Recording {
   int media_info_calls = 0;
   std::optional<ffmpeg::MediaInfo> media_info;
   int exit_calls = 0;
-  std::optional<Packager::ExitStatus> exit;
+  std::optional<FfmpegProcess::ExitStatus> exit;
   bool output_after_exit = false;
 
   fmp4::StreamSplitter splitter;
@@ -110,8 +110,8 @@ struct Recording {
   std::vector<fmp4::Fragment> fragments;
   std::vector<std::string> split_errors;
 
-  Packager::Callbacks callbacks() {
-    Packager::Callbacks c;
+  FfmpegProcess::Callbacks callbacks() {
+    FfmpegProcess::Callbacks c;
     c.on_output = [this](std::span<const std::uint8_t> bytes) {
       if (exit) output_after_exit = true;
       ++output_reads;
@@ -127,7 +127,7 @@ struct Recording {
       ++media_info_calls;
       media_info = info;
     };
-    c.on_exit = [this](const Packager::ExitStatus& status) {
+    c.on_exit = [this](const FfmpegProcess::ExitStatus& status) {
       ++exit_calls;
       exit = status;
     };
@@ -143,7 +143,7 @@ ffmpeg::PackagerArgs args_for(ffmpeg::InputFormat input) {
 }
 
 // Writes `input` in chunks of uneven sizes; every write must be accepted.
-void feed(Packager& packager, const std::vector<std::uint8_t>& input) {
+void feed(FfmpegProcess& packager, const std::vector<std::uint8_t>& input) {
   std::size_t at = 0;
   std::size_t chunk = 4000;
   while (at < input.size()) {
@@ -155,7 +155,7 @@ void feed(Packager& packager, const std::vector<std::uint8_t>& input) {
 }
 
 // fragments_per_gop: 1 with one fragment per keyframe, 2 with 500 ms fragments.
-void check_packaged_stream(Recording& r, const Packager& packager, std::size_t fragments_per_gop) {
+void check_packaged_stream(Recording& r, const FfmpegProcess& packager, std::size_t fragments_per_gop) {
   BOOST_REQUIRE(r.exit.has_value());
   BOOST_TEST(r.exit_calls == 1);
   BOOST_TEST(r.exit->clean, r.exit->message);
@@ -237,7 +237,7 @@ void package_whole_stream(ffmpeg::InputFormat format, const std::string& ffmpeg_
   Recording r;
   auto args = args_for(format);
   args.fragment_duration_ms = fragment_duration_ms;
-  Packager packager(loop.get(), args, r.callbacks());
+  FfmpegProcess packager(loop.get(), args, r.callbacks());
   packager.start();
   BOOST_TEST(packager.running());
   BOOST_TEST(packager.pid() > 0);
@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(garbage_input_ends_with_ffmpegs_error) {
 
   uv::Loop loop;
   Recording r;
-  Packager packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
+  FfmpegProcess packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
   packager.start();
   // ffmpeg may give up before reading it all: later writes are then refused or fail.
   for (std::size_t at = 0; at < garbage.size(); at += 10000)
@@ -299,7 +299,7 @@ BOOST_AUTO_TEST_CASE(kill_mid_stream_reports_the_signal_and_leaves_no_zombie) {
   const auto input = encoded_input("flv");
   uv::Loop loop;
   Recording r;
-  Packager packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
+  FfmpegProcess packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
   packager.start();
   const pid_t pid = packager.pid();
   const std::vector<std::uint8_t> half(input.begin(), input.begin() + static_cast<long>(input.size() / 2));
@@ -323,7 +323,7 @@ BOOST_AUTO_TEST_CASE(destroying_a_running_packager_kills_and_reaps_the_child) {
   const auto input = encoded_input("flv");
   uv::Loop loop;
   Recording r;
-  auto packager = std::make_unique<Packager>(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
+  auto packager = std::make_unique<FfmpegProcess>(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks());
   packager->start();
   const pid_t pid = packager->pid();
   // ffmpeg probes about a second of input before it prints the input section.
@@ -341,14 +341,14 @@ BOOST_AUTO_TEST_CASE(destroying_a_running_packager_kills_and_reaps_the_child) {
 BOOST_AUTO_TEST_CASE(destroying_a_packager_from_its_own_callback_is_safe) {
   const auto input = encoded_input("flv");
   uv::Loop loop;
-  std::unique_ptr<Packager> packager;
+  std::unique_ptr<FfmpegProcess> packager;
   int outputs = 0;
-  Packager::Callbacks callbacks;
+  FfmpegProcess::Callbacks callbacks;
   callbacks.on_output = [&](std::span<const std::uint8_t>) {
     ++outputs;
     packager.reset();  // e.g. the session ends because the segmenter refused the stream
   };
-  packager = std::make_unique<Packager>(loop.get(), args_for(ffmpeg::InputFormat::Flv), callbacks);
+  packager = std::make_unique<FfmpegProcess>(loop.get(), args_for(ffmpeg::InputFormat::Flv), callbacks);
   packager->start();
   const pid_t pid = packager->pid();
   feed(*packager, input);
@@ -362,7 +362,7 @@ BOOST_AUTO_TEST_CASE(a_full_write_queue_refuses_more_input) {
   uv::Loop loop;
   Recording r;
   // ffmpeg reads nothing before the loop runs, so a 64 KiB bound fills at once.
-  Packager packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks(), 64 * 1024);
+  FfmpegProcess packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), r.callbacks(), 64 * 1024);
   packager.start();
   const std::vector<std::uint8_t> chunk(48 * 1024, 0);
   BOOST_TEST(packager.write(chunk));
@@ -380,7 +380,7 @@ BOOST_AUTO_TEST_CASE(a_missing_ffmpeg_is_a_clear_error) {
   Recording r;
   ffmpeg::PackagerArgs args = args_for(ffmpeg::InputFormat::Flv);
   args.ffmpeg = "ffmpeg-x";
-  Packager packager(loop.get(), args, r.callbacks());
+  FfmpegProcess packager(loop.get(), args, r.callbacks());
   std::string message;
   try {
     packager.start();
@@ -406,9 +406,9 @@ BOOST_AUTO_TEST_CASE(ffmpeg_exits_by_itself_when_the_daemon_dies) {
     {
       uv::Loop loop;
       bool got_output = false;
-      Packager::Callbacks callbacks;
+      FfmpegProcess::Callbacks callbacks;
       callbacks.on_output = [&](std::span<const std::uint8_t>) { got_output = true; };
-      Packager packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), callbacks);
+      FfmpegProcess packager(loop.get(), args_for(ffmpeg::InputFormat::Flv), callbacks);
       packager.start();
       ffmpeg_pid = packager.pid();
       (void)packager.write(std::span<const std::uint8_t>(input.data(), input.size() / 2));

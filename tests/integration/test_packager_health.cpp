@@ -38,7 +38,8 @@ BOOST_AUTO_TEST_CASE(a_packager_slower_than_real_time_warns) {
   const std::string wrapper = dir / "slow-ffmpeg";
   write_file(wrapper, kSlowFfmpeg);
   BOOST_TEST_REQUIRE(::chmod(wrapper.c_str(), 0755) == 0);
-  auto daemon = start_daemon(dir, "[media]\nffmpeg = \"" + wrapper + "\"\n");
+  // The ffmpeg packager, as transcoding lives use it (a passthrough push has none by default).
+  auto daemon = start_daemon(dir, "[media]\nremux = \"ffmpeg\"\nffmpeg = \"" + wrapper + "\"\n");
   Cli cli{daemon->socket()};
   const Ports ports = ports_of(cli);
 

@@ -86,8 +86,10 @@ BOOST_AUTO_TEST_CASE(audio_object_types_beyond_30_use_the_escape) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_or_damaged_entries_are_errors) {
-  const Bytes hevc = make_box(fourcc("hvc1"), Bytes(78, 0));
-  BOOST_TEST(codecs_of(trak_with(hevc)).find("'hvc1'") != std::string::npos);
+  const Bytes vp9 = make_box(fourcc("vp09"), Bytes(78, 0));
+  BOOST_TEST(codecs_of(trak_with(vp9)).find("'vp09'") != std::string::npos);
+  const Bytes hevc = make_box(fourcc("hvc1"), Bytes(78, 0));  // no hvcC
+  BOOST_TEST(codecs_of(trak_with(hevc)).find("hvc1 sample entry has no hvcC") != std::string::npos, codecs_of(trak_with(hevc)));
   Bytes avc = avc1_entry(0x64, 0, 0x28);
   avc.resize(avc.size() - 7);  // cut the avcC off
   avc[3] = static_cast<std::uint8_t>(avc.size());

@@ -126,6 +126,13 @@ BOOST_AUTO_TEST_CASE(replies) {
   BOOST_TEST(result.name == "_result");
   BOOST_TEST(result.transaction_id == 1);
   BOOST_TEST(result.command_object.find("fmsVer")->string == "FMS/3,0,1,123");
+  // Enhanced RTMP: the FourCC video codecs an enhanced encoder may send.
+  const auto* fourccs = result.command_object.find("fourCcList");
+  BOOST_REQUIRE(fourccs);
+  std::vector<std::string> codes;
+  for (const auto& v : fourccs->elements) codes.push_back(v.string);
+  BOOST_TEST((codes == std::vector<std::string>{"avc1", "hvc1", "av01"}));
+  BOOST_TEST(result.command_object.find("videoFourCcInfoMap")->find("hvc1")->number == 4);
   BOOST_REQUIRE(result.args.size() == 1u);
   BOOST_TEST(result.args[0].find("code")->string == "NetConnection.Connect.Success");
 

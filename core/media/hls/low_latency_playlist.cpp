@@ -192,7 +192,7 @@ std::size_t skippable(std::span<const SegmentRecord> listed, double skip_until) 
   }
   std::size_t count = 0;
   while (count < listed.size() && end_to_last[count] + 1e-9 >= skip_until) {
-    if (count > 0 && listed[count].session_id != listed[count - 1].session_id) break;
+    if (count > 0 && is_discontinuity(listed[count - 1], listed[count])) break;
     ++count;
   }
   return count;
@@ -225,7 +225,7 @@ std::string low_latency_playlist(std::span<const SegmentRecord> all, std::span<c
     rest.window = 0;
     body = cut(media_playlist(listed_all.subspan(skipped), rest));
     // The run skipped ends right before a discontinuity: the first segment listed keeps its tag.
-    if (listed_all[skipped].session_id != listed_all[skipped - 1].session_id)
+    if (is_discontinuity(listed_all[skipped - 1], listed_all[skipped]))
       body.blocks.front().insert(body.blocks.front().begin(), "#EXT-X-DISCONTINUITY");
   }
   const auto& blocks = skipped > 0 ? body.blocks : full.blocks;

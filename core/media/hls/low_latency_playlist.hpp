@@ -34,8 +34,8 @@ struct LowLatencyOptions {
   std::vector<std::string> rendition_reports;
 };
 
-// Parts are cut by the packager (ffmpeg's -frag_duration) at this fraction of the configured
-// part target: a fragment closes at the first packet that far past its start.
+// Parts are cut by the packager (the remuxer, or ffmpeg's -frag_duration) at this fraction
+// of the configured part target: a fragment closes at the first packet that far past its start.
 inline constexpr double kPartCutRatio = 0.9;
 
 // The PART-TARGET of a stream cut that way. A part holds at most k = ceil(cut / frame) video

@@ -90,7 +90,7 @@ std::string media_playlist(std::span<const SegmentRecord> all,
   // Discontinuities already slid out of the window still count (§6.2.2).
   std::int64_t discontinuity_sequence = 0;
   for (std::size_t i = 1; i <= range.first && i < all.size(); ++i)
-    if (all[i].session_id != all[i - 1].session_id) ++discontinuity_sequence;
+    if (is_discontinuity(all[i - 1], all[i])) ++discontinuity_sequence;
   // With nothing selected, the next segment to come is the one after the last known.
   const std::int64_t media_sequence =
       !selected.empty() ? selected.front().seq : (all.empty() ? 0 : all.back().seq + 1);
@@ -113,7 +113,7 @@ std::string media_playlist(std::span<const SegmentRecord> all,
   std::int64_t listed = 0;  // segments written so far
   bool explicit_iv = false;
   for (const SegmentRecord& s : selected) {
-    const bool new_session = previous && previous->session_id != s.session_id;
+    const bool new_session = previous && is_discontinuity(*previous, s);
     if (new_session) out += "#EXT-X-DISCONTINUITY\n";
     if (!previous || new_session || s.init_file != current_map) {
       current_map = s.init_file;

@@ -1,7 +1,8 @@
 // Media playlists (RFC 8216 §4.3.3) over a live's segment index, one per view. Segments are
 // fMP4 (CMAF), so version 7 with an EXT-X-MAP per session's init segment. Pure: the caller
 // passes every segment of the live in seq order; a change of session_id between two
-// consecutive records is a discontinuity (a new push from the encoder).
+// consecutive records is a discontinuity (a new push from the encoder), and so is a change of
+// init segment within a session (the encoder's configuration changed mid-push).
 #pragma once
 
 #include <cstdint>

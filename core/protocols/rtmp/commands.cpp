@@ -68,10 +68,22 @@ std::optional<PublishRequest> parse_publish(const Command& command) {
 
 Command make_connect_result(double transaction_id) {
   // fmsVer/capabilities are what encoders expect to see from a Flash Media Server.
+  // fourCcList and videoFourCcInfoMap (Enhanced RTMP v1/v2, "Enhancing NetConnection connect
+  // Command") tell an enhanced encoder which FourCC video codecs we take; 4 = canForward:
+  // bvlived repackages them without decoding.
+  const auto fourccs = {"avc1", "hvc1", "av01"};
+  std::vector<Amf0Value> list;
+  std::vector<Amf0Property> info;
+  for (const char* code : fourccs) {
+    list.push_back(Amf0Value::make_string(code));
+    info.push_back({code, Amf0Value::make_number(4)});
+  }
   return Command{
       "_result", transaction_id,
       Amf0Value::make_object({{"fmsVer", Amf0Value::make_string("FMS/3,0,1,123")},
-                              {"capabilities", Amf0Value::make_number(31)}}),
+                              {"capabilities", Amf0Value::make_number(31)},
+                              {"fourCcList", Amf0Value::make_strict_array(std::move(list))},
+                              {"videoFourCcInfoMap", Amf0Value::make_object(std::move(info))}}),
       {Amf0Value::make_object({{"level", Amf0Value::make_string("status")},
                                {"code", Amf0Value::make_string("NetConnection.Connect.Success")},
                                {"description", Amf0Value::make_string("Connection succeeded.")},

@@ -1,4 +1,4 @@
-#include "packager/packager.hpp"
+#include "process/ffmpeg_process.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -27,12 +27,12 @@ std::string spawn_failure(const std::string& program, int error) {
 
 }  // namespace
 
-Packager::Packager(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
+FfmpegProcess::FfmpegProcess(uv_loop_t* loop, const ffmpeg::PackagerArgs& args, Callbacks callbacks,
                    std::size_t max_queued_input)
-    : Packager(loop, ffmpeg::packager_command(args), std::move(callbacks), max_queued_input,
+    : FfmpegProcess(loop, ffmpeg::packager_command(args), std::move(callbacks), max_queued_input,
                args.renditions.empty() ? 1 : args.renditions.size()) {}
 
-Packager::Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks, std::size_t max_queued_input,
+FfmpegProcess::FfmpegProcess(uv_loop_t* loop, std::vector<std::string> argv, Callbacks callbacks, std::size_t max_queued_input,
                    std::size_t outputs)
     : loop_(loop),
       argv_(std::move(argv)),
@@ -42,7 +42,7 @@ Packager::Packager(uv_loop_t* loop, std::vector<std::string> argv, Callbacks cal
       outputs_(std::max<std::size_t>(outputs, 1)),
       read_buffer_(kReadBufferBytes) {}
 
-Packager::~Packager() {
+FfmpegProcess::~FfmpegProcess() {
   if (child_ && running()) {
     // The handle must stay open until the exit is reported, or libuv never reaps the
     // child: hand it to the exit callback, which frees it.
@@ -54,8 +54,8 @@ Packager::~Packager() {
   // frees them, seeing a null handle->data).
 }
 
-void Packager::start() {
-  if (started_ || child_) throw std::logic_error("Packager::start called twice");
+void FfmpegProcess::start() {
+  if (started_ || child_) throw std::logic_error("FfmpegProcess::start called twice");
 
   std::vector<uv::UvHandle<uv_pipe_t>*> pipes{&stdin_, &stderr_pipe_};
   for (auto& out : outputs_) pipes.push_back(&out);
@@ -84,7 +84,7 @@ void Packager::start() {
   }
 
   uv_process_options_t options{};
-  options.exit_cb = &Packager::on_process_exit;
+  options.exit_cb = &FfmpegProcess::on_process_exit;
   options.file = argv_.front().c_str();
   options.args = args.data();
   options.stdio_count = static_cast<int>(stdio.size());
@@ -100,11 +100,11 @@ void Packager::start() {
   started_ = true;
   pid_ = child_->process->pid;
   outputs_open_ = outputs_.size();
-  for (auto& out : outputs_) uv_read_start(out.stream(), &Packager::on_alloc, &Packager::on_output_read);
-  uv_read_start(stderr_pipe_.stream(), &Packager::on_alloc, &Packager::on_stderr_read);
+  for (auto& out : outputs_) uv_read_start(out.stream(), &FfmpegProcess::on_alloc, &FfmpegProcess::on_output_read);
+  uv_read_start(stderr_pipe_.stream(), &FfmpegProcess::on_alloc, &FfmpegProcess::on_stderr_read);
 }
 
-bool Packager::write(std::span<const std::uint8_t> bytes) {
+bool FfmpegProcess::write(std::span<const std::uint8_t> bytes) {
   if (!running() || input_closed_ || !stdin_.initialized()) return false;
   if (queued_bytes_ + bytes.size() > max_queued_input_) return false;
   if (bytes.empty()) return true;
@@ -114,33 +114,33 @@ bool Packager::write(std::span<const std::uint8_t> bytes) {
   request->req.data = request.get();
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(request->bytes.data()),
                              static_cast<unsigned int>(request->bytes.size()));
-  if (uv_write(&request->req, stdin_.stream(), &buf, 1, &Packager::on_write_done) != 0) return false;
+  if (uv_write(&request->req, stdin_.stream(), &buf, 1, &FfmpegProcess::on_write_done) != 0) return false;
   queued_bytes_ += bytes.size();
   (void)request.release();  // on_write_done frees it
   return true;
 }
 
-void Packager::close_input() {
+void FfmpegProcess::close_input() {
   if (input_closed_) return;
   input_closed_ = true;
   if (!stdin_.initialized()) return;
   auto request = std::make_unique<uv_shutdown_t>();
-  if (uv_shutdown(request.get(), stdin_.stream(), &Packager::on_shutdown_done) == 0) {
+  if (uv_shutdown(request.get(), stdin_.stream(), &FfmpegProcess::on_shutdown_done) == 0) {
     (void)request.release();  // on_shutdown_done frees it
   } else {
     stdin_.reset();
   }
 }
 
-void Packager::kill() {
+void FfmpegProcess::kill() {
   if (running()) uv_process_kill(child_->process.get(), SIGKILL);
 }
 
-void Packager::interrupt() {
+void FfmpegProcess::interrupt() {
   if (running()) uv_process_kill(child_->process.get(), SIGINT);
 }
 
-void Packager::on_process_exit(uv_process_t* process, std::int64_t exit_code, int term_signal) {
+void FfmpegProcess::on_process_exit(uv_process_t* process, std::int64_t exit_code, int term_signal) {
   auto* child = static_cast<Child*>(process->data);
   if (child->owner == nullptr) {
     std::unique_ptr<Child> orphaned(child);  // reaped: close and free the handle
@@ -149,7 +149,7 @@ void Packager::on_process_exit(uv_process_t* process, std::int64_t exit_code, in
   child->owner->handle_exit(exit_code, term_signal);
 }
 
-void Packager::handle_exit(std::int64_t exit_code, int term_signal) {
+void FfmpegProcess::handle_exit(std::int64_t exit_code, int term_signal) {
   exited_ = true;
   exit_code_ = exit_code;
   term_signal_ = term_signal;
@@ -159,8 +159,8 @@ void Packager::handle_exit(std::int64_t exit_code, int term_signal) {
   maybe_finish();
 }
 
-void Packager::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-  auto* self = static_cast<Packager*>(handle->data);
+void FfmpegProcess::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+  auto* self = static_cast<FfmpegProcess*>(handle->data);
   if (self == nullptr) {
     *buf = uv_buf_init(nullptr, 0);
     return;
@@ -170,8 +170,8 @@ void Packager::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
                      static_cast<unsigned int>(self->read_buffer_.size()));
 }
 
-void Packager::on_output_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  auto* self = static_cast<Packager*>(stream->data);
+void FfmpegProcess::on_output_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<FfmpegProcess*>(stream->data);
   if (self == nullptr || nread == 0) return;
   if (nread > 0) {
     const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buf->base),
@@ -191,8 +191,8 @@ void Packager::on_output_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   self->maybe_finish();
 }
 
-void Packager::on_stderr_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-  auto* self = static_cast<Packager*>(stream->data);
+void FfmpegProcess::on_stderr_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<FfmpegProcess*>(stream->data);
   if (self == nullptr || nread == 0) return;
   if (nread > 0) {
     self->deliver(self->stderr_.feed(std::string_view(buf->base, static_cast<std::size_t>(nread))));
@@ -204,7 +204,7 @@ void Packager::on_stderr_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   self->maybe_finish();
 }
 
-bool Packager::deliver(const ffmpeg::StderrReader::Events& events) {
+bool FfmpegProcess::deliver(const ffmpeg::StderrReader::Events& events) {
   const std::weak_ptr<bool> lifetime = lifetime_;
   if (events.media_info_ready && !media_info_reported_) {
     media_info_reported_ = true;
@@ -221,30 +221,30 @@ bool Packager::deliver(const ffmpeg::StderrReader::Events& events) {
   return true;
 }
 
-void Packager::on_write_done(uv_write_t* req, int) {
+void FfmpegProcess::on_write_done(uv_write_t* req, int) {
   std::unique_ptr<WriteRequest> request(static_cast<WriteRequest*>(req->data));
   // A failed write (EPIPE: ffmpeg is gone) needs nothing here: the exit reports it.
-  if (auto* self = static_cast<Packager*>(req->handle->data)) {
+  if (auto* self = static_cast<FfmpegProcess*>(req->handle->data)) {
     const auto size = request->bytes.size();
     self->queued_bytes_ = self->queued_bytes_ >= size ? self->queued_bytes_ - size : 0;
   }
 }
 
-void Packager::on_shutdown_done(uv_shutdown_t* req, int) {
+void FfmpegProcess::on_shutdown_done(uv_shutdown_t* req, int) {
   std::unique_ptr<uv_shutdown_t> request(req);
-  if (auto* self = static_cast<Packager*>(req->handle->data)) self->stdin_.reset();
+  if (auto* self = static_cast<FfmpegProcess*>(req->handle->data)) self->stdin_.reset();
 }
 
-void Packager::maybe_finish() {
+void FfmpegProcess::maybe_finish() {
   if (!exited_ || outputs_open_ > 0 || !stderr_eof_ || exit_reported_) return;
   exit_reported_ = true;
   const ExitStatus status = exit_status();
-  // Moved out first: the callback may destroy this Packager and its Callbacks with it.
+  // Moved out first: the callback may destroy this FfmpegProcess and its Callbacks with it.
   auto on_exit = std::move(callbacks_.on_exit);
   if (on_exit) on_exit(status);
 }
 
-Packager::ExitStatus Packager::exit_status() const {
+FfmpegProcess::ExitStatus FfmpegProcess::exit_status() const {
   ExitStatus status;
   status.exit_code = exit_code_;
   status.term_signal = term_signal_;
