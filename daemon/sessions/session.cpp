@@ -305,7 +305,9 @@ bool Session::remuxable() const {
 }
 
 void Session::on_media_info(const ffmpeg::MediaInfo& m) {
-  row_.media_json = m.to_json().dump();
+  auto media = m.to_json();
+  media["packager"] = packager_ && std::string_view(packager_->kind()) == "in-process" ? "bvlived" : "ffmpeg";
+  row_.media_json = media.dump();
   save_row();
   if (plan_settled_) return;
   const bool sized = m.has_video() && m.height > 0;

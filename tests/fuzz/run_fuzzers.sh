@@ -33,7 +33,7 @@ rtmp_sources=(amf0 chunk_reader chunk_writer commands control_messages handshake
 fmp4_sources=(box_builder box_reader fourcc fragment_info init_info segment_cutter stream_splitter codec_string
               init_writer fragment_writer sample_entry)
 # Decoder configurations (codec strings read them) and the in-process remuxer.
-codec_sources=(aac_config av1_config h264_config hevc_config nal_units)
+codec_sources=(aac_config av1_config h264_config hevc_config nal_units vui)
 remux_sources=(elementary flv_source fragmenter remuxer timeline track_configs ts_source)
 ts_sources=(adts continuity crc32 demuxer keyframe_scan packet packet_sync pat pes_assembler pes_header pmt
             psi_section section_assembler stream_kind timestamp_unwrapper)

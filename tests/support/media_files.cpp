@@ -4,6 +4,7 @@
 
 #include "support/media.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -45,6 +46,24 @@ double ffprobe_duration(const std::string& url_or_path, Ms timeout) {
     throw std::runtime_error("ffprobe gave no format.duration:" + r.describe());
   const auto& d = j["format"]["duration"];
   return d.is_string() ? std::stod(d.get<std::string>()) : d.get<double>();
+}
+
+std::vector<std::string> frame_md5s(const std::string& url_or_path, const std::string& map, Ms timeout) {
+  // passthrough: one line per decoded frame, none duplicated or dropped to fit a frame rate.
+  const RunResult r = run({"ffmpeg", "-nostdin", "-v", "error", "-i", url_or_path, "-map", map, "-fps_mode",
+                           "passthrough", "-f", "framemd5", "-"},
+                          with_timeout(timeout));
+  if (r.code != 0) throw std::runtime_error("ffmpeg framemd5 failed:" + r.describe());
+  std::vector<std::string> hashes;
+  std::size_t at = 0;
+  while (at < r.out.size()) {
+    const std::size_t end = std::min(r.out.find('\n', at), r.out.size());
+    const std::string line = r.out.substr(at, end - at);
+    at = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    hashes.push_back(line.substr(line.rfind(',') + 1));
+  }
+  return hashes;
 }
 
 void check_h264_aac(const nlohmann::json& probe, int width, int height) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,10 @@ void make_test_video(const std::string& path, int seconds, const std::string& si
 void make_test_image(const std::string& path);
 // format.duration from `ffprobe -show_format` of a file or URL, in seconds; throws with its stderr.
 double ffprobe_duration(const std::string& url_or_path, Ms timeout = 30s);
+// The md5 of every decoded frame of one stream (`map`: "0:v", "0:a") of a file or URL, in
+// order, from `ffmpeg -f framemd5`: equal lists mean the same pictures or sound, frame for
+// frame, whatever the container and timestamps. Throws with ffmpeg's output on failure.
+std::vector<std::string> frame_md5s(const std::string& url_or_path, const std::string& map, Ms timeout = 60s);
 // Boost.Test checks on ffprobe_streams() output: one H.264 video stream of `width` x `height`
 // and one AAC audio stream, as make_test_video() and encoder_argv() make them.
 void check_h264_aac(const nlohmann::json& probe, int width, int height);

@@ -4,7 +4,10 @@
 #include <vector>
 
 #include "media/codec/aac_config.hpp"
+#include "support/parsed_checks.hpp"
 
+using bvtest::is_error;
+using bvtest::value_of;
 using namespace bvlive::codec;
 
 namespace {
@@ -24,18 +27,6 @@ const Bytes kAdts48k51 = {0xff, 0xf1, 0x4d, 0x80, 0x2f, 0xdf, 0xfc};
 // The AudioSpecificConfig ffmpeg's mov muxer writes in esds for the 48 kHz stereo encode
 // (-f mp4): AAC LC, then the backward-compatible sync extension 0x2b7 saying "no SBR".
 const Bytes kAscFfmpegMp4 = {0x11, 0x90, 0x56, 0xe5, 0x00};
-
-template <class T>
-const T& value_of(const Parsed<T>& parsed) {
-  if (const auto* failure = std::get_if<ParseError>(&parsed))
-    BOOST_FAIL("unexpected parse error: " + failure->message);
-  return std::get<T>(parsed);
-}
-
-template <class T>
-bool is_error(const Parsed<T>& parsed) {
-  return std::holds_alternative<ParseError>(parsed);
-}
 
 }  // namespace
 

@@ -4,7 +4,10 @@
 #include <vector>
 
 #include "media/codec/av1_config.hpp"
+#include "support/parsed_checks.hpp"
 
+using bvtest::is_error;
+using bvtest::value_of;
 using namespace bvlive::codec;
 
 namespace {
@@ -55,18 +58,6 @@ const Bytes kAv1cGray = {
     0x81, 0x00, 0x1c, 0x00, 0x0a, 0x0a, 0x00, 0x00, 0x00, 0x04, 0x3c, 0xff,
     0xbc, 0xda, 0xf9, 0x2a,
 };
-
-template <class T>
-const T& value_of(const Parsed<T>& parsed) {
-  if (const auto* failure = std::get_if<ParseError>(&parsed))
-    BOOST_FAIL("unexpected parse error: " + failure->message);
-  return std::get<T>(parsed);
-}
-
-template <class T>
-bool is_error(const Parsed<T>& parsed) {
-  return std::holds_alternative<ParseError>(parsed);
-}
 
 Av1SequenceHeader header_of(const Bytes& av1c) {
   return value_of(parse_av1_sequence_header(value_of(parse_av1_config(av1c)).config_obus));

@@ -5,7 +5,10 @@
 
 #include "media/codec/h264_config.hpp"
 #include "media/codec/nal_units.hpp"
+#include "support/parsed_checks.hpp"
 
+using bvtest::is_error;
+using bvtest::value_of;
 using namespace bvlive::codec;
 
 namespace {
@@ -68,18 +71,6 @@ const Bytes kSps444 = {
     0x88, 0x00, 0x00, 0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0x80, 0x78,
     0xb1, 0x6c, 0xb0,
 };
-
-template <class T>
-const T& value_of(const Parsed<T>& parsed) {
-  if (const auto* failure = std::get_if<ParseError>(&parsed))
-    BOOST_FAIL("unexpected parse error: " + failure->message);
-  return std::get<T>(parsed);
-}
-
-template <class T>
-bool is_error(const Parsed<T>& parsed) {
-  return std::holds_alternative<ParseError>(parsed);
-}
 
 ByteSpan span(const Bytes& bytes) { return bytes; }
 

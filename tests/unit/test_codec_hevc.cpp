@@ -5,7 +5,10 @@
 
 #include "media/codec/hevc_config.hpp"
 #include "media/codec/nal_units.hpp"
+#include "support/parsed_checks.hpp"
 
+using bvtest::is_error;
+using bvtest::value_of;
 using namespace bvlive::codec;
 
 namespace {
@@ -72,18 +75,6 @@ const Bytes kHvcc422TwoLayers = {
     0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0x80, 0xa2, 0x00,
     0x01, 0x00, 0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40,
 };
-
-template <class T>
-const T& value_of(const Parsed<T>& parsed) {
-  if (const auto* failure = std::get_if<ParseError>(&parsed))
-    BOOST_FAIL("unexpected parse error: " + failure->message);
-  return std::get<T>(parsed);
-}
-
-template <class T>
-bool is_error(const Parsed<T>& parsed) {
-  return std::holds_alternative<ParseError>(parsed);
-}
 
 ByteSpan span(const Bytes& bytes) { return bytes; }
 

@@ -5,12 +5,12 @@
 #define BOOST_TEST_MODULE file_source
 #include <boost/test/unit_test.hpp>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "media/remux/remuxer.hpp"
 #include "packager/file_source.hpp"
+#include "support/media_files.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive;
@@ -56,17 +56,6 @@ std::string remux_file(FileSource& source) {
   return bytes;
 }
 
-std::vector<std::string> hashes(const std::string& path, const std::string& map) {
-  const auto r = bvtest::run({"ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", map, "-f", "framemd5", "-"},
-                             bvtest::with_timeout(60s));
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.describe());
-  std::vector<std::string> out;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);)
-    if (!line.empty() && line[0] != '#') out.push_back(line.substr(line.rfind(',') + 1));
-  return out;
-}
-
 std::unique_ptr<FileSource> open_ok(const std::string& path, double start = 0) {
   auto opened = FileSource::open(path, start);
   if (auto* why = std::get_if<std::string>(&opened)) BOOST_FAIL("refused: " << *why);
@@ -86,11 +75,11 @@ BOOST_AUTO_TEST_CASE(an_h264_aac_mp4_plays_frame_for_frame) {
   make(dir / "in.mp4", kH264Aac);
   auto source = open_ok(dir / "in.mp4");
   bvtest::write_file(dir / "out.mp4", remux_file(*source));
-  BOOST_TEST(hashes(dir / "out.mp4", "0:v") == hashes(dir / "in.mp4", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.mp4", "0:v"), boost::test_tools::per_element());
   // The AAC encoder's priming frame, which the file's edit list hides, is played: one frame
   // (23 ms of silence) more at the start, then every frame of the file.
-  const auto in = hashes(dir / "in.mp4", "0:a");
-  const auto out = hashes(dir / "out.mp4", "0:a");
+  const auto in = bvtest::frame_md5s(dir / "in.mp4", "0:a");
+  const auto out = bvtest::frame_md5s(dir / "out.mp4", "0:a");
   BOOST_REQUIRE(out.size() >= in.size());
   BOOST_TEST(out.size() - in.size() <= 1u);
   BOOST_TEST(std::vector<std::string>(out.end() - static_cast<long>(in.size()), out.end()) == in,
@@ -102,8 +91,8 @@ BOOST_AUTO_TEST_CASE(a_start_offset_begins_at_the_keyframe_before_it) {
   make(dir / "in.mp4", kH264Aac);
   auto source = open_ok(dir / "in.mp4", 2.5);  // keyframes every second: from 2 s
   bvtest::write_file(dir / "out.mp4", remux_file(*source));
-  const auto all = hashes(dir / "in.mp4", "0:v");
-  const auto rest = hashes(dir / "out.mp4", "0:v");
+  const auto all = bvtest::frame_md5s(dir / "in.mp4", "0:v");
+  const auto rest = bvtest::frame_md5s(dir / "out.mp4", "0:v");
   BOOST_REQUIRE_EQUAL(rest.size(), 50u);
   BOOST_TEST(std::vector<std::string>(all.end() - 50, all.end()) == rest, boost::test_tools::per_element());
 }
@@ -114,7 +103,7 @@ BOOST_AUTO_TEST_CASE(hevc_in_mp4_plays_as_hvc1) {
                         "yuv420p", "-an"});
   auto source = open_ok(dir / "in.mp4");
   bvtest::write_file(dir / "out.mp4", remux_file(*source));
-  BOOST_TEST(hashes(dir / "out.mp4", "0:v") == hashes(dir / "in.mp4", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.mp4", "0:v"), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(files_for_ffmpeg_are_refused_with_the_reason) {

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +20,7 @@
 #include "media/remux/fragmenter.hpp"
 #include "media/remux/remuxer.hpp"
 #include "media/remux/timeline.hpp"
+#include "support/media_files.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive;
@@ -93,20 +93,6 @@ Remuxed remux_all(remux::Container container, const Bytes& input, remux::RemuxOp
   return r;
 }
 
-// The md5 column of `ffmpeg -f framemd5` for one stream of a file.
-std::vector<std::string> frame_hashes(const std::string& path, const std::string& map) {
-  const auto r = bvtest::run({"ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", map, "-f", "framemd5", "-"},
-                             bvtest::with_timeout(60s));
-  BOOST_REQUIRE_MESSAGE(r.code == 0, r.describe());
-  std::vector<std::string> hashes;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    hashes.push_back(line.substr(line.rfind(',') + 1));
-  }
-  return hashes;
-}
-
 std::string probe(const std::string& path, const std::string& entries) {
   const auto r = bvtest::run({"ffprobe", "-v", "error", "-show_entries", entries, "-of", "csv=p=0", path});
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.describe());
@@ -144,8 +130,8 @@ BOOST_AUTO_TEST_CASE(flv_with_b_frames_remuxes_frame_for_frame) {
   write_bytes(dir / "out.mp4", r.file);
 
   // Every video frame and every audio frame, decoded, is the source's.
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:v") == frame_hashes(dir / "in.flv", "0:v"), boost::test_tools::per_element());
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:a") == frame_hashes(dir / "in.flv", "0:a"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.flv", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:a") == bvtest::frame_md5s(dir / "in.flv", "0:a"), boost::test_tools::per_element());
   // One fragment per 1 s GOP, each starting at a keyframe.
   BOOST_TEST(r.fragments.size() == 4u);
   for (const auto& f : r.fragments) BOOST_TEST(f.info.starts_independent());
@@ -212,8 +198,8 @@ BOOST_AUTO_TEST_CASE(mpegts_with_b_frames_remuxes_frame_for_frame) {
   const Remuxed r = remux_all(remux::Container::mpegts, read_bytes(dir / "in.ts"), {}, 1316);
   BOOST_REQUIRE_MESSAGE(!r.unusable, r.unusable.value_or(""));
   write_bytes(dir / "out.mp4", r.file);
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:v") == frame_hashes(dir / "in.ts", "0:v"), boost::test_tools::per_element());
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:a") == frame_hashes(dir / "in.ts", "0:a"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.ts", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:a") == bvtest::frame_md5s(dir / "in.ts", "0:a"), boost::test_tools::per_element());
   // In-band parameter sets became the sample entry's avcC: avc1, not avc3.
   BOOST_TEST(probe(dir / "out.mp4", "stream=codec_tag_string").find("avc1") != std::string::npos);
 }
@@ -229,7 +215,7 @@ BOOST_AUTO_TEST_CASE(hevc_over_mpegts_becomes_hvc1) {
   BOOST_REQUIRE_MESSAGE(!r.unusable, r.unusable.value_or(""));
   write_bytes(dir / "out.mp4", r.file);
   BOOST_TEST(probe(dir / "out.mp4", "stream=codec_name,codec_tag_string,width,height") == "hevc,hvc1,320,240\n");
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:v") == frame_hashes(dir / "in.ts", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.ts", "0:v"), boost::test_tools::per_element());
   BOOST_TEST(r.infos.front().video_codec == "hevc");
 }
 
@@ -248,7 +234,7 @@ BOOST_AUTO_TEST_CASE(the_32_bit_timestamp_wrap_and_jumps_keep_one_timeline) {
   BOOST_REQUIRE(!r.unusable);
   write_bytes(dir / "out.mp4", r.file);
   // Every frame is there, in order, and the stream lasts what the source lasts.
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:v") == frame_hashes(dir / "in.flv", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.flv", "0:v"), boost::test_tools::per_element());
   const double duration = std::stod(probe(dir / "out.mp4", "format=duration"));
   BOOST_TEST(duration > 3.8);
   BOOST_TEST(duration < 4.3);
@@ -278,7 +264,7 @@ BOOST_AUTO_TEST_CASE(a_new_configuration_mid_stream_makes_a_new_init_segment) {
     tail.insert(tail.end(), r.fragments[i].bytes.begin(), r.fragments[i].bytes.end());
   write_bytes(dir / "b.mp4", tail);
   BOOST_TEST(probe(dir / "b.mp4", "stream=width,height").find("640,360") != std::string::npos);
-  BOOST_TEST(frame_hashes(dir / "b.mp4", "0:v") == frame_hashes(dir / "b.flv", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "b.mp4", "0:v") == bvtest::frame_md5s(dir / "b.flv", "0:v"), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(garbage_in_a_video_tag_makes_the_stream_unusable_with_a_reason) {
@@ -321,14 +307,14 @@ BOOST_AUTO_TEST_CASE(audio_only_and_video_only_streams) {
   BOOST_REQUIRE(!a.unusable);
   write_bytes(dir / "a.mp4", a.file);
   BOOST_TEST(probe(dir / "a.mp4", "stream=codec_type") == "audio\n");
-  BOOST_TEST(frame_hashes(dir / "a.mp4", "0:a") == frame_hashes(dir / "in.flv", "0:a"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "a.mp4", "0:a") == bvtest::frame_md5s(dir / "in.flv", "0:a"), boost::test_tools::per_element());
   for (const auto& f : a.fragments) BOOST_TEST(f.info.starts_independent());
 
   const Remuxed v = remux_all(remux::Container::flv, flv_of(video));
   BOOST_REQUIRE(!v.unusable);
   write_bytes(dir / "v.mp4", v.file);
   BOOST_TEST(probe(dir / "v.mp4", "stream=codec_type") == "video\n");
-  BOOST_TEST(frame_hashes(dir / "v.mp4", "0:v") == frame_hashes(dir / "in.flv", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "v.mp4", "0:v") == bvtest::frame_md5s(dir / "in.flv", "0:v"), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(parts_for_ll_hls) {
@@ -349,7 +335,7 @@ BOOST_AUTO_TEST_CASE(parts_for_ll_hls) {
   BOOST_TEST(independent == 4u);
   BOOST_TEST(r.fragments.size() >= 12u);
   write_bytes(dir / "out.mp4", r.file);
-  BOOST_TEST(frame_hashes(dir / "out.mp4", "0:v") == frame_hashes(dir / "in.flv", "0:v"), boost::test_tools::per_element());
+  BOOST_TEST(bvtest::frame_md5s(dir / "out.mp4", "0:v") == bvtest::frame_md5s(dir / "in.flv", "0:v"), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(timeline_corrects_each_track_on_its_own) {

@@ -4,6 +4,7 @@
 
 #include "media/codec/bit_reader.hpp"
 #include "media/codec/nal_units.hpp"
+#include "media/codec/vui.hpp"
 #include "media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::codec {
@@ -79,31 +80,9 @@ bool read_sps_head(BitReader& in, H264Sps& sps, std::string& why) {
 
 // vui_parameters() (§E.1.1) up to the timing information, which is all the muxer uses.
 void read_vui_until_timing(BitReader& in, H264Sps& sps) {
-  if (in.bit()) {  // aspect_ratio_info_present_flag
-    // Table E-1: the sample aspect ratios of aspect_ratio_idc 1..16; 255 is Extended_SAR.
-    static constexpr int kSar[17][2] = {{0, 0},   {1, 1},   {12, 11}, {10, 11}, {16, 11},
-                                        {40, 33}, {24, 11}, {20, 11}, {32, 11}, {80, 33},
-                                        {18, 11}, {15, 11}, {64, 33}, {160, 99}, {4, 3},
-                                        {3, 2},   {2, 1}};
-    const std::uint32_t idc = in.bits(8);
-    if (idc == 255) {
-      sps.sar_width = static_cast<int>(in.bits(16));
-      sps.sar_height = static_cast<int>(in.bits(16));
-    } else if (idc >= 1 && idc <= 16) {
-      sps.sar_width = kSar[idc][0];
-      sps.sar_height = kSar[idc][1];
-    }
-    if (sps.sar_width == 0 || sps.sar_height == 0) sps.sar_width = sps.sar_height = 1;
-  }
-  if (in.bit()) in.skip(1);  // overscan_info_present_flag, overscan_appropriate_flag
-  if (in.bit()) {            // video_signal_type_present_flag
-    in.skip(3 + 1);          // video_format, video_full_range_flag
-    if (in.bit()) in.skip(8 + 8 + 8);  // colour_primaries, transfer, matrix_coefficients
-  }
-  if (in.bit()) {  // chroma_loc_info_present_flag
-    in.ue();
-    in.ue();
-  }
+  const AspectRatio sar = read_vui_common(in);
+  sps.sar_width = sar.width;
+  sps.sar_height = sar.height;
   if (in.bit()) {  // timing_info_present_flag
     const std::uint32_t num_units_in_tick = in.bits(32);
     const std::uint32_t time_scale = in.bits(32);

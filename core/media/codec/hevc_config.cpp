@@ -5,6 +5,7 @@
 
 #include "media/codec/bit_reader.hpp"
 #include "media/codec/nal_units.hpp"
+#include "media/codec/vui.hpp"
 #include "media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::codec {
@@ -103,30 +104,9 @@ bool skip_st_ref_pic_set(BitReader& in, unsigned idx, std::vector<unsigned>& num
 
 // vui_parameters() (§E.2.1) up to the timing information.
 void read_vui_until_timing(BitReader& in, HevcSps& sps) {
-  if (in.bit()) {  // aspect_ratio_info_present_flag; Table E.1 is H.264's Table E-1
-    static constexpr int kSar[17][2] = {{0, 0},   {1, 1},   {12, 11}, {10, 11}, {16, 11},
-                                        {40, 33}, {24, 11}, {20, 11}, {32, 11}, {80, 33},
-                                        {18, 11}, {15, 11}, {64, 33}, {160, 99}, {4, 3},
-                                        {3, 2},   {2, 1}};
-    const std::uint32_t idc = in.bits(8);
-    if (idc == 255) {
-      sps.sar_width = static_cast<int>(in.bits(16));
-      sps.sar_height = static_cast<int>(in.bits(16));
-    } else if (idc >= 1 && idc <= 16) {
-      sps.sar_width = kSar[idc][0];
-      sps.sar_height = kSar[idc][1];
-    }
-    if (sps.sar_width == 0 || sps.sar_height == 0) sps.sar_width = sps.sar_height = 1;
-  }
-  if (in.bit()) in.skip(1);  // overscan_info_present_flag, overscan_appropriate_flag
-  if (in.bit()) {            // video_signal_type_present_flag
-    in.skip(3 + 1);          // video_format, video_full_range_flag
-    if (in.bit()) in.skip(8 + 8 + 8);  // colour description
-  }
-  if (in.bit()) {  // chroma_loc_info_present_flag
-    in.ue();
-    in.ue();
-  }
+  const AspectRatio sar = read_vui_common(in);
+  sps.sar_width = sar.width;
+  sps.sar_height = sar.height;
   in.skip(3);      // neutral_chroma_indication, field_seq, frame_field_info_present flags
   if (in.bit()) {  // default_display_window_flag
     for (int i = 0; i < 4; ++i) in.ue();
