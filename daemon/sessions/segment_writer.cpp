@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "media/atomic_file.hpp"
 #include "media/hls/low_latency_playlist.hpp"
@@ -13,9 +14,10 @@ SegmentWriter::SegmentWriter(SegmentIndex& index, SessionRow& row, SegmentWriter
       row_(row),
       setup_(std::move(setup)),
       callbacks_(std::move(callbacks)),
+      streaming_(setup_.renditions.size() == 1),
+      // Streaming needs to know where each fragment goes, as LL-HLS parts do.
       aligner_(setup_.renditions.size(), setup_.segment_seconds,
-               setup_.ull ? fmp4::AlignerOptions{.keyframe_fragments = false, .report_placed = true}
-                          : fmp4::AlignerOptions{}),
+               fmp4::AlignerOptions{.keyframe_fragments = !setup_.ull, .report_placed = setup_.ull || streaming_}),
       init_generation_(setup_.renditions.size(), 0) {}
 
 void SegmentWriter::fail(const std::string& reason) {
@@ -82,18 +84,40 @@ void SegmentWriter::add(std::size_t rendition, fmp4::Fragment fragment) {
     media_base_ = timed->start_seconds;
     wall_base_ = setup_.clock() - static_cast<TimeMs>(std::llround(timed->duration_seconds * 1000));
   }
-  for (const auto& aligned : aligner_.push(rendition, std::move(*timed))) {
+  fmp4::Bytes bytes;
+  if (streaming_) bytes = std::move(timed->bytes);  // to disk below, not held by the aligner
+  const auto closed = aligner_.push(rendition, std::move(*timed));
+  auto placed = aligner_.take_placed();
+  // First into its segment's file, which may be the one this fragment closes.
+  if (streaming_)
+    for (const auto& p : placed) {
+      stream(p.sequence_number, bytes);
+      if (failed_) return;
+    }
+  for (const auto& aligned : closed) {
     write_segment(aligned);
     if (failed_) return;
   }
   // After the segments they closed, so that a part's seq follows the last one listed.
-  for (const auto& placed : aligner_.take_placed()) {
-    write_part(placed);
+  if (!setup_.ull) return;
+  for (const auto& p : placed) {
+    write_part(p, streaming_ ? std::span<const std::uint8_t>(bytes) : std::span<const std::uint8_t>(p.bytes));
     if (failed_) return;
   }
 }
 
-void SegmentWriter::write_part(const fmp4::PlacedFragment& placed) {
+void SegmentWriter::stream(std::uint64_t sequence_number, std::span<const std::uint8_t> bytes) {
+  try {
+    auto& file = open_files_[sequence_number];
+    if (!file)
+      file = std::make_unique<AtomicFileWriter>(index_.path_of(row_.live_id, segment_file(0, sequence_number)));
+    file->append(bytes);
+  } catch (const std::exception& e) {
+    fail(std::string("cannot write a segment: ") + e.what());
+  }
+}
+
+void SegmentWriter::write_part(const fmp4::PlacedFragment& placed, std::span<const std::uint8_t> bytes) {
   if (!wall_base_) return;  // a follower's, ahead of the leader's first fragment
   hls::PartRecord p;
   p.live_id = row_.live_id;
@@ -112,9 +136,11 @@ void SegmentWriter::write_part(const fmp4::PlacedFragment& placed) {
   p.duration = placed.duration_seconds;
   p.independent = placed.independent;
   p.file = hls::part_file(segment_file(placed.rendition, placed.sequence_number), p.index);
-  p.bytes = static_cast<std::int64_t>(placed.bytes.size());
+  p.bytes = static_cast<std::int64_t>(bytes.size());
   try {
-    write_file_atomic(index_.path_of(row_.live_id, p.file), std::span<const fmp4::Bytes>(&placed.bytes, 1));
+    AtomicFileWriter file(index_.path_of(row_.live_id, p.file));
+    file.append(bytes);
+    file.commit();
   } catch (const std::exception& e) {
     return fail(std::string("cannot write a part: ") + e.what());
   }
@@ -143,9 +169,17 @@ void SegmentWriter::write_segment(const fmp4::AlignedSegment& aligned) {
   r.duration = segment.duration_seconds;
   r.file = segment_file(aligned.rendition, segment.sequence_number);
   r.init_file = folder(aligned.rendition) + "/" + init_file_name(std::max(1, init_generation_.at(aligned.rendition)));
-  for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
   try {
-    write_file_atomic(index_.path_of(row_.live_id, r.file), segment.fragments);
+    if (streaming_) {
+      const auto file = open_files_.find(segment.sequence_number);
+      if (file == open_files_.end()) throw std::runtime_error("segment " + r.file + " has no file");
+      r.bytes = file->second->size();
+      file->second->commit();
+      open_files_.erase(file);
+    } else {
+      for (const auto& f : segment.fragments) r.bytes += static_cast<std::int64_t>(f.size());
+      write_file_atomic(index_.path_of(row_.live_id, r.file), segment.fragments);
+    }
     if (leader) ++row_.segments;
     index_.append(r, row_, leader && since_ns_ ? std::optional<std::uint64_t>(since_ns_) : std::nullopt);
   } catch (const std::exception& e) {

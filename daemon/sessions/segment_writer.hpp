@@ -7,6 +7,10 @@
 // It knows no process, socket or loop: the index and the clock are given, so it is
 // tested with a fake index and clock (tests/unit/test_segment_writer.cpp).
 //
+// Memory. With one rendition, a segment goes to disk fragment by fragment (SEG.m4s.tmp,
+// renamed when it closes): nothing of it waits in memory. A ladder's renditions are cut
+// together, so their fragments wait in the aligner until their segment closes.
+//
 // Wall clock. A fragment is complete when it reaches the writer, so its first frame was
 // seen about its duration ago: that is the anchor of the session's media time.
 // A new init segment mid-push (the encoder's configuration changed) closes the open
@@ -16,10 +20,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "media/atomic_file.hpp"
 #include "media/fmp4/rendition_aligner.hpp"
 #include "media/fmp4/stream_splitter.hpp"
 #include "media/segment_index.hpp"
@@ -59,7 +65,9 @@ class SegmentWriter {
   void write_init(std::size_t rendition, const fmp4::InitSegment& init);
   void add(std::size_t rendition, fmp4::Fragment fragment);
   void write_segment(const fmp4::AlignedSegment& aligned);
-  void write_part(const fmp4::PlacedFragment& placed);
+  void write_part(const fmp4::PlacedFragment& placed, std::span<const std::uint8_t> bytes);
+  // Streaming: a fragment's bytes go to its segment's file now.
+  void stream(std::uint64_t sequence_number, std::span<const std::uint8_t> bytes);
   std::string folder(std::size_t rendition) const;  // "SESSION" or "SESSION/720p"
   std::string segment_file(std::size_t rendition, std::uint64_t sequence_number) const;
   TimeMs wall_time(double media_seconds) const;
@@ -69,7 +77,9 @@ class SegmentWriter {
   SessionRow& row_;
   SegmentWriterSetup setup_;
   Callbacks callbacks_;
+  bool streaming_ = false;  // one rendition: segments are written as their fragments come
   fmp4::RenditionAligner aligner_;
+  std::map<std::uint64_t, std::unique_ptr<AtomicFileWriter>> open_files_;  // streaming: by segment number
   std::vector<int> init_generation_;  // per rendition: 0 before its first init segment
   struct SeqOf {
     std::int64_t seq;

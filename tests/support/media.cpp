@@ -132,26 +132,34 @@ Ports ports_of(const Cli& cli) {
   return {port("rtmp"), port("srt"), port("http"), port("webrtc")};
 }
 
-std::vector<pid_t> children_named(pid_t parent, const std::string& name) {
-  std::vector<pid_t> out;
+std::vector<std::string> children_of(pid_t parent) {
+  std::vector<std::string> out;
   DIR* d = ::opendir("/proc");
   if (!d) return out;
   while (dirent* e = ::readdir(d)) {
     const std::string pid = e->d_name;
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream stat("/proc/" + pid + "/stat");
     std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     // pid (comm) state ppid ...
     const std::size_t open = content.find('('), close = content.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    const std::string comm = content.substr(open + 1, close - open - 1);
+    if (open == std::string::npos || close == std::string::npos || close + 2 >= content.size()) continue;
     std::istringstream rest(content.substr(close + 2));
     std::string state;
     pid_t ppid = 0;
     rest >> state >> ppid;
-    if (ppid == parent && comm == name) out.push_back(static_cast<pid_t>(std::stoi(pid)));
+    if (ppid == parent) out.push_back(pid + " " + content.substr(open + 1, close - open - 1));
   }
   ::closedir(d);
+  return out;
+}
+
+std::vector<pid_t> children_named(pid_t parent, const std::string& name) {
+  std::vector<pid_t> out;
+  for (const std::string& child : children_of(parent)) {
+    const std::size_t space = child.find(' ');
+    if (child.substr(space + 1) == name) out.push_back(static_cast<pid_t>(std::stoi(child.substr(0, space))));
+  }
   return out;
 }
 

@@ -44,6 +44,8 @@ struct Ports {
 };
 Ports ports_of(const Cli& cli);  // from `bvlive status --json`
 
+// Every process whose parent is `parent`, as "PID comm" (from /proc).
+std::vector<std::string> children_of(pid_t parent);
 // Processes whose parent is `parent` and whose command name is `name` (from /proc).
 std::vector<pid_t> children_named(pid_t parent, const std::string& name);
 

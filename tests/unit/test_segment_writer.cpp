@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(a_segment_that_cannot_be_written_fails_the_session) {
   f.writer->take(0, fragment(2, 25, 25, true));
   f.writer->take(0, fragment(3, 50, 25, true));
   BOOST_REQUIRE_EQUAL(f.failures.size(), 1u);
-  BOOST_TEST(f.failures[0].find("cannot record a segment") == 0, f.failures[0]);
+  BOOST_TEST(f.failures[0].find("cannot write a segment") == 0, f.failures[0]);
   BOOST_TEST(f.index.segments.empty());
   BOOST_TEST(f.first_segments == 0);
 }
