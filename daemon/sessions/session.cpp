@@ -13,8 +13,7 @@
 #include "log/log.hpp"
 #include "media/atomic_file.hpp"
 #include "media/hls/low_latency_playlist.hpp"
-#include "packager/ffmpeg_packager.hpp"
-#include "packager/remux_packager.hpp"
+#include "packager/make_packager.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {
@@ -266,24 +265,9 @@ std::optional<std::string> Session::launch_packager() {
     log::info("session", "live " + row_.live_id + " session " + row_.id + ": " + notice);
   };
   cb.on_exit = [this](const PackagerExit& s) { on_packager_exit(s); };
-  std::unique_ptr<Packager> next;
-  remux::RemuxOptions options;
-  if (ull_) options.fragments.part_seconds = static_cast<double>(args.fragment_duration_ms) / 1000;
-  if (remuxable() && container_ == ingest::Container::File) {
-    // A library video that needs no re-encoding is read and remuxed here; one that does
-    // (or that only ffmpeg reads) is left to ffmpeg.
-    auto file = FileSource::open(input_file_, start_seconds_);
-    if (auto* source = std::get_if<std::unique_ptr<FileSource>>(&file))
-      next = std::make_unique<RemuxPackager>(ctx_.loop, std::move(*source), realtime_, options, std::move(cb));
-    else
-      log::info("session", "session " + row_.id + ": " + input_file_ + " is played by ffmpeg: " + std::get<std::string>(file));
-  } else if (remuxable()) {
-    next = std::make_unique<RemuxPackager>(ctx_.loop, container_ == ingest::Container::Flv ? remux::Container::flv
-                                                                                          : remux::Container::mpegts,
-                                           options, std::move(cb));
-  }
-  if (!next) next = std::make_unique<FfmpegPackager>(ctx_.loop, args, std::move(cb));
-  packager_ = std::move(next);
+  std::string note;
+  packager_ = make_packager(ctx_.loop, args, ctx_.media.remux, std::move(cb), note);
+  if (!note.empty()) log::info("session", "session " + row_.id + ": " + note);
   try {
     packager_->start();
   } catch (const std::exception& e) {
@@ -294,14 +278,6 @@ std::optional<std::string> Session::launch_packager() {
   if (!ladder::is_passthrough(plan_))
     ctx_.record_event(row_.live_id, "session " + row_.id + ": renditions " + ladder::describe(plan_));
   return std::nullopt;
-}
-
-bool Session::remuxable() const {
-  // Pixels and samples stay as the encoder made them: bvlived copies them into fMP4 itself.
-  return ctx_.media.remux == RemuxMode::bvlived && ladder::is_passthrough(plan_) && !transcode_video_ &&
-         !transcode_audio_ &&
-         (container_ == ingest::Container::Flv || container_ == ingest::Container::MpegTs ||
-          container_ == ingest::Container::File);
 }
 
 void Session::on_media_info(const ffmpeg::MediaInfo& m) {

@@ -120,8 +120,6 @@ class Session {
   void on_first_segment();
   std::string rendition_dir(std::size_t rendition) const;
   void on_packager_exit(const PackagerExit& status);
-  // Whether this session's media can be packaged by bvlived itself (no pixel or sample changes).
-  bool remuxable() const;
   void save_row();
   void watch_speed();
   void watch_media();

@@ -117,7 +117,7 @@ void Fragmenter::push_video(Sample& s, std::vector<FragmentOutput>& out) {
   // The held video is complete up to this sample: a keyframe starts the next fragment, and
   // so does enough of it for a part.
   const bool part_full = options_.part_seconds > 0 && full(t, options_.part_seconds);
-  if (s.keyframe || part_full) cut(out, false);
+  if (s.keyframe || part_full) cut(out);
   t.held.push_back(Held{dts, offset, s.keyframe, 0, false, std::move(s.data)});
   t.bytes += t.held.back().data.size();
   t.last_dts = dts;
@@ -150,7 +150,7 @@ void Fragmenter::push_audio(Sample& s, std::vector<FragmentOutput>& out) {
   t.started = true;
   if (!video_.config) {
     const double seconds = options_.part_seconds > 0 ? options_.part_seconds : options_.audio_fragment_seconds;
-    if (full(t, seconds)) cut(out, false);
+    if (full(t, seconds)) cut(out);
   }
 }
 
@@ -162,11 +162,10 @@ void Fragmenter::flush(std::vector<FragmentOutput>& out) {
     if (t == &audio_ && audio_.config) step = audio_.config->samples_per_frame > 0 ? audio_.config->samples_per_frame : 1024;
     set_duration(*t, t->held.back().dts + step);
   }
-  cut(out, true);
+  cut(out);
 }
 
-void Fragmenter::cut(std::vector<FragmentOutput>& out, bool everything) {
-  (void)everything;  // flush() has made every duration known
+void Fragmenter::cut(std::vector<FragmentOutput>& out) {
   std::vector<fmp4::TrackRun> runs;
   std::size_t taken_video = 0, taken_audio = 0;
   for (Track* t : {&video_, &audio_}) {

@@ -72,7 +72,8 @@ class Fragmenter {
     std::int64_t known_ticks = 0;  // sum of known durations held
   };
 
-  void cut(std::vector<FragmentOutput>& out, bool everything);
+  // A fragment of every held sample whose duration is known (flush() makes them all known).
+  void cut(std::vector<FragmentOutput>& out);
   void push_video(Sample& s, std::vector<FragmentOutput>& out);
   void push_audio(Sample& s, std::vector<FragmentOutput>& out);
   static void set_duration(Track& t, std::int64_t next_dts);
