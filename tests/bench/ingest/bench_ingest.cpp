@@ -1,28 +1,41 @@
-// bench_ingest: N concurrent RTMP passthrough pushes into bvlived, against nginx-rtmp.
+// bench_ingest: N concurrent RTMP passthrough pushes into bvlived, against nginx-rtmp, on the
+// same pushes in the same run (issue 18).
 //
-// For each N in --counts (default 1,10,50,100,150):
-//   bvlive: starts a real bvlived (fresh state dir, loopback, port 0), creates N lives, opens
-//     their previews, pushes the same test file to each (`ffmpeg -re -stream_loop -1 -c copy`,
-//     almost no CPU), waits until every session is LIVE, then measures a steady-state window
-//     (--seconds, default 30): CPU seconds (utime+stime from /proc) of the daemon and of each of
-//     its ffmpeg children (the packagers) per stream-second, their VmRSS (and PSS, which does
-//     not count shared library pages once per process), segments produced per stream, and the
-//     daemon's own publish latency from /metrics (bvlive_segment_publish_*).
-//   nginx: the same N pushes to nginx with Debian's libnginx-mod-rtmp (`hls on`, the same
-//     fragment length), one worker process, run as this user under its own prefix; CPU and RSS
-//     of master + worker, segments counted from each stream's .m3u8.
-// The encoders' own CPU is measured too, and counted for neither server.
+// For each N in --counts (default 1,50,200,500):
+//   bvlive: a real bvlived (fresh state dir, loopback, port 0) packaging in-process
+//     ([media] remux = "bvlived"); N lives, their previews opened, the same FLV pushed to each.
+//   bvlive remux=ffmpeg: the same with [media] remux = "ffmpeg" (one ffmpeg child per push,
+//     the architecture before 0.2), at the counts of --ffmpeg-remux-counts (default 1,50).
+//   nginx: Debian's libnginx-mod-rtmp (`hls on`, the same fragment length), one worker,
+//     run as this user under its own prefix.
+// The pushes come from ONE thread of this program (common/rtmp_pusher.hpp: epoll,
+// non-blocking sockets, the file's tags loaded once and sent in real time, looped with
+// continuous timestamps, connections --stagger-ms apart), not from N ffmpeg processes,
+// whose CPU would swamp a small machine; --pusher ffmpeg brings those back. The pushing
+// thread's CPU is measured and counted for neither server.
 //
-// Benchmarks report, they never fail on timing: exit 0 when the figures are printed, 1 when
-// something broke (a daemon did not start, a stream produced no segment: a FAIL line says
-// which), 2 on bad usage.
+// Per run: the time from each push's first media byte to its first segment in the media
+// playlist (bvlive: GET /preview/ID/media.m3u8, nginx: the .m3u8 on disk listing a
+// segment), polled every --poll-ms; then, once every stream lists a segment (or at the
+// --live-timeout), a steady-state window (--seconds): CPU (utime+stime from /proc) of the
+// server's whole process tree per stream-second, RSS and PSS of that tree (one-second
+// samples), segments listed per stream (read from the same playlists before and after the
+// window), the daemon's publish latency (/metrics bvlive_segment_publish_*), and whether the
+// server kept up: every push accepted and still published, and every stream listed at least
+// --kept-up percent of the segments its interval should hold.
 //
-// Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,10,50,100] ...
+// Benchmarks report, they never fail on timing: not keeping up is a figure. Exit 1 when
+// something broke (a server did not start or died, bvlived did not exit 0 on SIGTERM, a
+// server refused or dropped a push, or a stream produced no segment although its server read
+// everything it was sent: a FAIL line says which), 2 on bad usage.
+//
+// Run: share/scripts/bench.sh --only bench_ingest [--quick] [--counts 1,50,200,500] [--source 720p] ...
 #include "../common/bench_files.hpp"
 #include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 #include "../common/nginx_rtmp.hpp"
+#include "../common/rtmp_pusher.hpp"
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -36,6 +49,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -50,6 +64,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -63,18 +78,26 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
+namespace rtmp = bvbench::rtmp;
 
 // ---------------------------------------------------------------- options
 
 struct Options {
-  std::vector<int> counts = {1, 10, 50, 100, 150};
+  std::vector<int> counts = {1, 50, 200, 500};
+  std::set<int> ffmpeg_remux_counts = {1, 50};  // where bvlived also runs with [media] remux = "ffmpeg"
   int seconds = 30;          // steady-state window per N
   int segment_seconds = 2;   // bvlived [media] segment_duration and nginx hls_fragment
-  int stagger_ms = 50;       // between two pusher starts
-  int live_timeout = 0;      // s to wait for every stream to list a segment (0: 30 + N/5)
+  int stagger_ms = 20;       // between two push starts
+  int live_timeout = 0;      // s to wait for every stream to list a segment (0: 30 + N/5 + the ramp)
+  int poll_ms = 20;          // first-segment polling period per stream (at least; a pass over N streams may take longer)
+  int kept_up_pct = 90;      // of the segments the window should hold, for every stream
+  int chunk_size = 4096;     // outgoing RTMP chunk size of the built-in pusher
+  int idle_seconds = 5;      // the server's own CPU before the pushes (0: not measured)
   bool run_bvlive = true;
   bool run_nginx = true;
   bool keep = false;
+  std::string source = "low";   // low: 426x240 25 fps ~460 kb/s; 720p: 1280x720 30 fps ~2.5 Mb/s
+  std::string pusher = "built-in";  // or "ffmpeg": one ffmpeg -re -c copy per push
   std::string base_dir;
   std::string bvlived = BVLIVED_BIN;
   std::string ffmpeg = "ffmpeg";
@@ -88,34 +111,47 @@ struct Options {
 void print_help() {
   std::cout <<
       "usage: bench_ingest [options]\n"
-      "  --counts LIST       concurrent pushes per run, comma separated (default 1,10,50,100,150)\n"
-      "  --seconds S         steady-state window measured per run, once every stream is LIVE (default 30)\n"
+      "  --counts LIST       concurrent pushes per run, comma separated (default 1,50,200,500)\n"
+      "  --ffmpeg-remux-counts LIST  counts at which bvlived also runs with [media] remux = \"ffmpeg\",\n"
+      "                      the one-ffmpeg-per-push architecture, for comparison (default 1,50; 'none')\n"
+      "  --source low|720p   generated test file: low = 426x240 25 fps ~460 kb/s (default),\n"
+      "                      720p = 1280x720 30 fps ~2.5 Mb/s; H.264 + AAC, keyframes every 1 s\n"
+      "  --input FILE.flv    push this file (H.264 + AAC, keyframes every 1 s) instead of a generated one\n"
+      "  --seconds S         steady-state window measured per run (default 30)\n"
       "  --quick             smoke run: --counts 1,10 --seconds 10\n"
       "  --segment S         segment length for both servers (default 2)\n"
-      "  --stagger-ms MS     delay between two pusher starts (default 50)\n"
-      "  --live-timeout S    how long every stream may take to list its first segment (default 30 + N/5)\n"
+      "  --kept-up PCT       a server kept up when every stream made PCT% of the segments the window\n"
+      "                      holds (window / segment) and no push was dropped (default 90)\n"
+      "  --pusher built-in|ffmpeg  the pushes: one thread of this program (default), or one\n"
+      "                      `ffmpeg -re -stream_loop -1 -c copy` per push (the old way; heavy)\n"
+      "  --stagger-ms MS     delay between two push starts (default 20)\n"
+      "  --chunk-size N      outgoing RTMP chunk size of the built-in pusher (default 4096)\n"
+      "  --poll-ms MS        first-segment polling period per stream (default 20)\n"
+      "  --idle-seconds S    measure each server's CPU for S s before the pushes (default 5; 0: skip)\n"
+      "  --live-timeout S    how long every stream may take to list its first segment\n"
+      "                      (default 30 + N/5 + the start ramp); the window starts anyway after it\n"
       "  --no-nginx          bvlived only      --no-bvlive   nginx only\n"
-      "  --input FILE.flv    push this file (H.264 + AAC, keyframes every 1 s) instead of a generated one\n"
       "  --dir DIR           make the temporary work directory under DIR (default $TMPDIR or /tmp)\n"
       "  --bvlived PATH      daemon binary (default: the one built with this benchmark)\n"
-      "  --ffmpeg PATH       ffmpeg for the pushers and the test file (default: ffmpeg from PATH)\n"
+      "  --ffmpeg PATH       ffmpeg for the test file (and --pusher ffmpeg) (default: ffmpeg from PATH)\n"
       "  --nginx PATH        nginx binary (default /usr/sbin/nginx)\n"
       "  --rtmp-module PATH  (default /usr/lib/nginx/modules/ngx_rtmp_module.so, libnginx-mod-rtmp)\n"
       "  --keep              keep the work directory (logs, state, HLS output) afterwards\n"
-      "Exit status: 0 figures printed, 1 something broke or a stream produced no segment, 2 usage.\n";
+      "Exit status: 0 figures printed (whether or not a server kept up), 1 something broke\n"
+      "(a server died or refused a push, a stream it read produced no segment), 2 usage.\n";
 }
 
 int parse_positive(const std::string& flag, const char* v, long max = 100000) {
   return bvbench::parse_positive("bench_ingest", flag, v, max);
 }
 
-std::vector<int> parse_counts(const char* v) {
-  if (!v) usage_error("--counts needs a value");
+std::vector<int> parse_counts(const std::string& flag, const char* v) {
+  if (!v) usage_error(flag + " needs a value");
   std::vector<int> out;
   std::stringstream in(v);
   std::string item;
-  while (std::getline(in, item, ',')) out.push_back(parse_positive("--counts", item.c_str(), 2000));
-  if (out.empty()) usage_error("--counts: empty list");
+  while (std::getline(in, item, ',')) out.push_back(parse_positive(flag, item.c_str(), 5000));
+  if (out.empty()) usage_error(flag + ": empty list");
   return out;
 }
 
@@ -126,10 +162,22 @@ Options parse_args(int argc, char** argv) {
   std::optional<int> seconds;
   bvbench::OptionTable("bench_ingest", print_help)
       .flag("--quick", quick)
-      .value("--counts", [&](const char* v) { counts = parse_counts(v); })
+      .value("--counts", [&](const char* v) { counts = parse_counts("--counts", v); })
+      .value("--ffmpeg-remux-counts",
+             [&](const char* v) {
+               o.ffmpeg_remux_counts.clear();
+               if (std::string(v) == "none") return;
+               for (int c : parse_counts("--ffmpeg-remux-counts", v)) o.ffmpeg_remux_counts.insert(c);
+             })
+      .text("--source", o.source, true)
       .number("--seconds", seconds, 86400)
       .number("--segment", o.segment_seconds, 60)
+      .number("--kept-up", o.kept_up_pct, 100)
+      .text("--pusher", o.pusher, true)
       .number("--stagger-ms", o.stagger_ms, 60000)
+      .number("--chunk-size", o.chunk_size, 1 << 24)
+      .number("--poll-ms", o.poll_ms, 10000)
+      .value("--idle-seconds", [&](const char* v) { o.idle_seconds = std::string(v) == "0" ? 0 : parse_positive("--idle-seconds", v, 3600); })
       .number("--live-timeout", o.live_timeout, 86400)
       .flag("--no-nginx", o.run_nginx, false)
       .flag("--no-bvlive", o.run_bvlive, false)
@@ -147,6 +195,8 @@ Options parse_args(int argc, char** argv) {
   }
   if (counts) o.counts = *counts;
   if (seconds) o.seconds = *seconds;
+  if (o.source != "low" && o.source != "720p") usage_error("--source: '" + o.source + "' is neither low nor 720p");
+  if (o.pusher != "built-in" && o.pusher != "ffmpeg") usage_error("--pusher: '" + o.pusher + "' is neither built-in nor ffmpeg");
   if (!o.run_bvlive && !o.run_nginx) usage_error("--no-nginx and --no-bvlive leave nothing to run");
   if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
@@ -286,17 +336,30 @@ std::optional<ProcStat> read_stat(pid_t pid) {
   return p;
 }
 
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> out;
+// Every descendant of `root` (children, their children...): a server's whole process tree
+// but the root itself. One pass over /proc.
+std::vector<pid_t> descendants_of(pid_t root) {
+  std::multimap<pid_t, pid_t> kids;  // ppid -> pid
   DIR* d = ::opendir("/proc");
-  if (!d) return out;
+  if (!d) return {};
   while (dirent* e = ::readdir(d)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (!end || *end || pid <= 0) continue;
-    if (auto st = read_stat(static_cast<pid_t>(pid)); st && st->ppid == parent) out.push_back(st->pid);
+    if (auto st = read_stat(static_cast<pid_t>(pid))) kids.emplace(st->ppid, st->pid);
   }
   ::closedir(d);
+  std::vector<pid_t> out;
+  std::vector<pid_t> todo{root};
+  while (!todo.empty() && out.size() < 100000) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    auto [lo, hi] = kids.equal_range(p);
+    for (auto it = lo; it != hi; ++it) {
+      out.push_back(it->second);
+      todo.push_back(it->second);
+    }
+  }
   return out;
 }
 
@@ -344,23 +407,41 @@ CpuDelta cpu_between(const CpuSnapshot& a, const CpuSnapshot& b) {
   return d;
 }
 
-// Memory over the window: the mean of one-second samples.
+// Memory over the window: the mean of one-second samples, RSS (VmRSS) and PSS (smaps_rollup)
+// of the server's top process and of the rest of its tree, and the top process's RSS at each
+// sample (growth).
 struct MemSeries {
-  double server_kib = 0, children_kib = 0;
+  double server_rss = 0, children_rss = 0, server_pss = 0, children_pss = 0;  // KiB, summed
+  std::vector<long> top_rss;  // KiB, each sample
   int samples = 0;
-  void add(long server, long children) {
-    server_kib += static_cast<double>(server);
-    children_kib += static_cast<double>(children);
+  void add(long srss, long crss, long spss, long cpss) {
+    server_rss += static_cast<double>(srss);
+    children_rss += static_cast<double>(crss);
+    server_pss += static_cast<double>(spss);
+    children_pss += static_cast<double>(cpss);
+    top_rss.push_back(srss);
     ++samples;
   }
-  // nginx's workers are the server itself, not helpers: counted with the master.
-  void fold_children() {
-    server_kib += children_kib;
-    children_kib = 0;
+  static double mb(double kib_sum, int n) { return n ? kib_sum / n * 1024 / 1e6 : 0; }
+  double server_rss_mb() const { return mb(server_rss, samples); }
+  double children_rss_mb() const { return mb(children_rss, samples); }
+  double server_pss_mb() const { return mb(server_pss, samples); }
+  double children_pss_mb() const { return mb(children_pss, samples); }
+  double rss_mb() const { return server_rss_mb() + children_rss_mb(); }
+  double pss_mb() const { return server_pss_mb() + children_pss_mb(); }
+  // The top process's RSS growth from the first sample to the last, or from the middle one.
+  double growth_mb() const { return top_rss.empty() ? 0 : static_cast<double>(top_rss.back() - top_rss.front()) * 1024 / 1e6; }
+  double growth_second_half_mb() const {
+    return top_rss.empty() ? 0 : static_cast<double>(top_rss.back() - top_rss[top_rss.size() / 2]) * 1024 / 1e6;
   }
-  double server_mb() const { return samples ? server_kib / samples * 1024 / 1e6 : 0; }
-  double children_mb() const { return samples ? children_kib / samples * 1024 / 1e6 : 0; }
 };
+
+// RSS and PSS of a whole tree now, in MB.
+std::pair<double, double> tree_memory_mb(pid_t root) {
+  long rss = rss_kib(root), pss = pss_kib(root);
+  for (pid_t p : descendants_of(root)) rss += rss_kib(p), pss += pss_kib(p);
+  return {rss * 1024.0 / 1e6, pss * 1024.0 / 1e6};
+}
 
 // ---------------------------------------------------------------- sockets
 
@@ -406,10 +487,11 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-// GET http://127.0.0.1:port/path over HTTP/1.0; returns the body, throws on anything but 200.
-std::string http_get(int port, const std::string& path) {
-  int fd = connect_tcp(port, 5000);
-  if (fd < 0) throw Broken("cannot connect to 127.0.0.1:" + std::to_string(port));
+// GET http://127.0.0.1:port/path over HTTP/1.0: {status, body}; status 0 when no complete
+// answer came within timeout_ms (or no connection).
+std::pair<int, std::string> http_fetch(int port, const std::string& path, int timeout_ms = 10000) {
+  int fd = connect_tcp(port, std::min(timeout_ms, 5000));
+  if (fd < 0) return {0, ""};
   const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   std::string resp;
   bool ok = ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
@@ -417,21 +499,17 @@ std::string http_get(int port, const std::string& path) {
   const auto t0 = Clock::now();
   while (ok) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 1000) < 0 && errno != EINTR) break;
+    if (::poll(&p, 1, 200) < 0 && errno != EINTR) break;
     ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n == 0) break;
     if (n > 0) resp.append(buf, static_cast<std::size_t>(n));
-    if (seconds_since(t0) > 10) {
-      ok = false;
-      break;
-    }
+    if (seconds_since(t0) * 1000 > timeout_ms) ok = false;
   }
   ::close(fd);
-  if (!ok) throw Broken("GET " + path + ": no complete answer within 10 s");
-  if (resp.rfind("HTTP/1.", 0) != 0 || resp.size() < 12 || resp.compare(9, 3, "200") != 0)
-    throw Broken("GET " + path + ": " + resp.substr(0, resp.find('\r')));
+  if (!ok || resp.rfind("HTTP/1.", 0) != 0 || resp.size() < 12) return {0, ""};
+  const int status = std::atoi(resp.c_str() + 9);
   auto body = resp.find("\r\n\r\n");
-  return body == std::string::npos ? "" : resp.substr(body + 4);
+  return {status, body == std::string::npos ? "" : resp.substr(body + 4)};
 }
 
 // A Prometheus sample value by exact name (no labels), or nullopt.
@@ -480,163 +558,392 @@ class Rpc {
   std::string buf_;
 };
 
-// ---------------------------------------------------------------- the pushers
+// ---------------------------------------------------------------- the source and the pushes
 
-// One short H.264 + AAC FLV (426x240, 25 fps, 1 s GOP, ~460 kb/s), made once and pushed N
-// times with -c copy, so that 100+ encoders cost almost nothing.
-std::string make_test_file(const Options& o, const std::string& dir) {
+// The file every push sends, in memory for the built-in pusher.
+struct Source {
+  std::string path, label;
+  rtmp::FlvSource flv;
+};
+
+// --source low: 426x240, 25 fps, ~460 kb/s; --source 720p: 1280x720, 30 fps, ~2.5 Mb/s (noise
+// added so that x264 spends its bitrate); both H.264 + AAC with keyframes every second, 30 s,
+// made once and looped by the pushers.
+Source make_source(const Options& o, const std::string& dir) {
+  Source s;
   if (!o.input.empty()) {
     if (!fs::exists(o.input)) throw Broken("--input " + o.input + ": no such file");
-    return o.input;
+    s.path = o.input;
+    s.label = o.input;
+  } else {
+    s.path = dir + "/input-" + o.source + ".flv";
+    const std::string log = dir + "/input.log";
+    std::vector<std::string> argv = {o.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"};
+    if (o.source == "low") {
+      s.label = "426x240 25 fps H.264 400 kb/s + AAC 64 kb/s, keyframe every 1 s";
+      argv.insert(argv.end(), {"-f", "lavfi", "-i", "testsrc2=size=426x240:rate=25", "-f", "lavfi", "-i",
+                               "sine=frequency=440:sample_rate=44100", "-t", "30", "-c:v", "libx264", "-preset",
+                               "veryfast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-b:v", "400k",
+                               "-maxrate", "400k", "-bufsize", "800k", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a",
+                               "64k", "-f", "flv", s.path});
+    } else {
+      s.label = "1280x720 30 fps H.264 2.4 Mb/s + AAC 128 kb/s, keyframe every 1 s";
+      argv.insert(argv.end(), {"-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i",
+                               "sine=frequency=440:sample_rate=48000", "-t", "30", "-vf", "noise=alls=12:allf=t",
+                               "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-keyint_min", "30",
+                               "-sc_threshold", "0", "-b:v", "2400k", "-maxrate", "2400k", "-bufsize", "4800k",
+                               "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv", s.path});
+    }
+    Child c(argv, log);
+    const auto t0 = Clock::now();
+    while (c.running()) {
+      if (seconds_since(t0) > 600) throw Broken("generating the test file took over 600 s");
+      nap(std::chrono::milliseconds(100));
+    }
+    if (c.status() != "exited 0" || !fs::exists(s.path))
+      throw Broken("generating the test file with " + o.ffmpeg + " failed (" + c.status() + "):\n" + tail_of_file(log, 10));
   }
-  const std::string out = dir + "/input.flv";
-  const std::string log = dir + "/input.log";
-  Child c({o.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-           "-f", "lavfi", "-i", "testsrc2=size=426x240:rate=25",
-           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-           "-t", "30", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-keyint_min", "25",
-           "-sc_threshold", "0", "-b:v", "400k", "-maxrate", "400k", "-bufsize", "800k", "-pix_fmt", "yuv420p",
-           "-c:a", "aac", "-b:a", "64k", "-f", "flv", out},
-          log);
-  const auto t0 = Clock::now();
-  while (c.running()) {
-    if (seconds_since(t0) > 120) throw Broken("generating the test file took over 120 s");
-    nap(std::chrono::milliseconds(100));
-  }
-  if (c.status() != "exited 0" || !fs::exists(out))
-    throw Broken("generating the test file with " + o.ffmpeg + " failed (" + c.status() + "):\n" + tail_of_file(log, 10));
-  return out;
+  s.flv = rtmp::load_flv(s.path);
+  return s;
 }
 
-class Pushers {
+// N pushes: the built-in single-thread pusher, or (--pusher ffmpeg) one ffmpeg each.
+class Load {
  public:
-  Pushers(const Options& o, std::string file, std::string log_dir)
-      : o_(o), file_(std::move(file)), log_dir_(std::move(log_dir)) {
+  Load(const Options& o, const Source& src, std::string log_dir) : o_(o), src_(src), log_dir_(std::move(log_dir)) {}
+  ~Load() { stop(); }
+
+  void start(const std::vector<rtmp::PushTarget>& targets) {
+    if (o_.pusher == "built-in") {
+      rtmp::LoadConfig cfg;
+      cfg.stagger_ms = o_.stagger_ms;
+      cfg.chunk_size = static_cast<std::uint32_t>(o_.chunk_size);
+      rt_ = std::make_unique<rtmp::RtmpLoad>(src_.flv, targets, cfg);
+      rt_->start();
+      return;
+    }
     fs::create_directories(log_dir_);
-  }
-  void start(const std::vector<std::string>& urls) {
-    for (std::size_t i = 0; i < urls.size(); ++i) {
+    for (std::size_t i = 0; i < targets.size(); ++i) {
       if (i) nap(std::chrono::milliseconds(o_.stagger_ms));
+      const auto& t = targets[i];
       logs_.push_back(log_dir_ + "/push" + std::to_string(i) + ".log");
+      starts_.push_back(Clock::now());
       children_.push_back(std::make_unique<Child>(
-          std::vector<std::string>{o_.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
-                                   "-stream_loop", "-1", "-i", file_, "-c", "copy", "-f", "flv", urls[i]},
+          std::vector<std::string>{o_.ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop",
+                                   "-1", "-i", src_.path, "-c", "copy", "-f", "flv",
+                                   "rtmp://127.0.0.1:" + std::to_string(t.port) + "/" + t.app + "/" + t.key},
           logs_.back()));
     }
   }
-  // Throws, with the pusher's log, when one has exited.
-  void check() {
-    for (std::size_t i = 0; i < children_.size(); ++i)
-      if (!children_[i]->running())
-        throw Broken("pusher " + std::to_string(i) + " (ffmpeg) " + children_[i]->status() + "; its log:\n" +
-                     tail_of_file(logs_[i], 8));
+
+  // ffmpeg pushers: published = running, first media = the process start (no better known).
+  std::vector<rtmp::PushStatus> status() {
+    if (rt_) return rt_->status();
+    std::vector<rtmp::PushStatus> out(children_.size());
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      out[i].first_media = starts_[i];
+      out[i].published = children_[i]->running();
+      if (!out[i].published)
+        out[i].error = "ffmpeg pusher " + children_[i]->status() + ": " + tail_of_file(logs_[i], 3);
+    }
+    return out;
   }
-  std::vector<pid_t> pids() const {
-    std::vector<pid_t> v;
-    for (const auto& c : children_) v.push_back(c->pid());
-    return v;
+  bool counts_bytes() const { return rt_ != nullptr; }
+
+  // CPU seconds of the pushing so far (the thread, or the ffmpeg pushers still running).
+  double cpu_seconds() {
+    if (rt_) return rt_->cpu_seconds();
+    static const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    double ticks = 0;
+    for (const auto& c : children_)
+      if (auto st = read_stat(c->pid())) ticks += static_cast<double>(st->cpu_ticks);
+    return ticks / hz;
   }
-  void stop() { stop_all(children_); }
-  ~Pushers() { stop(); }
+  void reset_window() {
+    if (rt_) rt_->reset_window();
+  }
+  void stop() {
+    if (rt_) rt_->stop();
+    stop_all(children_);
+  }
 
  private:
   const Options& o_;
-  std::string file_, log_dir_;
+  const Source& src_;
+  std::string log_dir_;
+  std::unique_ptr<rtmp::RtmpLoad> rt_;
   std::vector<std::unique_ptr<Child>> children_;
   std::vector<std::string> logs_;
+  std::vector<Clock::time_point> starts_;
 };
 
 // ---------------------------------------------------------------- results
+
+// Last media sequence number + 1 of an HLS media playlist (the segments it has ever listed),
+// or -1 when it lists none.
+long playlist_next_seq_text(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  long seq = 0, count = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("#EXT-X-MEDIA-SEQUENCE:", 0) == 0) seq = std::atol(line.c_str() + 22);
+    if (line.rfind("#EXTINF:", 0) == 0) ++count;
+  }
+  return count ? seq + count : -1;
+}
+
+// The same of a playlist file (nginx writes them), -1 when absent.
+long playlist_next_seq(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return -1;
+  std::stringstream text;
+  text << f.rdbuf();
+  return playlist_next_seq_text(text.str());
+}
 
 struct Result {
   bool ran = false;
   int streams = 0;
   double window_s = 0;
-  double server_cpu = 0, children_cpu = 0, encoder_cpu = 0;  // CPU seconds over the window
-  int children = 0, children_gone = 0;
+  double server_cpu = 0, children_cpu = 0, pusher_cpu = 0;  // CPU seconds over the window
+  int children = 0, children_gone = 0;                       // processes in the tree but the top one
   MemSeries mem;
-  double server_pss_mb = 0, children_pss_mb = 0;
-  int min_segments = 0, streams_without = 0;  // segments produced in the window
+  double idle_rss_mb = 0, idle_pss_mb = 0;  // the tree before the pushes (bvlive: with its N lives made)
+  double idle_cpu_pct = -1;                  // % of one core, the tree before the pushes
+  // Segments produced in the window, per stream, against window / segment length.
+  double expected_segments = 0;
+  int min_segments = 0, streams_without = 0, streams_short = 0, streams_unread = 0;
   double mean_segments = 0;
+  long segments_made = 0;
+  std::vector<int> silent_streams;  // produced nothing in the window
   double latency_mean_ms = -1, latency_max_ms = -1;
-  double ready_s = 0;  // from the first push to every stream listing a segment
+  // First segment listed, seconds after each push's first media byte; the polling period.
+  std::vector<double> first_segment_s;
+  double poll_period_ms = 0;
+  int ready = 0;        // streams listing a segment when the window began
+  double ready_s = 0;   // from the first push to then
+  // The pushes over the window.
+  double ingest_mbps = -1;
+  double late_max_ms = 0;
+  int stalls = 0, streams_late = 0;  // late: a tag went out over 1 s after its time
+  int dropped = 0;        // refused or cut by the server: broken
+  int not_accepted = 0;   // not accepted within the publish timeout: the server is behind
+  std::string drop_reason, timeout_reason;
+  double count_pass_s = 0;  // the slowest reading of every stream's segment count
+  // bvlived's own view.
+  double sessions_failed = -1;
+  int lives_not_live = -1;
+  std::string session_notes;
   std::string note;
+  std::string log_tail;
+  int log_lines = 0;
+
   double stream_seconds() const { return streams * window_s; }
   double total_cpu() const { return server_cpu + children_cpu; }
-  double total_rss() const { return mem.server_mb() + mem.children_mb(); }
-  double total_pss() const { return server_pss_mb + children_pss_mb; }
+  double cpu_ms_per_stream_s() const { return ran ? total_cpu() / stream_seconds() * 1000 : 0; }
+  // The same without what the server spends with no push at all (its idle rate over the window).
+  double cpu_above_idle_ms_per_stream_s() const {
+    return ran && idle_cpu_pct >= 0 ? (total_cpu() - idle_cpu_pct / 100 * window_s) / stream_seconds() * 1000 : -1;
+  }
+  bool kept_up() const { return ran && dropped == 0 && not_accepted == 0 && streams_short == 0; }
 };
 
-void summarise_segments(Result& r, const std::vector<long>& before, const std::vector<long>& after) {
-  r.min_segments = 1 << 30;
-  long sum = 0;
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    long d = after[i] - before[i];
-    r.min_segments = std::min<int>(r.min_segments, static_cast<int>(d));
-    if (d <= 0) ++r.streams_without;
-    sum += d;
-  }
-  if (after.empty()) r.min_segments = 0;
-  r.mean_segments = after.empty() ? 0 : static_cast<double>(sum) / static_cast<double>(after.size());
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-int live_timeout(const Options& o, int n) { return o.live_timeout ? o.live_timeout : 30 + n / 5; }
+// Segments listed so far per stream, each with the moment it was read (reading N counts takes
+// a while: each stream's own interval is what it should have filled). -1: the playlist lists
+// none; kUnread: it could not be read (no answer in time).
+constexpr long kUnread = -2;
+struct Counts {
+  std::vector<long> n;
+  std::vector<Clock::time_point> at;
+  void add(long v) {
+    n.push_back(v);
+    at.push_back(Clock::now());
+  }
+};
 
-// The measured window, shared by both servers: CPU snapshots at both ends, memory sampled
-// every second, the liveness of everything checked on each sample.
-template <typename Alive, typename Children>
-void measure_window(const Options& o, Result& r, pid_t server, Children children_pids, Pushers& pushers,
-                    Alive&& check_alive) {
-  const auto servers0 = children_pids();
-  std::vector<pid_t> s0 = servers0;
-  s0.push_back(server);
+void summarise_segments(const Options& o, Result& r, const Counts& before, const Counts& after) {
+  r.min_segments = 1 << 30;
+  long sum = 0;
+  double expected = 0;
+  for (std::size_t i = 0; i < after.n.size(); ++i) {
+    if (before.n[i] == kUnread || after.n[i] == kUnread) {  // unknown: not kept up, not silent either
+      ++r.streams_unread;
+      ++r.streams_short;
+      continue;
+    }
+    const long d = std::max(after.n[i], 0L) - std::max(before.n[i], 0L);
+    const double want = std::chrono::duration<double>(after.at[i] - before.at[i]).count() / o.segment_seconds;
+    expected += want;
+    r.min_segments = std::min<int>(r.min_segments, static_cast<int>(d));
+    if (d <= 0) {
+      ++r.streams_without;
+      r.silent_streams.push_back(static_cast<int>(i));
+    }
+    if (static_cast<double>(d) + 1e-9 < want * o.kept_up_pct / 100.0) ++r.streams_short;
+    sum += d;
+  }
+  const auto read = static_cast<double>(after.n.size()) - r.streams_unread;
+  if (read <= 0) r.min_segments = 0;
+  r.segments_made = sum;
+  r.mean_segments = read > 0 ? static_cast<double>(sum) / read : 0;
+  r.expected_segments = read > 0 ? expected / read : 0;
+}
+
+int live_timeout(const Options& o, int n) {
+  return o.live_timeout ? o.live_timeout : 30 + n / 5 + static_cast<int>(static_cast<long>(n) * o.stagger_ms / 1000);
+}
+
+// Polls every push's playlist until each lists a segment (or its push failed, or the live
+// timeout): the time from its first media byte to the poll that saw the segment.
+template <typename Listed, typename Alive>
+void wait_first_segments(const Options& o, int n, Load& load, Clock::time_point t_push, Result& r, Listed&& listed,
+                         Alive&& check_alive) {
+  std::vector<char> done(static_cast<std::size_t>(n), 0);
+  int ready = 0, passes = 0;
+  double period_sum = 0;
+  auto last_pass = Clock::now();
+  for (;;) {
+    check_alive();
+    const auto st = load.status();
+    int gone = 0;
+    const auto p0 = Clock::now();
+    if (passes) period_sum += std::chrono::duration<double, std::milli>(p0 - last_pass).count();
+    last_pass = p0;
+    ++passes;
+    for (int i = 0; i < n; ++i) {
+      if (seconds_since(t_push) > live_timeout(o, n)) break;  // a slow server makes a pass slow: bounded
+      if (done[i]) continue;
+      if (!st[i].error.empty()) {
+        ++gone;
+        continue;
+      }
+      if (!st[i].first_media) continue;
+      if (listed(i)) {
+        done[i] = 1;
+        ++ready;
+        r.first_segment_s.push_back(std::chrono::duration<double>(Clock::now() - *st[i].first_media).count());
+      }
+    }
+    if (ready + gone >= n) break;
+    if (seconds_since(t_push) > live_timeout(o, n)) {
+      r.note += "only " + std::to_string(ready) + " of " + std::to_string(n) + " streams listed a segment within " +
+                std::to_string(live_timeout(o, n)) + " s; measured anyway. ";
+      break;
+    }
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - p0);
+    nap(std::max(std::chrono::milliseconds(1), std::chrono::milliseconds(o.poll_ms) - spent));
+  }
+  r.ready = ready;
+  r.ready_s = seconds_since(t_push);
+  r.poll_period_ms = passes > 1 ? period_sum / (passes - 1) : 0;
+}
+
+// The measured window, shared by every server: CPU of the tree at both ends, memory sampled
+// every second, the liveness of the server checked on each sample; the pushes' CPU, bytes and
+// lateness over the same window.
+template <typename Alive>
+void measure_window(const Options& o, Result& r, pid_t server, Load& load, Alive&& check_alive) {
+  const auto kids0 = descendants_of(server);
   const CpuSnapshot server_a = cpu_snapshot({server});
-  const CpuSnapshot kids_a = cpu_snapshot(servers0);
-  const CpuSnapshot enc_a = cpu_snapshot(pushers.pids());
+  const CpuSnapshot kids_a = cpu_snapshot(kids0);
+  const double load_a = load.cpu_seconds();
+  const auto st_a = load.status();
+  load.reset_window();
   const auto t0 = Clock::now();
   for (int s = 0; s < o.seconds; ++s) {
     nap(std::chrono::milliseconds(1000) - std::chrono::duration_cast<std::chrono::milliseconds>(
                                               Clock::now() - t0 - std::chrono::seconds(s)));
     check_alive();
-    pushers.check();
-    long kids = 0;
-    for (pid_t p : children_pids()) kids += rss_kib(p);
-    r.mem.add(rss_kib(server), kids);
+    long krss = 0, kpss = 0;
+    for (pid_t p : descendants_of(server)) krss += rss_kib(p), kpss += pss_kib(p);
+    r.mem.add(rss_kib(server), krss, pss_kib(server), kpss);
   }
-  const auto kids_now = children_pids();
+  const auto kids_now = descendants_of(server);
   const CpuSnapshot server_b = cpu_snapshot({server});
   const CpuSnapshot kids_b = cpu_snapshot(kids_now);
-  const CpuSnapshot enc_b = cpu_snapshot(pushers.pids());
+  const double load_b = load.cpu_seconds();
   r.window_s = seconds_since(t0);
+  nap(std::chrono::milliseconds(150));  // the pusher's status is refreshed every 100 ms
+  const auto st_b = load.status();
   r.server_cpu = cpu_between(server_a, server_b).seconds;
   const CpuDelta kd = cpu_between(kids_a, kids_b);
   r.children_cpu = kd.seconds;
   r.children_gone = kd.gone;
   r.children = static_cast<int>(kids_now.size());
-  r.encoder_cpu = cpu_between(enc_a, enc_b).seconds;
-  r.server_pss_mb = pss_kib(server) * 1024.0 / 1e6;
-  long pss = 0;
-  for (pid_t p : kids_now) pss += pss_kib(p);
-  r.children_pss_mb = pss * 1024.0 / 1e6;
+  r.pusher_cpu = load_b - load_a;
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < st_b.size(); ++i) {
+    bytes += st_b[i].bytes - std::min(st_b[i].bytes, st_a[i].bytes);
+    r.late_max_ms = std::max(r.late_max_ms, st_b[i].late_ms);
+    r.stalls += st_b[i].stalls;
+    if (st_b[i].late_ms > 1000) ++r.streams_late;
+  }
+  if (load.counts_bytes()) r.ingest_mbps = static_cast<double>(bytes) * 8 / r.window_s / 1e6;
+}
+
+// The tree's CPU (% of one core) and memory with no push, over --idle-seconds.
+void measure_idle(const Options& o, Result& r, pid_t server) {
+  std::tie(r.idle_rss_mb, r.idle_pss_mb) = tree_memory_mb(server);
+  if (!o.idle_seconds) return;
+  auto tree = [&] {
+    auto v = descendants_of(server);
+    v.push_back(server);
+    return v;
+  };
+  const CpuSnapshot a = cpu_snapshot(tree());
+  const auto t0 = Clock::now();
+  nap(std::chrono::seconds(o.idle_seconds));
+  const CpuSnapshot b = cpu_snapshot(tree());
+  r.idle_cpu_pct = cpu_between(a, b).seconds / seconds_since(t0) * 100;
+}
+
+// Pushes the server refused or dropped, and those it did not accept in time, by the end of the run.
+void count_dropped(Result& r, Load& load) {
+  for (const auto& s : load.status()) {
+    if (s.error.empty()) continue;
+    if (s.timed_out) {
+      if (!r.not_accepted) r.timeout_reason = s.error;
+      ++r.not_accepted;
+    } else {
+      if (!r.dropped) r.drop_reason = s.error;
+      ++r.dropped;
+    }
+  }
+}
+
+std::string log_summary(const std::string& path, int& lines) {
+  std::ifstream f(path);
+  std::string line;
+  lines = 0;
+  while (std::getline(f, line)) ++lines;
+  return lines ? tail_of_file(path, 5) : "";
 }
 
 // ---------------------------------------------------------------- bvlived
 
-Result run_bvlive(const Options& o, int n, const std::string& dir, const std::string& file, bool& failed) {
+Result run_bvlive(const Options& o, int n, const std::string& dir, const Source& src, bool ffmpeg_remux, bool& failed) {
   Result r;
   r.streams = n;
   fs::create_directories(dir);
   const std::string sock = dir + "/bvlived.sock";
   const std::string config = dir + "/bvlived.toml";
   const std::string log = dir + "/bvlived.log";
+  const std::string label = ffmpeg_remux ? "bvlived remux=ffmpeg" : "bvlived";
   {
-    std::ofstream(config) << "# bench_ingest\n[media]\nsegment_duration = " << o.segment_seconds << "\n";
+    std::ofstream(config) << "# bench_ingest\n[media]\nsegment_duration = " << o.segment_seconds << "\nremux = \""
+                          << (ffmpeg_remux ? "ffmpeg" : "bvlived") << "\"\n";
   }
   Child daemon({o.bvlived, "--config", config, "--socket", sock, "--state-dir", dir + "/state", "--listen",
                 "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--webrtc-port", "0", "--log-level", "warn"},
                log);
   auto daemon_broken = [&](const std::string& what) {
-    return Broken("bvlived (N=" + std::to_string(n) + ") " + what + "; its log (" + log + "):\n" + tail_of_file(log, 20));
+    return Broken(label + " (N=" + std::to_string(n) + ") " + what + "; its log (" + log + "):\n" + tail_of_file(log, 20));
   };
   auto check_daemon = [&] {
     if (!daemon.running()) throw daemon_broken(daemon.status());
@@ -658,89 +965,117 @@ Result run_bvlive(const Options& o, int n, const std::string& dir, const std::st
     throw daemon_broken("status has no RTMP or HTTP listener: " + ls.dump());
   const int rtmp_port = ls["rtmp"].get<int>(), http_port = ls["http"].get<int>();
 
-  std::vector<std::string> ids, urls;
+  std::vector<std::string> ids, playlists;
+  std::vector<rtmp::PushTarget> targets;
   for (int i = 0; i < n; ++i) {
     json c = rpc->call("live.create", {{"live", {{"name", "ingest " + std::to_string(i)}}}});
     const std::string id = c.at("live").at("id").get<std::string>();
     rpc->call("live.preview", {{"id", id}});
     const json g = rpc->call("live.get", {{"id", id}});
     ids.push_back(id);
-    urls.push_back("rtmp://127.0.0.1:" + std::to_string(rtmp_port) + "/live/" +
-                   g.at("live").at("stream_key").get<std::string>());
+    playlists.push_back("/preview/" + id + "/media.m3u8?token=" + g.at("live").at("preview_token").get<std::string>());
+    targets.push_back({rtmp_port, "live", g.at("live").at("stream_key").get<std::string>()});
   }
+  measure_idle(o, r, daemon.pid());
 
-  Pushers pushers(o, file, dir + "/pushers");
+  Load load(o, src, dir + "/pushers");
   const auto t_push = Clock::now();
-  pushers.start(urls);
+  load.start(targets);
+  wait_first_segments(
+      o, n, load, t_push, r,
+      [&](int i) {
+        auto [st, body] = http_fetch(http_port, playlists[i], 5000);
+        return st == 200 && body.find("#EXTINF") != std::string::npos;
+      },
+      check_daemon);
 
-  // Segments so far per stream (all its sessions), and whether one session is LIVE.
-  auto segments = [&](std::vector<long>& out, int& live) {
-    out.assign(ids.size(), 0);
-    live = 0;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
+  // Segments listed so far per stream, from its media playlist (what a viewer sees, as the
+  // nginx figures are read from its playlists). A daemon too slow to answer makes a pass slow:
+  // after 120 s the streams not read yet count as unknown (-1, no segment).
+  auto segments = [&] {
+    Counts out;
+    const auto t0 = Clock::now();
+    int unread = 0;
+    for (int i = 0; i < n; ++i) {
+      if (seconds_since(t0) > 120) {
+        out.add(kUnread);
+        ++unread;
+        continue;
+      }
+      auto [st, body] = http_fetch(http_port, playlists[i], 5000);
+      out.add(st == 200 ? playlist_next_seq_text(body) : kUnread);
+      unread += st != 200;
+    }
+    r.count_pass_s = std::max(r.count_pass_s, seconds_since(t0));
+    if (unread)
+      r.note += std::to_string(unread) + " of " + std::to_string(n) + " playlists not read (no answer within 5 s, or " +
+                "past 120 s for the pass); counted as not kept up. ";
+    return out;
+  };
+  // Lives without a LIVE session, and what their sessions say (warnings, end reasons), over
+  // the control socket; at most 60 s of it.
+  auto sessions = [&] {
+    std::map<std::string, int> said;
+    int missing = 0, asked = 0;
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < ids.size() && seconds_since(t0) < 60; ++i, ++asked) {
       const json s = rpc->call("live.sessions", {{"id", ids[i]}});
       bool is_live = false;
       for (const auto& ss : s.at("sessions")) {
-        out[i] += ss.value("segments", 0L);
         if (ss.value("state", "") == "LIVE") is_live = true;
+        for (const char* k : {"warning", "end_reason"})
+          if (ss.contains(k) && ss[k].is_string()) ++said[std::string(k) + ": " + ss[k].get<std::string>()];
+        if (ss.value("state", "") != "LIVE") ++said["session " + ss.value("state", std::string("?"))];
       }
-      live += is_live;
+      missing += !is_live;
     }
+    for (const auto& [what, count] : said)
+      r.session_notes += (r.session_notes.empty() ? "" : "; ") + what + " (x" + std::to_string(count) + ")";
+    if (asked < n)
+      r.session_notes += (r.session_notes.empty() ? "" : "; ") + std::string("only ") + std::to_string(asked) + " of " +
+                         std::to_string(n) + " lives asked (live.sessions slower than 60 s in all)";
+    r.lives_not_live = missing;
   };
-  std::vector<long> seg0, seg1;
-  int live = 0;
-  for (;;) {
-    check_daemon();
-    pushers.check();
-    segments(seg0, live);
-    if (live == n) break;
-    if (seconds_since(t_push) > live_timeout(o, n))
-      throw daemon_broken("has " + std::to_string(live) + " of " + std::to_string(n) + " sessions LIVE after " +
-                          std::to_string(live_timeout(o, n)) + " s");
-    nap(std::chrono::milliseconds(500));
-  }
-  r.ready_s = seconds_since(t_push);
-  const std::string m0 = http_get(http_port, "/metrics");
-  segments(seg0, live);
-  measure_window(o, r, daemon.pid(), [&] { return children_of(daemon.pid()); }, pushers, check_daemon);
-  segments(seg1, live);
-  const std::string m1 = http_get(http_port, "/metrics");
-  summarise_segments(r, seg0, seg1);
+  auto metrics = [&] {
+    auto [st, body] = http_fetch(http_port, "/metrics", 10000);
+    if (st != 200) r.note += "GET /metrics failed (status " + std::to_string(st) + "). ";
+    return body;
+  };
+  const std::string m0 = metrics();
+  const Counts seg0 = segments();
+  measure_window(o, r, daemon.pid(), load, check_daemon);
+  const Counts seg1 = segments();
+  const std::string m1 = metrics();
+  summarise_segments(o, r, seg0, seg1);
+  count_dropped(r, load);
+  sessions();
 
   const auto sum0 = metric(m0, "bvlive_segment_publish_seconds_total"), sum1 = metric(m1, "bvlive_segment_publish_seconds_total");
   const auto cnt0 = metric(m0, "bvlive_segment_publish_count"), cnt1 = metric(m1, "bvlive_segment_publish_count");
   const auto mx = metric(m1, "bvlive_segment_publish_seconds_max");
   if (sum0 && sum1 && cnt0 && cnt1 && *cnt1 > *cnt0) r.latency_mean_ms = (*sum1 - *sum0) / (*cnt1 - *cnt0) * 1000;
   if (mx) r.latency_max_ms = *mx * 1000;
-  if (!sum1 || !cnt1 || !mx) r.note = "bvlive_segment_publish_* missing from /metrics";
+  if (!sum1 || !cnt1 || !mx) r.note += "bvlive_segment_publish_* missing from /metrics. ";
+  if (auto f = metric(m1, "bvlive_sessions_failed_total")) r.sessions_failed = *f;
 
-  pushers.stop();
-  const int st = daemon.stop(SIGTERM, std::chrono::seconds(10));
+  load.stop();
+  const int st = daemon.stop(SIGTERM, std::chrono::seconds(30));
   if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-    std::printf("  FAIL: bvlived (N=%d) did not exit 0 on SIGTERM (wait status %d); its log:\n%s", n, st,
+    const std::string how = WIFSIGNALED(st) ? "killed by signal " + std::to_string(WTERMSIG(st)) +
+                                                  (WCOREDUMP(st) ? ", core dumped" : "")
+                                            : "wait status " + std::to_string(st);
+    std::printf("  FAIL: %s (N=%d) did not exit 0 on SIGTERM (%s); its log:\n%s", label.c_str(), n, how.c_str(),
                 tail_of_file(log, 20).c_str());
     failed = true;
   }
+  r.log_tail = log_summary(log, r.log_lines);
   r.ran = true;
   return r;
 }
 
 // ---------------------------------------------------------------- nginx-rtmp
 
-// Last media sequence number + 1 of an HLS playlist (the segments it has ever listed), or -1.
-long playlist_next_seq(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return -1;
-  std::string line;
-  long seq = 0, count = 0;
-  while (std::getline(f, line)) {
-    if (line.rfind("#EXT-X-MEDIA-SEQUENCE:", 0) == 0) seq = std::atol(line.c_str() + 22);
-    if (line.rfind("#EXTINF:", 0) == 0) ++count;
-  }
-  return count ? seq + count : -1;
-}
-
-Result run_nginx(const Options& o, int n, const std::string& dir, const std::string& file, bool&) {
+Result run_nginx(const Options& o, int n, const std::string& dir, const Source& src, bool&) {
   Result r;
   r.streams = n;
   fs::create_directories(dir + "/hls");
@@ -774,46 +1109,41 @@ Result run_nginx(const Options& o, int n, const std::string& dir, const std::str
     if (seconds_since(t0) > 10) throw nginx_broken("did not listen on 127.0.0.1:" + std::to_string(port) + " within 10 s");
     nap(std::chrono::milliseconds(20));
   }
-  std::vector<std::string> urls, playlists;
+  std::vector<rtmp::PushTarget> targets;
+  std::vector<std::string> playlists;
   for (int i = 0; i < n; ++i) {
-    urls.push_back("rtmp://127.0.0.1:" + std::to_string(port) + "/live/stream" + std::to_string(i));
+    targets.push_back({port, "live", "stream" + std::to_string(i)});
     playlists.push_back(dir + "/hls/stream" + std::to_string(i) + ".m3u8");
   }
-  Pushers pushers(o, file, dir + "/pushers");
+  nap(std::chrono::milliseconds(200));  // the worker up
+  measure_idle(o, r, nginx.pid());
+  Load load(o, src, dir + "/pushers");
   const auto t_push = Clock::now();
-  pushers.start(urls);
-  auto segments = [&](std::vector<long>& out) {
-    out.clear();
-    int ready = 0;
-    for (const auto& p : playlists) {
-      out.push_back(playlist_next_seq(p));
-      ready += out.back() > 0;
-    }
-    return ready;
+  load.start(targets);
+  wait_first_segments(
+      o, n, load, t_push, r, [&](int i) { return playlist_next_seq(playlists[i]) > 0; }, check_nginx);
+  auto segments = [&] {
+    Counts out;
+    const auto t0 = Clock::now();
+    for (const auto& p : playlists) out.add(playlist_next_seq(p));
+    r.count_pass_s = std::max(r.count_pass_s, seconds_since(t0));
+    return out;
   };
-  std::vector<long> seg0, seg1;
-  for (;;) {
-    check_nginx();
-    pushers.check();
-    int ready = segments(seg0);
-    if (ready == n) break;
-    if (seconds_since(t_push) > live_timeout(o, n))
-      throw nginx_broken("lists segments for " + std::to_string(ready) + " of " + std::to_string(n) + " streams after " +
-                         std::to_string(live_timeout(o, n)) + " s");
-    nap(std::chrono::milliseconds(500));
-  }
-  r.ready_s = seconds_since(t_push);
-  segments(seg0);
-  measure_window(o, r, nginx.pid(), [&] { return children_of(nginx.pid()); }, pushers, check_nginx);
+  const Counts seg0 = segments();
+  measure_window(o, r, nginx.pid(), load, check_nginx);
+  const Counts seg1 = segments();
+  // nginx's worker is the server itself, not a helper: counted with the master.
   r.server_cpu += r.children_cpu;
   r.children_cpu = 0;
-  r.mem.fold_children();
-  r.server_pss_mb += r.children_pss_mb;
-  r.children_pss_mb = 0;
-  segments(seg1);
-  summarise_segments(r, seg0, seg1);
-  pushers.stop();
+  r.mem.server_rss += r.mem.children_rss;
+  r.mem.children_rss = 0;
+  r.mem.server_pss += r.mem.children_pss;
+  r.mem.children_pss = 0;
+  summarise_segments(o, r, seg0, seg1);
+  count_dropped(r, load);
+  load.stop();
   nginx.stop(SIGTERM, std::chrono::seconds(10));
+  r.log_tail = log_summary(log, r.log_lines);
   r.ran = true;
   return r;
 }
@@ -823,51 +1153,104 @@ Result run_nginx(const Options& o, int n, const std::string& dir, const std::str
 std::string ratio(double a, double b) { return a > 0 && b > 0 ? fmt(a / b, 2) : "-"; }
 std::string num(const Result& r, double v, int prec) { return r.ran ? fmt(v, prec) : "-"; }
 
-void print_row(const std::string& what, const std::string& bv, const std::string& ng, const std::string& rt) {
-  std::printf("| %-44s | %14s | %14s | %7s |\n", what.c_str(), bv.c_str(), ng.c_str(), rt.c_str());
+struct Row {
+  int n = 0;
+  Result bv, bvf, ng;  // bvlived, bvlived remux=ffmpeg, nginx
+};
+
+void print_row(const std::string& what, const std::string& bv, const std::string& bvf, const std::string& ng,
+               const std::string& rt) {
+  std::printf("| %-50s | %13s | %13s | %13s | %6s |\n", what.c_str(), bv.c_str(), bvf.c_str(), ng.c_str(), rt.c_str());
 }
 
-void print_table(const Options& o, int n, const Result& b, const Result& g) {
-  std::printf("\nN = %d concurrent pushes, segments of %d s; window %s s (bvlive) / %s s (nginx); load now %s\n", n,
-              o.segment_seconds, num(b, b.window_s, 1).c_str(), num(g, g.window_s, 1).c_str(), loadavg().c_str());
-  print_row("figure", "bvlive", "nginx-rtmp", "bv/ngx");
-  std::printf("|%s|%s|%s|%s|\n", std::string(46, '-').c_str(), std::string(16, '-').c_str(),
-              std::string(16, '-').c_str(), std::string(9, '-').c_str());
-  auto per = [](const Result& r, double cpu) { return r.ran ? fmt(cpu / r.stream_seconds() * 1000, 3) : "-"; };
-  print_row("CPU ms/stream-s: daemon | nginx master+worker", per(b, b.server_cpu), per(g, g.server_cpu),
-            ratio(b.server_cpu / std::max(b.stream_seconds(), 1e-9), g.server_cpu / std::max(g.stream_seconds(), 1e-9)));
-  print_row("CPU ms/stream-s: ffmpeg children (packagers)", per(b, b.children_cpu), "-", "");
-  const double bt = b.ran ? b.total_cpu() / b.stream_seconds() : 0, gt = g.ran ? g.total_cpu() / g.stream_seconds() : 0;
-  print_row("CPU ms/stream-s: total", per(b, b.total_cpu()), per(g, g.total_cpu()), ratio(bt, gt));
-  print_row("CPU % of one core: total", num(b, b.total_cpu() / b.window_s * 100, 1),
-            num(g, g.total_cpu() / g.window_s * 100, 1), "");
-  print_row("RSS MB: daemon | nginx master+worker", num(b, b.mem.server_mb(), 1),
-            num(g, g.mem.server_mb(), 1), ratio(b.mem.server_mb(), g.mem.server_mb()));
-  print_row("RSS MB: ffmpeg children (sum)", num(b, b.mem.children_mb(), 1), "-", "");
-  print_row("RSS MB: total", num(b, b.total_rss(), 1), num(g, g.total_rss(), 1), ratio(b.total_rss(), g.total_rss()));
-  print_row("RSS MB: total per stream", num(b, b.total_rss() / n, 2), num(g, g.total_rss() / n, 2),
-            ratio(b.total_rss(), g.total_rss()));
-  print_row("PSS MB: total (shared pages counted once)", num(b, b.total_pss(), 1), num(g, g.total_pss(), 1),
-            ratio(b.total_pss(), g.total_pss()));
-  print_row("PSS MB: total per stream", num(b, b.total_pss() / n, 2), num(g, g.total_pss() / n, 2),
-            ratio(b.total_pss(), g.total_pss()));
-  print_row("children at the end (exited in window)",
-            b.ran ? std::to_string(b.children) + " (" + std::to_string(b.children_gone) + ")" : "-",
-            g.ran ? std::to_string(g.children) + " (" + std::to_string(g.children_gone) + ")" : "-", "");
-  auto segs = [](const Result& r) {
-    return r.ran ? fmt(r.mean_segments, 1) + " / " + std::to_string(r.min_segments) : std::string("-");
+void print_table(const Options& o, const Row& row) {
+  const Result &b = row.bv, &f = row.bvf, &g = row.ng;
+  const int n = row.n;
+  std::printf("\nN = %d concurrent pushes, segments of %d s; window %s / %s / %s s; load now %s\n", n, o.segment_seconds,
+              num(b, b.window_s, 1).c_str(), num(f, f.window_s, 1).c_str(), num(g, g.window_s, 1).c_str(),
+              loadavg().c_str());
+  print_row("figure", "bvlive", "bv remux=ffm", "nginx-rtmp", "bv/ngx");
+  std::printf("|%s|%s|%s|%s|%s|\n", std::string(52, '-').c_str(), std::string(15, '-').c_str(),
+              std::string(15, '-').c_str(), std::string(15, '-').c_str(), std::string(8, '-').c_str());
+  auto all = [&](auto fn, int prec) {
+    return std::array<std::string, 3>{num(b, fn(b), prec), num(f, fn(f), prec), num(g, fn(g), prec)};
   };
-  print_row("segments per stream in window: mean / min", segs(b), segs(g), "");
-  auto ok = [](const Result& r) {
-    return r.ran ? (r.streams_without ? "FAIL " + std::to_string(r.streams_without) : std::string("all")) : "-";
+  auto row3 = [&](const std::string& what, auto fn, int prec, bool with_ratio) {
+    auto v = all(fn, prec);
+    print_row(what, v[0], v[1], v[2], with_ratio && b.ran && g.ran ? ratio(fn(b), fn(g)) : "");
   };
-  print_row("streams that produced segments", ok(b), ok(g), "");
-  print_row("first push to all streams listed (s)", num(b, b.ready_s, 1), num(g, g.ready_s, 1), "");
-  print_row("publish latency ms: mean in window", b.latency_mean_ms >= 0 ? fmt(b.latency_mean_ms, 1) : "-",
-            "n/a", "");
-  print_row("publish latency ms: max since start", b.latency_max_ms >= 0 ? fmt(b.latency_max_ms, 1) : "-", "n/a", "");
-  print_row("pushers' CPU ms/stream-s (in neither total)", per(b, b.encoder_cpu), per(g, g.encoder_cpu), "");
-  if (!b.note.empty()) std::printf("  note: %s\n", b.note.c_str());
+  row3("CPU ms/stream-s: top process (daemon | nginx m+w)", [](const Result& r) { return r.server_cpu / r.stream_seconds() * 1000; }, 3, true);
+  row3("CPU ms/stream-s: children (ffmpeg packagers)", [](const Result& r) { return r.children_cpu / r.stream_seconds() * 1000; }, 3, false);
+  row3("CPU ms/stream-s: whole tree", [](const Result& r) { return r.cpu_ms_per_stream_s(); }, 3, true);
+  row3("CPU ms/stream-s: whole tree, less its idle rate",
+       [](const Result& r) { return r.cpu_above_idle_ms_per_stream_s(); }, 3, true);
+  row3("CPU % of one core: whole tree", [](const Result& r) { return r.total_cpu() / r.window_s * 100; }, 1, false);
+  row3("CPU % of one core: whole tree before the pushes", [](const Result& r) { return r.idle_cpu_pct; }, 2, false);
+  row3("RSS MB: whole tree (mean of 1 s samples)", [](const Result& r) { return r.mem.rss_mb(); }, 1, true);
+  row3("RSS MB: whole tree per stream", [](const Result& r) { return r.mem.rss_mb() / r.streams; }, 3, true);
+  row3("RSS MB: whole tree before the pushes", [](const Result& r) { return r.idle_rss_mb; }, 1, false);
+  row3("RSS MB: top process growth over the window", [](const Result& r) { return r.mem.growth_mb(); }, 2, false);
+  row3("  ... over its second half", [](const Result& r) { return r.mem.growth_second_half_mb(); }, 2, false);
+  row3("  ... KiB per segment made in the window",
+       [](const Result& r) { return r.segments_made ? r.mem.growth_mb() * 1e6 / 1024 / r.segments_made : 0; }, 2, false);
+  row3("PSS MB: whole tree (mean of 1 s samples)", [](const Result& r) { return r.mem.pss_mb(); }, 1, true);
+  row3("PSS MB: whole tree per stream", [](const Result& r) { return r.mem.pss_mb() / r.streams; }, 3, true);
+  row3("PSS MB: before the pushes", [](const Result& r) { return r.idle_pss_mb; }, 1, false);
+  row3("PSS MiB added per stream ((window - before) / N)",
+       [](const Result& r) { return (r.mem.pss_mb() - r.idle_pss_mb) * 1e6 / 1048576 / r.streams; }, 3, true);
+  row3("RSS MiB added per stream ((window - before) / N)",
+       [](const Result& r) { return (r.mem.rss_mb() - r.idle_rss_mb) * 1e6 / 1048576 / r.streams; }, 3, true);
+  auto text = [&](const std::string& what, auto fn) {
+    print_row(what, b.ran ? fn(b) : "-", f.ran ? fn(f) : "-", g.ran ? fn(g) : "-", "");
+  };
+  text("processes in the tree but the top (exited)",
+       [](const Result& r) { return std::to_string(r.children) + " (" + std::to_string(r.children_gone) + ")"; });
+  text("ingest Mb/s received (pusher bytes sent)",
+       [](const Result& r) { return r.ingest_mbps >= 0 ? fmt(r.ingest_mbps, 1) : std::string("n/a"); });
+  text("segments per stream in window: mean / min",
+       [](const Result& r) { return fmt(r.mean_segments, 1) + " / " + std::to_string(r.min_segments); });
+  text("  ... expected (each stream's interval / segment)", [](const Result& r) { return fmt(r.expected_segments, 1); });
+  text("streams < " + std::to_string(o.kept_up_pct) + "% of expected | none | unread", [](const Result& r) {
+    return std::to_string(r.streams_short) + " | " + std::to_string(r.streams_without) + " | " +
+           std::to_string(r.streams_unread);
+  });
+  text("  ... reading all the counts took, s (slower pass)", [](const Result& r) { return fmt(r.count_pass_s, 1); });
+  text("pushes refused or cut | not accepted in 20 s",
+       [](const Result& r) { return std::to_string(r.dropped) + " | " + std::to_string(r.not_accepted); });
+  text("KEPT UP", [](const Result& r) { return std::string(r.kept_up() ? "yes" : "NO"); });
+  text("streams listing a segment at window start",
+       [](const Result& r) { return std::to_string(r.ready) + "/" + std::to_string(r.streams); });
+  text("first segment listed, s after first byte: median",
+       [](const Result& r) { return r.first_segment_s.empty() ? std::string("-") : fmt(median(r.first_segment_s), 2); });
+  text("  ... max", [](const Result& r) {
+    return r.first_segment_s.empty() ? std::string("-")
+                                     : fmt(*std::max_element(r.first_segment_s.begin(), r.first_segment_s.end()), 2);
+  });
+  text("  ... polling period per stream, ms", [](const Result& r) { return fmt(r.poll_period_ms, 0); });
+  text("first push to all listed, s", [](const Result& r) { return fmt(r.ready_s, 1); });
+  text("publish latency ms: mean in window",
+       [](const Result& r) { return r.latency_mean_ms >= 0 ? fmt(r.latency_mean_ms, 1) : std::string("n/a"); });
+  text("publish latency ms: max since start",
+       [](const Result& r) { return r.latency_max_ms >= 0 ? fmt(r.latency_max_ms, 1) : std::string("n/a"); });
+  text("bvlived sessions failed (metric) | not LIVE", [](const Result& r) {
+    return r.sessions_failed >= 0 ? fmt(r.sessions_failed, 0) + " | " + std::to_string(r.lives_not_live) : std::string("n/a");
+  });
+  row3("pusher CPU ms/stream-s (in no server figure)", [](const Result& r) { return r.pusher_cpu / r.stream_seconds() * 1000; }, 3, false);
+  text("pusher: late ms max | stalls | streams >1 s", [](const Result& r) {
+    return fmt(r.late_max_ms, 0) + " | " + std::to_string(r.stalls) + " | " + std::to_string(r.streams_late);
+  });
+  text("server log lines (warn and above)", [](const Result& r) { return std::to_string(r.log_lines); });
+  const std::pair<const char*, const Result*> named[] = {{"bvlive", &b}, {"bvlive remux=ffmpeg", &f}, {"nginx", &g}};
+  for (const auto& [name, r] : named) {
+    if (!r->ran) continue;
+    if (!r->note.empty()) std::printf("  note (%s): %s\n", name, r->note.c_str());
+    if (!r->session_notes.empty()) std::printf("  sessions (%s): %s\n", name, r->session_notes.c_str());
+    if (r->dropped) std::printf("  dropped (%s): %d, the first: %s\n", name, r->dropped, r->drop_reason.c_str());
+    if (r->not_accepted)
+      std::printf("  not accepted in time (%s): %d pushes (%s): the server is behind, not broken\n", name,
+                  r->not_accepted, r->timeout_reason.c_str());
+    if (r->log_lines) std::printf("  log (%s), %d lines, the last:\n%s", name, r->log_lines, r->log_tail.c_str());
+  }
   std::fflush(stdout);
 }
 
@@ -882,74 +1265,135 @@ int run(const Options& o) {
   std::printf("bench_ingest: N concurrent RTMP passthrough pushes, bvlived vs nginx-rtmp (hls on)\n");
   bvbench::print_machine(dir, {{"bvlived", o.bvlived},
                                {"nginx", o.nginx + ", worker_processes 1, module " + o.rtmp_module}});
-  std::string counts;
+  std::string counts, fcounts;
   for (int c : o.counts) counts += (counts.empty() ? "" : ",") + std::to_string(c);
-  std::printf("  counts %s, window %d s of steady state per run, segments %d s, pushes %d ms apart\n", counts.c_str(),
-              o.seconds, o.segment_seconds, o.stagger_ms);
-  std::printf("  CPU = utime+stime from /proc/PID/stat over the window (10 ms ticks), in ms per stream-second;\n"
-              "  RSS = VmRSS, mean of one-second samples;\n"
-              "  PSS from smaps_rollup at the window's end (shared library pages split between processes)\n");
+  for (int c : o.ffmpeg_remux_counts) fcounts += (fcounts.empty() ? "" : ",") + std::to_string(c);
+  std::printf("  counts %s (bvlived remux=ffmpeg at %s), window %d s of steady state per run, segments %d s\n",
+              counts.c_str(), fcounts.empty() ? "none" : fcounts.c_str(), o.seconds, o.segment_seconds);
+  std::printf("  CPU = utime+stime from /proc/PID/stat over the window (10 ms ticks), whole process tree, in ms\n"
+              "  per stream-second; RSS = VmRSS, PSS = smaps_rollup Pss (shared pages split between processes),\n"
+              "  both summed over the tree, mean of one-second samples\n");
+  std::printf("  kept up = every push accepted (Publish.Start within 20 s), none dropped, and every stream made\n"
+              "  >= %d%% of the segments its interval should hold (interval / segment length)\n",
+              o.kept_up_pct);
   std::fflush(stdout);
 
-  const std::string file = make_test_file(o, dir);
-  std::printf("  pushing %s (ffmpeg -re -stream_loop -1 -c copy -f flv), %.0f kB\n", file.c_str(),
-              static_cast<double>(fs::file_size(file)) / 1000);
+  const Source src = make_source(o, dir);
+  std::printf("  source: %s\n    %s: %.0f kB, one pass %.2f s, %d video tags (%d keyframes), %d audio tags,\n"
+              "    %.0f kb/s of FLV tag payload (%.2f Mb/s)\n",
+              src.label.c_str(), src.path.c_str(), static_cast<double>(fs::file_size(src.path)) / 1000,
+              src.flv.loop_ms / 1000.0, src.flv.video_tags, src.flv.keyframes, src.flv.audio_tags,
+              src.flv.bitrate_bps() / 1000, src.flv.bitrate_bps() / 1e6);
+  if (o.pusher == "built-in")
+    std::printf("  pushers: one thread of this program, %zu-byte chunks, pushes %d ms apart, each paced by its tags'\n"
+                "    timestamps from its own publish start, looped with continuous timestamps\n",
+                static_cast<std::size_t>(o.chunk_size), o.stagger_ms);
+  else
+    std::printf("  pushers: one `%s -re -stream_loop -1 -c copy -f flv` per push, %d ms apart\n", o.ffmpeg.c_str(),
+                o.stagger_ms);
   std::fflush(stdout);
 
   bool failed = false;
-  std::vector<std::pair<Result, Result>> all;
+  std::vector<Row> rows;
+  auto attempt = [&](const char* name, int n, Result& out, auto fn) {
+    std::printf("[N=%d] %s: pushing... (load %s)\n", n, name, loadavg().c_str());
+    std::fflush(stdout);
+    try {
+      out = fn();
+    } catch (const Broken& e) {
+      if (g_signal) throw;
+      std::printf("  FAIL: %s\n", e.what());
+      failed = true;
+    }
+  };
   for (int n : o.counts) {
-    Result b, g;
+    Row row;
+    row.n = n;
+    std::printf("\n");
     if (o.run_bvlive) {
-      std::printf("\n[N=%d] bvlived: %d lives, pushing... (load %s)\n", n, n, loadavg().c_str());
-      std::fflush(stdout);
-      try {
-        b = run_bvlive(o, n, dir + "/bvlive-" + std::to_string(n), file, failed);
-      } catch (const Broken& e) {
-        if (g_signal) throw;
-        std::printf("  FAIL: %s\n", e.what());
+      attempt("bvlived", n, row.bv, [&] { return run_bvlive(o, n, dir + "/bvlive-" + std::to_string(n), src, false, failed); });
+      if (o.ffmpeg_remux_counts.count(n))
+        attempt("bvlived remux=ffmpeg", n, row.bvf,
+                [&] { return run_bvlive(o, n, dir + "/bvlive-ffmpeg-" + std::to_string(n), src, true, failed); });
+    }
+    if (o.run_nginx)
+      attempt("nginx-rtmp", n, row.ng, [&] { return run_nginx(o, n, dir + "/nginx-" + std::to_string(n), src, failed); });
+    const std::pair<const char*, const Result*> named[] = {{"bvlive", &row.bv}, {"bvlive remux=ffmpeg", &row.bvf},
+                                                           {"nginx", &row.ng}};
+    for (const auto& [name, r] : named) {
+      if (!r->ran) continue;
+      if (r->dropped) {
+        std::printf("  FAIL: %s, N=%d: the server refused or dropped %d push(es): %s\n", name, n, r->dropped,
+                    r->drop_reason.c_str());
+        failed = true;
+      }
+      // Streams whose push was accepted, read at full speed, and still made nothing.
+      if (r->streams_without > r->dropped + r->not_accepted && !r->stalls && r->late_max_ms < 1000) {
+        std::printf("  FAIL: %s, N=%d: %d stream(s) produced no segment in the window although the server read\n"
+                    "        all it was sent (the first: stream %d)\n",
+                    name, n, r->streams_without, r->silent_streams.front());
         failed = true;
       }
     }
-    if (o.run_nginx) {
-      std::printf("[N=%d] nginx-rtmp: pushing... (load %s)\n", n, loadavg().c_str());
-      std::fflush(stdout);
-      try {
-        g = run_nginx(o, n, dir + "/nginx-" + std::to_string(n), file, failed);
-      } catch (const Broken& e) {
-        if (g_signal) throw;
-        std::printf("  FAIL: %s\n", e.what());
-        failed = true;
-      }
-    }
-    for (const Result* r : {&b, &g})
-      if (r->ran && r->streams_without) {
-        std::printf("  FAIL: %s, N=%d: %d stream(s) produced no segment in the window\n",
-                    r == &b ? "bvlive" : "nginx", n, r->streams_without);
-        failed = true;
-      }
-    print_table(o, n, b, g);
-    all.emplace_back(b, g);
+    print_table(o, row);
+    rows.push_back(std::move(row));
   }
 
-  std::printf("\nSummary (bvlive = daemon + its ffmpeg packagers; nginx = master + 1 worker; ratio = bvlive / nginx)\n");
-  std::printf("| %5s | %12s | %12s | %6s | %11s | %11s | %6s | %11s | %13s |\n", "N", "CPU ms/s bv", "CPU ms/s ngx",
-              "ratio", "RSS MB bv", "RSS MB ngx", "ratio", "segments ok", "publish ms");
-  std::printf("|-------|--------------|--------------|--------|-------------|-------------|--------|-------------|---------------|\n");
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& [b, g] = all[i];
-    const double bc = b.ran ? b.total_cpu() / b.stream_seconds() * 1000 : 0;
-    const double gc = g.ran ? g.total_cpu() / g.stream_seconds() * 1000 : 0;
-    std::string ok = std::string(b.ran ? (b.streams_without ? "FAIL" : "yes") : "-") + " / " +
-                     (g.ran ? (g.streams_without ? "FAIL" : "yes") : "-");
-    std::string lat = b.latency_mean_ms >= 0 ? fmt(b.latency_mean_ms, 0) + " / " + fmt(b.latency_max_ms, 0) : "-";
-    std::printf("| %5d | %12s | %12s | %6s | %11s | %11s | %6s | %11s | %13s |\n", o.counts[i],
-                b.ran ? fmt(bc, 3).c_str() : "-", g.ran ? fmt(gc, 3).c_str() : "-", ratio(bc, gc).c_str(),
-                num(b, b.total_rss(), 1).c_str(), num(g, g.total_rss(), 1).c_str(),
-                ratio(b.total_rss(), g.total_rss()).c_str(), ok.c_str(), lat.c_str());
+  std::printf("\nSummary: %s source (%.2f Mb/s), segments %d s, window %d s; ratio = / nginx-rtmp of the same N\n",
+              o.input.empty() ? o.source.c_str() : "--input", src.flv.bitrate_bps() / 1e6, o.segment_seconds, o.seconds);
+  std::printf("| %4s | %-13s | %9s | %5s | %9s | %5s | %6s | %8s | %9s | %11s | %11s | %11s | %11s | %12s | %4s | %10s |\n",
+              "N", "server", "CPU ms/ss", "ratio", "-idle ms/ss", "ratio", "%core", "RSS MB", "PSS MB/st", "+PSS MiB/st",
+              "+RSS MiB/st", "first seg s", "publish ms", "segs min/exp", "kept", "push ms/ss");
+  std::printf("|------|---------------|-----------|-------|-------------|-------|--------|----------|-----------|-------------|"
+              "-------------|-------------|-------------|--------------|------|------------|\n");
+  for (const auto& row : rows) {
+    const std::pair<const char*, const Result*> named[] = {
+        {"bvlive", &row.bv}, {"bv remux=ffm", &row.bvf}, {"nginx-rtmp", &row.ng}};
+    for (const auto& [name, r] : named) {
+      if (!r->ran) continue;
+      const double c = r->cpu_ms_per_stream_s();
+      const std::string rt = r == &row.ng ? "1" : row.ng.ran ? ratio(c, row.ng.cpu_ms_per_stream_s()) : "-";
+      const double ci = r->cpu_above_idle_ms_per_stream_s();
+      const std::string rti =
+          r == &row.ng ? "1" : row.ng.ran ? ratio(ci, row.ng.cpu_above_idle_ms_per_stream_s()) : "-";
+      const std::string first =
+          r->first_segment_s.empty() ? "-" : fmt(median(r->first_segment_s), 2) + "/" +
+                                                 fmt(*std::max_element(r->first_segment_s.begin(), r->first_segment_s.end()), 2);
+      const std::string lat =
+          r->latency_mean_ms >= 0 ? fmt(r->latency_mean_ms, 1) + "/" + fmt(r->latency_max_ms, 0) : std::string("n/a");
+      std::printf("| %4d | %-13s | %9s | %5s | %11s | %5s | %6s | %8s | %9s | %11s | %11s | %11s | %11s | %12s | %4s | %10s |\n",
+                  row.n, name, fmt(c, 3).c_str(), rt.c_str(), ci >= 0 ? fmt(ci, 3).c_str() : "-", rti.c_str(),
+                  fmt(r->total_cpu() / r->window_s * 100, 1).c_str(),
+                  fmt(r->mem.rss_mb(), 1).c_str(), fmt(r->mem.pss_mb() / r->streams, 3).c_str(),
+                  fmt((r->mem.pss_mb() - r->idle_pss_mb) * 1e6 / 1048576 / r->streams, 3).c_str(),
+                  fmt((r->mem.rss_mb() - r->idle_rss_mb) * 1e6 / 1048576 / r->streams, 3).c_str(), first.c_str(),
+                  lat.c_str(), (std::to_string(r->min_segments) + "/" + fmt(r->expected_segments, 1)).c_str(),
+                  r->kept_up() ? "yes" : "NO", fmt(r->pusher_cpu / r->stream_seconds() * 1000, 3).c_str());
+    }
   }
-  std::printf("  (segments ok: bvlive / nginx; publish ms: bvlived's own bvlive_segment_publish_* figures, mean\n"
-              "   in the window / max since the daemon started; nginx n/a: it exposes no comparable measure)\n");
+  std::printf("  (CPU ms/ss: whole process tree, ms per stream-second; -idle: less the tree's CPU rate before the pushes;\n"
+              "   PSS MB/st: tree PSS / N; +PSS MiB/st, +RSS MiB/st: (tree PSS or RSS in the window - before the\n"
+              "   pushes) / N; first seg s: median/max from a push's first media byte to its\n"
+              "   first segment listed (bvlive: GET /preview/ID/media.m3u8; nginx: the .m3u8 on disk); publish ms:\n"
+              "   bvlived's bvlive_segment_publish_*, mean in the window / max since start; segs min/exp: fewest segments\n"
+              "   a stream made in the window / window / segment length; push ms/ss: the pusher's CPU, in no figure)\n");
+  auto largest = [&](auto pick) {
+    int best = 0, first_no = 0, runs = 0;
+    for (const auto& row : rows) {
+      const Result& r = pick(row);
+      if (!r.ran) continue;
+      ++runs;
+      if (r.kept_up()) best = std::max(best, row.n);
+      else if (!first_no || row.n < first_no) first_no = row.n;
+    }
+    if (!runs) return std::string("- (not run)");
+    return (best ? std::to_string(best) : std::string("none")) +
+           (first_no ? " (not at " + std::to_string(first_no) + ")" : "");
+  };
+  std::printf("Largest N kept up (every push accepted, none dropped, every stream >= %d%% of the expected segments): bvlive %s, "
+              "nginx-rtmp %s\n",
+              o.kept_up_pct, largest([](const Row& r) -> const Result& { return r.bv; }).c_str(),
+              largest([](const Row& r) -> const Result& { return r.ng; }).c_str());
   std::printf("load average at end: %s\n", loadavg().c_str());
   std::fflush(stdout);
   return failed ? 1 : 0;
