@@ -3,7 +3,8 @@
 # (tests/bench/*/bench_*.cpp), passing the arguments through, e.g.
 #   share/scripts/bench.sh --quick                 every benchmark, smoke-sized
 #   share/scripts/bench.sh --only bench_control --lives 10000 --iterations 300
-#   share/scripts/bench.sh --only bench_ingest --counts 1,10,50,100 --seconds 30
+#   share/scripts/bench.sh --only bench_ingest --counts 1,50,200,500 --seconds 30
+#   share/scripts/bench.sh --only bench_ingest --counts 1,50,100,200 --seconds 30 --source 720p
 # Without --only, pass only the options every benchmark knows (--quick, --keep, --dir DIR).
 # Benchmarks print figures (against the SPEC.md §6 targets, or nginx-rtmp for bench_ingest)
 # and exit 0 whatever the timings; a non-zero exit means something broke (a daemon did not
