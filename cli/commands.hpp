@@ -16,6 +16,7 @@ void register_daemon(CLI::App& app, Context& ctx);         // commands_daemon.cp
 void register_library(CLI::App& app, Context& ctx);        // commands_library.cpp: library add|list|show|rm, vod
 void register_security(CLI::App& app, Context& ctx);       // commands_security.cpp: token rotate-secret
 void register_interaction(CLI::App& app, Context& ctx);    // commands_interaction.cpp: chat poll
+void register_apikey(CLI::App& app, Context& ctx);         // commands_apikey.cpp: apikey create|list|revoke
 
 // The positional ID argument every live command takes.
 CLI::Option* add_id_argument(CLI::App& sub, std::string& id);

@@ -82,13 +82,14 @@ int run_events(const Context& ctx, const EventsArgs& a) {
     std::cout << "no events\n";
     return kExitOk;
   }
-  Table table({"SEQ", "TIME", "FROM", "TO", "TRIGGER", "CAUSE", "UID", "DETAIL"});
+  Table table({"SEQ", "TIME", "FROM", "TO", "TRIGGER", "CAUSE", "BY", "DETAIL"});
   for (const auto& e : events) {
     std::string detail = field_text(e, "detail");
     if (auto d = e.find("detail"); d != e.end() && d->is_object()) detail = d->dump();
     table.add_row({field_text(e, "seq"), time_field(e, "at"), field_text(e, "from"),
                    field_text(e, "to"), field_text(e, "trigger"), field_text(e, "cause"),
-                   field_text(e, "uid"), detail});
+                   e.value("api_key", json()).is_string() ? "key:" + field_text(e, "api_key") : field_text(e, "uid"),
+                   detail});
   }
   table.print(std::cout);
   return kExitOk;
@@ -153,8 +154,9 @@ void register_queries(CLI::App& app, Context& ctx) {
                              ->option_text("N");
     set_footer(*sub, 
         "FROM is - for the creation event, TO is - for deletion. CAUSE is op, schedule,\n"
-        "missed-schedule, ingest, timeout, error or config; UID is the uid of the client that\n"
-        "asked (- for automatic transitions).");
+        "missed-schedule, ingest, timeout, error or config; BY is the uid of the client that\n"
+        "asked, key:NAME for a change made through the HTTP API with key NAME (- for automatic\n"
+        "transitions).");
     on_run(*sub, ctx, [&ctx, args] { return run_events(ctx, *args); });
   }
   {

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   register_library(app, ctx);
   register_security(app, ctx);
   register_interaction(app, ctx);
+  register_apikey(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

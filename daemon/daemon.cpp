@@ -21,6 +21,7 @@
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
 #include "util/paths.hpp"
+#include "api/openapi_document.hpp"
 
 namespace bvlive {
 namespace {
@@ -110,6 +111,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
     log::warn("config", "left live " + s["custom_id"].get<std::string>() + " alone: " + s["reason"].get<std::string>());
 
   start_media_plane();
+  start_api();
   scheduler_ = std::make_unique<Scheduler>(loop_.get(), *service_);
 
   sigterm_ = std::make_unique<uv::Signal>(loop_.get(), SIGTERM, [this] { shutdown(); });
@@ -390,7 +392,7 @@ void Daemon::start_playout(const LiveRecord& live) {
   auto give_up = [&](const std::string& why) {
     log::error("simulive", "live " + live.label() + ": " + why + "; the live ends");
     const std::string state(to_string(live.state));
-    store_->append_event({0, live.id, now, state, state, "session", "error", why, std::nullopt});
+    store_->append_event({0, live.id, now, state, state, "session", "error", why, std::nullopt, std::nullopt});
     service_->set_playout_end(live.id, now);
   };
   if (!item) return give_up("its library video " + live.spec.source.library_id.value_or("?") + " is gone");
@@ -450,6 +452,55 @@ void Daemon::start_slate(const std::string& live_id) {
     log::info("signal", "live " + live->label() + ": the slate plays until the next push");
 }
 
+// The HTTP API on its own listener. Keys are the daemon's whatever [api] says, so `bvlive
+// apikey` works with the API off.
+void Daemon::start_api() {
+  api_keys_ = std::make_unique<api::ApiKeyRegistry>(store_->db());
+  if (!settings_.api.enabled) return;
+  ApiServer::Hooks hooks;
+  hooks.call = [this](const std::string& method, const nlohmann::json& params, const Caller& caller) {
+    nlohmann::json out = dispatch_as(method, params, caller);
+    // Creates answer with the whole live, URLs included, as GET does.
+    if (method == "live.create" && out.contains("live")) out["live"] = live_view({{"id", out["live"]["id"]}})["live"];
+    return out;
+  };
+  hooks.import_upload = [this](const std::string& path, const std::string& name, const Caller& caller) {
+    if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
+    auto out = library_add_upload(path, name, caller.api_key.value_or("?"));
+    log::info("library", "upload by API key " + caller.api_key.value_or("?") + " stored as " +
+                             out["item"]["id"].get<std::string>());
+    return out;
+  };
+  hooks.upload_dir = library_->media_root() + "/library";
+  std::error_code ec;
+  fs::create_directories(hooks.upload_dir, ec);
+  hooks.document = kOpenApiDocument;
+  api_ = std::make_unique<ApiServer>(loop_.get(), settings_.api, static_cast<std::uint64_t>(settings_.http.idle_timeout),
+                                     *api_keys_, std::move(hooks));
+  ports_.api = api_->listen();
+  log::info("api", "HTTP API listening on " + settings_.api.listen + ":" + std::to_string(ports_.api) + " (" +
+                       std::to_string(api_keys_->size()) + " API keys)");
+}
+
+nlohmann::json Daemon::library_add_upload(const std::string& path, const std::string& name,
+                                          const std::string& key_name) {
+  LibraryImport request;
+  request.path = path;
+  request.name = name.empty() ? "upload" : name;
+  request.original = "upload by API key " + key_name;
+  try {
+    return import_to_library(request);
+  } catch (const RpcError& e) {
+    if (e.kind() != ErrorKind::InvalidParams) throw;
+    // The refusal names the temporary file; the client knows it as its body.
+    std::string message = e.what();
+    for (auto at = message.find(path); at != std::string::npos; at = message.find(path))
+      message.replace(at, path.size(), "the uploaded file");
+    if (message.starts_with("path: ")) message.replace(0, 4, "body");
+    throw RpcError(ErrorKind::InvalidParams, message, {{"path", "body"}});
+  }
+}
+
 nlohmann::json Daemon::library_add(const nlohmann::json& params) {
   LibraryImport request;
   if (!params.is_object() || !params.contains("path") || !params["path"].is_string())
@@ -459,6 +510,10 @@ nlohmann::json Daemon::library_add(const nlohmann::json& params) {
     if (!params["name"].is_string()) throw_invalid("name", "must be a string");
     request.name = params["name"].get<std::string>();
   }
+  return import_to_library(request);
+}
+
+nlohmann::json Daemon::import_to_library(const LibraryImport& request) {
   library::LibraryItem item = import_library_file(request, settings_.media.ffprobe, library_->media_root());
   const std::string id = item.id;
   const std::string stored = library_->path_of(item);
@@ -550,6 +605,7 @@ Settings Daemon::load_settings() const {
   if (options_.srt_port) s.srt.port = *options_.srt_port;
   if (options_.http_port) s.http.port = *options_.http_port;
   if (options_.webrtc_port) s.webrtc.port = *options_.webrtc_port;
+  if (options_.api_port) s.api.port = *options_.api_port;
   return s;
 }
 
@@ -592,7 +648,8 @@ nlohmann::json Daemon::status() const {
           {"listeners", {{"rtmp", rtmp_ ? nlohmann::json(ports_.rtmp) : nlohmann::json(nullptr)},
                          {"srt", ports_.srt ? nlohmann::json(ports_.srt) : nlohmann::json(nullptr)},
                          {"http", http_ ? nlohmann::json(ports_.http) : nlohmann::json(nullptr)},
-                         {"webrtc", whip_ ? nlohmann::json(ports_.webrtc) : nlohmann::json(nullptr)}}},
+                         {"webrtc", whip_ ? nlohmann::json(ports_.webrtc) : nlohmann::json(nullptr)},
+                         {"api", api_ ? nlohmann::json(ports_.api) : nlohmann::json(nullptr)}}},
           {"sessions_running", sessions_->running_count()},
           {"lives_by_state", by_state}};
 }
@@ -631,6 +688,16 @@ nlohmann::json Daemon::reload() {
   differs("srt", fresh.srt != settings_.srt);
   differs("http", fresh.http != settings_.http);
   differs("webrtc", fresh.webrtc != settings_.webrtc);
+  {
+    // Rate limits apply at once; the listener's settings need a restart.
+    ApiSettings listener = fresh.api;
+    listener.rate_limit = settings_.api.rate_limit;
+    listener.rate_burst = settings_.api.rate_burst;
+    differs("api", listener != settings_.api);
+    settings_.api.rate_limit = fresh.api.rate_limit;
+    settings_.api.rate_burst = fresh.api.rate_burst;
+    if (api_) api_->set_rate(fresh.api.rate_limit, fresh.api.rate_burst);
+  }
   differs("media", fresh.media != settings_.media);
   differs("security", fresh.security != settings_.security);
   settings_.chat = fresh.chat;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "api/api_key_registry.hpp"
+#include "api/api_server.hpp"
 #include "config/settings.hpp"
 #include "control/control_server.hpp"
 #include "covers/cover_service.hpp"
@@ -14,6 +16,7 @@
 #include "ingest/rtmp/rtmp_server.hpp"
 #include "ingest/srt/srt_listener.hpp"
 #include "library/library_catalog.hpp"
+#include "library/library_import.hpp"
 #include "media/media_index.hpp"
 #include "events/event_hub.hpp"
 #include "interaction/chat_service.hpp"
@@ -42,7 +45,7 @@ struct DaemonOptions {
   std::string state_dir;
   std::optional<LogLevel> log_level;
   std::string listen;                 // all listeners' address
-  std::optional<int> rtmp_port, srt_port, http_port, webrtc_port;
+  std::optional<int> rtmp_port, srt_port, http_port, webrtc_port, api_port;
 };
 
 // The config file bvlived reads: --config, else $BVLIVE_CONFIG, else
@@ -58,6 +61,8 @@ class Daemon {
 
   // The JSON-RPC methods (daemon/rpc_methods.cpp).
   nlohmann::json dispatch(const std::string& method, const nlohmann::json& params, const Peer& peer);
+  // The same methods for any caller: the control socket's peers and the HTTP API's keys.
+  nlohmann::json dispatch_as(const std::string& method, const nlohmann::json& params, const Caller& caller);
   nlohmann::json status() const;
   // live.get plus what only the daemon knows: ingest and playback URLs.
   nlohmann::json live_view(const nlohmann::json& params);
@@ -65,6 +70,9 @@ class Daemon {
   void shutdown();
   // The media library (library.add imports through ffprobe; the rest is the catalog's).
   nlohmann::json library_add(const nlohmann::json& params);
+  // An HTTP API upload (a file in the library folder, removed by its owner afterwards).
+  nlohmann::json library_add_upload(const std::string& path, const std::string& name, const std::string& key_name);
+  api::ApiKeyRegistry& api_keys() { return *api_keys_; }
   nlohmann::json library_list() const;
   nlohmann::json library_get(const nlohmann::json& params) const;
   // live.token {id, ttl_ms?, device_limit?} and secret.rotate (see daemon/security/).
@@ -83,6 +91,8 @@ class Daemon {
  private:
   Settings load_settings() const;  // the config file with the command line's overrides applied
   void start_media_plane();
+  void start_api();
+  nlohmann::json import_to_library(const LibraryImport& request);
   std::string metrics_text() const;
   nlohmann::json urls(const LiveRecord& live) const;
   std::string url_host() const;   // public_host, in brackets when it is an IPv6 address
@@ -127,8 +137,10 @@ class Daemon {
   std::unique_ptr<RtmpServer> rtmp_;
   std::unique_ptr<SrtListener> srt_;
   std::unique_ptr<WhipServer> whip_;
+  std::unique_ptr<api::ApiKeyRegistry> api_keys_;
+  std::unique_ptr<ApiServer> api_;
   struct Ports {
-    int rtmp = 0, srt = 0, http = 0, webrtc = 0;
+    int rtmp = 0, srt = 0, http = 0, webrtc = 0, api = 0;
   } ports_;
   std::string public_host_;
   std::unique_ptr<ControlServer> control_;

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--srt-port", opts.srt_port, "SRT port, 0 = any free one (overrides srt.port)")->check(CLI::Range(0, 65535));
   app.add_option("--webrtc-port", opts.webrtc_port, "WHIP ICE-lite UDP port, 0 = any free one (overrides webrtc.port)")->check(CLI::Range(0, 65535));
   app.add_option("--http-port", opts.http_port, "HTTP port, 0 = any free one (overrides http.port)")->check(CLI::Range(0, 65535));
+  app.add_option("--api-port", opts.api_port, "HTTP API port, 0 = any free one (overrides api.port)")->check(CLI::Range(0, 65535));
   app.add_flag("--check-config", check_config, "parse the config file, report the first problem, and exit");
   app.set_version_flag("--version", std::string("bvlived ") + bvlive::kVersion);
   app.footer("Exit status: 0 clean shutdown, 1 fatal error, 2 usage error, 78 bad config file.");

@@ -51,6 +51,9 @@ const Method kMethods[] = {
     {"poll.create", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_create(p); }},
     {"poll.close", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_close(p); }},
     {"poll.list", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_list(p); }},
+    {"apikey.create", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().create(p, now_ms()); }},
+    {"apikey.list", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.api_keys().list(); }},
+    {"apikey.revoke", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().revoke(p, now_ms()); }},
     {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
     {"daemon.reload", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };
@@ -58,11 +61,15 @@ const Method kMethods[] = {
 }  // namespace
 
 json Daemon::dispatch(const std::string& method, const json& params, const Peer& peer) {
+  Caller caller;
+  if (peer.uid) caller.uid = static_cast<std::int64_t>(*peer.uid);
+  return dispatch_as(method, params, caller);
+}
+
+json Daemon::dispatch_as(const std::string& method, const json& params, const Caller& caller) {
   if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
   for (const auto& m : kMethods) {
     if (m.name != method) continue;
-    Caller caller;
-    if (peer.uid) caller.uid = static_cast<std::int64_t>(*peer.uid);
     json result = m.handler(*this, *service_, params, caller);
     // Any call may have changed a schedule; recomputing the wake-up is cheap.
     scheduler_->rearm();

@@ -116,7 +116,7 @@ std::string local_text(const toml::date_time& dt) {
   return out;
 }
 
-const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http",
+const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http", "api",
                                                            "webrtc", "media", "transcode", "security", "chat",
                                                            "live"};
 const std::initializer_list<std::string_view> kChatKeys = {"max_length", "history", "rate_burst", "rate_interval"};
@@ -133,6 +133,8 @@ const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", 
 const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "port", "latency", "passphrase"};
 const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
                                                            "idle_timeout", "web_root"};
+const std::initializer_list<std::string_view> kApiKeys = {"enabled",          "listen",     "port",      "insecure_remote",
+                                                          "max_upload_bytes", "rate_limit", "rate_burst"};
 const std::initializer_list<std::string_view> kMediaKeys = {
     "ffmpeg", "ffprobe", "remux", "segment_duration", "live_window", "keep_segments", "session_max_duration",
     "first_segment_timeout", "signal_timeout", "slate", "ull_segment_duration", "ull_part_target"};
@@ -163,6 +165,8 @@ class Loader {
           srt(section(node, "srt", "[srt]"), s.srt);
         } else if (k == "http") {
           http(section(node, "http", "[http]"), s.http);
+        } else if (k == "api") {
+          api(section(node, "api", "[api]"), s.api);
         } else if (k == "webrtc") {
           webrtc(section(node, "webrtc", "[webrtc]"), s.webrtc);
         } else if (k == "media") {
@@ -177,7 +181,7 @@ class Loader {
           lives(key, node, s);
         } else {
           unknown(key, "", kRootKeys,
-                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [webrtc], [media], "
+                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [api], [webrtc], [media], "
                   "[transcode], [security], [chat] and [[live]]");
         }
       });
@@ -461,6 +465,30 @@ class Loader {
       } else return false;
       return true;
     });
+  }
+
+  void api(const toml::table& t, ApiSettings& r) {
+    const toml::node* listen_node = nullptr;
+    flat_section(t, "api", kApiKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
+      if (k == "enabled") r.enabled = bool_value(n, name);
+      else if (k == "listen") {
+        r.listen = address(n, name);
+        listen_node = &n;
+      } else if (k == "port") r.port = port(n, name);
+      else if (k == "insecure_remote") r.insecure_remote = bool_value(n, name);
+      else if (k == "max_upload_bytes")
+        r.max_upload_bytes = static_cast<std::uint64_t>(int_in(n, name, 1024, std::int64_t{1} << 50, "bytes"));
+      else if (k == "rate_limit") r.rate_limit = number_in(n, name, 0.1, 1e6, "requests per second per key");
+      else if (k == "rate_burst") r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000000, "requests at once"));
+      else return false;
+      return true;
+    });
+    // API keys would cross the network in the clear: only by an explicit choice.
+    if (r.enabled && listen_node && !is_loopback_address(r.listen) && !r.insecure_remote)
+      fail(at(*listen_node), "api.listen: " + show(*listen_node) +
+                                 " is not a loopback address, and the API speaks plain HTTP: keys would cross the "
+                                 "network in the clear. Keep 127.0.0.1 (and put a TLS proxy in front), or set "
+                                 "api.insecure_remote = true to accept that");
   }
 
   void webrtc(const toml::table& t, WebrtcSettings& r) {

@@ -4,6 +4,10 @@
 
 namespace bvlive {
 
+bool is_loopback_address(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
 std::string SourcePos::str() const {
   if (line <= 0) return file;
   std::string out = file;

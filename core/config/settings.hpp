@@ -84,6 +84,24 @@ struct HttpSettings {
   bool operator==(const HttpSettings&) const = default;
 };
 
+// [api]: the HTTP API (/bv/cms/v1/lives ...) on its own listener, for back-ends and
+// scripts on other machines. Keys come from `bvlive apikey create`.
+struct ApiSettings {
+  bool enabled = true;
+  std::string listen = "127.0.0.1";   // loopback only unless insecure_remote says otherwise
+  int port = 8081;                    // 0 = any free port (tests)
+  // A non-loopback listen address sends keys in the clear: refused at start unless this is
+  // true (e.g. behind a TLS-terminating proxy on a private network).
+  bool insecure_remote = false;
+  std::uint64_t max_upload_bytes = 8ULL << 30;  // POST /library bodies; more is a 413
+  double rate_limit = 20;             // requests per second per key, on average
+  int rate_burst = 100;               // requests a key may make at once
+  bool operator==(const ApiSettings&) const = default;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_address(std::string_view host);
+
 // [webrtc]: WHIP ingest (POST /whip/ID on the HTTP origin) and its ICE-lite UDP port.
 struct WebrtcSettings {
   bool enabled = true;
@@ -178,6 +196,7 @@ struct Settings {
   RtmpSettings rtmp;
   SrtSettings srt;
   HttpSettings http;
+  ApiSettings api;
   WebrtcSettings webrtc;
   MediaSettings media;
   SecuritySettings security;

@@ -33,7 +33,8 @@ bool is_blank(std::string_view s) {
                      [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-// Nesting depth of a line already known to be valid JSON (brackets inside strings skipped).
+}  // namespace
+
 bool nests_deeper_than(std::string_view s, int max_depth) {
   int depth = 0;
   bool in_string = false, escaped = false;
@@ -52,6 +53,8 @@ bool nests_deeper_than(std::string_view s, int max_depth) {
   }
   return false;
 }
+
+namespace {
 
 // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> "parse error at ...",
 // capped so a huge unterminated token is not echoed back whole.

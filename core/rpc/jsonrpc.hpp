@@ -52,6 +52,9 @@ using RpcHandler =
 // Objects/arrays nested deeper than this are refused before the handler sees them,
 // so no recursive code downstream (copies, dumps, merge patches) can blow the stack.
 inline constexpr int kMaxRequestDepth = 64;
+// Whether JSON text nests objects/arrays deeper than `max_depth` (brackets inside strings
+// skipped); meaningful for valid JSON.
+bool nests_deeper_than(std::string_view s, int max_depth);
 
 // Handles one request line (without its '\n'). Returns the response line (JSON + "\n"),
 // or nullopt when nothing must be sent: a notification (no "id"; still executed) or a

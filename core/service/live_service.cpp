@@ -1,6 +1,9 @@
 #include "service/live_service.hpp"
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <system_error>
 
@@ -156,7 +159,7 @@ void LiveService::insert(LiveRecord rec, const Caller& caller, std::vector<std::
     sql::Transaction tx(store_.db());
     store_.insert_live(rec);
     store_.append_event({0, rec.id, rec.created_at, std::nullopt, std::string(to_string(rec.state)), "create",
-                         caller.cause, "", caller.uid});
+                         caller.cause, "", caller.uid, caller.api_key});
     tx.commit();
   }
   if (warnings && rec.spec.scheduled_at && *rec.spec.scheduled_at < rec.created_at)
@@ -192,16 +195,56 @@ json LiveService::list(const json& params) const {
       throw_invalid("state", "'" + params["state"].get<std::string>() + "' is not a state; use one of " + all);
     }
   }
+  std::optional<LiveType> type;
+  if (params.is_object() && params.contains("type") && !params["type"].is_null()) {
+    if (!params["type"].is_string()) throw_invalid("type", "must be LIVE_TYPE_LIVE or LIVE_TYPE_SIMULIVE");
+    const std::string t = params["type"].get<std::string>();
+    if (t == "LIVE_TYPE_LIVE" || iequals(t, "live")) type = LiveType::Live;
+    else if (t == "LIVE_TYPE_SIMULIVE" || iequals(t, "simulive")) type = LiveType::Simulive;
+    else throw_invalid("type", "'" + t + "' is not a type; use LIVE_TYPE_LIVE or LIVE_TYPE_SIMULIVE");
+  }
+  // Paging (the HTTP API's page_size and page_token): a token is where the previous page
+  // ended, "CREATED_AT.ID", so pages stay right when lives are added or deleted between them.
+  std::optional<std::int64_t> page_size;
+  if (params.is_object() && params.contains("page_size") && !params["page_size"].is_null()) {
+    if (!params["page_size"].is_number_integer() || params["page_size"].get<std::int64_t>() < 1 ||
+        params["page_size"].get<std::int64_t>() > 1000)
+      throw_invalid("page_size", "must be 1 to 1000");
+    page_size = params["page_size"].get<std::int64_t>();
+  }
+  std::optional<std::pair<TimeMs, std::string>> after;
+  if (params.is_object() && params.contains("page_token") && !params["page_token"].is_null()) {
+    const std::string token = params["page_token"].is_string() ? params["page_token"].get<std::string>() : "";
+    const auto dot = token.find('.');
+    TimeMs at = 0;
+    const auto [end, ec] = std::from_chars(token.data(), token.data() + std::min(dot, token.size()), at);
+    if (dot == std::string::npos || ec != std::errc() || end != token.data() + dot)
+      throw_invalid("page_token", "not a page token of this list; pass the next_page_token of the previous page");
+    after = std::make_pair(at, token.substr(dot + 1));
+  }
   std::vector<const LiveRecord*> rows;
   rows.reserve(lives_.size());
   for (const auto& [id, l] : lives_)
-    if (!filter || l.state == *filter) rows.push_back(&l);
+    if ((!filter || l.state == *filter) && (!type || l.spec.type == *type)) rows.push_back(&l);
   std::ranges::sort(rows, [](const LiveRecord* a, const LiveRecord* b) {
     return std::tie(a->created_at, a->id) < std::tie(b->created_at, b->id);
   });
+  const std::size_t total = rows.size();
+  auto first = rows.begin();
+  if (after)
+    first = std::ranges::upper_bound(rows, *after, std::less<>(),
+                                     [](const LiveRecord* l) { return std::make_pair(l->created_at, l->id); });
+  auto last = rows.end();
+  if (page_size && last - first > *page_size) last = first + *page_size;
   json out = json::array();
-  for (const auto* l : rows) out.push_back(live_summary_json(*l, false));
-  return {{"lives", std::move(out)}};
+  for (auto it = first; it != last; ++it) out.push_back(live_summary_json(**it, false));
+  json result = {{"lives", std::move(out)}};
+  if (page_size) {
+    result["total_size"] = total;
+    if (last != rows.end())
+      result["next_page_token"] = std::to_string((*(last - 1))->created_at) + "." + (*(last - 1))->id;
+  }
+  return result;
 }
 
 json LiveService::get(const json& params) { return {{"live", view(resolve(params))}}; }
@@ -247,7 +290,7 @@ json LiveService::update(const json& params, const Caller& caller) {
     sql::Transaction tx(store_.db());
     store_.update_live(next);
     store_.append_event({0, next.id, next.updated_at, std::string(to_string(next.state)),
-                         std::string(to_string(next.state)), "update", caller.cause, detail, caller.uid});
+                         std::string(to_string(next.state)), "update", caller.cause, detail, caller.uid, caller.api_key});
     tx.commit();
     live = std::move(next);
     if (on_changed) on_changed(live);
@@ -257,8 +300,9 @@ json LiveService::update(const json& params, const Caller& caller) {
   return {{"live", view(live)}, {"changed", changed}, {"warnings", warnings}, {"transitions", transitions_json(ts)}};
 }
 
-std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trigger, const std::string& cause,
-                                                  std::optional<std::int64_t> uid, TimeMs now) {
+std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trigger, const Caller& caller,
+                                                  TimeMs now) {
+  const std::string& cause = caller.cause;
   TransitionFacts facts;
   facts.has_live_vod = live.spec.live_vod.enabled();
   facts.schedule_due = prepare_due(live.spec, rules_, now);
@@ -307,7 +351,7 @@ std::vector<AppliedTransition> LiveService::apply(LiveRecord& live, Trigger trig
     sql::Transaction tx(store_.db());
     store_.update_live(next);
     store_.append_event({0, next.id, now, std::string(to_string(live.state)), std::string(to_string(next.state)),
-                         std::string(to_string(trigger)), cause, "", uid});
+                         std::string(to_string(trigger)), cause, "", caller.uid, caller.api_key});
     tx.commit();
   }
   live = std::move(next);
@@ -324,7 +368,7 @@ std::vector<AppliedTransition> LiveService::follow_automatic(LiveRecord& live, T
     auto due = next_automatic(live, rules_);
     if (!due || due->at > now) break;
     const std::string cause(automatic_cause(*due, started_at_, changed_at));
-    auto ts = apply(live, due->trigger, cause, std::nullopt, now);
+    auto ts = apply(live, due->trigger, Caller{std::nullopt, cause, std::nullopt}, now);
     out.insert(out.end(), ts.begin(), ts.end());
   }
   return out;
@@ -335,7 +379,7 @@ json LiveService::op(Trigger trigger, const json& params, const Caller& caller) 
   const TimeMs now = now_ms();
   const std::string label = live.label();
   const std::string id = live.id;
-  auto ts = apply(live, trigger, caller.cause, caller.uid, now);
+  auto ts = apply(live, trigger, caller, now);
   if (trigger == Trigger::Delete) return {{"deleted", {{"id", id}, {"custom_id", label == id ? json(nullptr) : json(label)}}}};
   auto more = follow_automatic(live, now);
   ts.insert(ts.end(), more.begin(), more.end());
@@ -346,7 +390,7 @@ std::vector<AppliedTransition> LiveService::vod_asset_ready(const std::string& l
   LiveRecord* live = find(live_id);
   if (!live || live->state != LiveState::Encoding) return {};
   const TimeMs now = now_ms();
-  auto ts = apply(*live, Trigger::VodAssetReady, "encoding", std::nullopt, now);
+  auto ts = apply(*live, Trigger::VodAssetReady, Caller{std::nullopt, "encoding", std::nullopt}, now);
   auto more = follow_automatic(*live, now);
   ts.insert(ts.end(), more.begin(), more.end());
   return ts;
@@ -374,7 +418,7 @@ bool LiveService::set_signal(const std::string& live_id, bool lost, const std::s
   sql::Transaction tx(store_.db());
   store_.update_live(next);
   store_.append_event({0, next.id, now, state, state, "signal", "ingest",
-                       (lost ? "signal interrupted: " : "signal restored: ") + detail, std::nullopt});
+                       (lost ? "signal interrupted: " : "signal restored: ") + detail, std::nullopt, std::nullopt});
   tx.commit();
   *live = std::move(next);
   if (on_changed) on_changed(*live);
@@ -414,7 +458,7 @@ json LiveService::rotate_key(const json& params, const Caller& caller) {
     // The key itself is a secret: never written to the history.
     store_.append_event({0, next.id, next.updated_at, std::string(to_string(next.state)),
                          std::string(to_string(next.state)), "rotate-key", caller.cause,
-                         "stream key replaced; the old key no longer authenticates", caller.uid});
+                         "stream key replaced; the old key no longer authenticates", caller.uid, caller.api_key});
     tx.commit();
   }
   live = std::move(next);
@@ -471,7 +515,7 @@ json LiveService::reconcile(const std::vector<LiveDecl>& decls) {
   // 2. Apply.
   json created = json::array(), updated = json::array(), unchanged = json::array(), skipped = json::array();
   json not_applied = json::array();
-  const Caller config{std::nullopt, "config"};
+  const Caller config{std::nullopt, "config", std::nullopt};
   for (std::size_t i = 0; i < decls.size(); ++i) {
     const LiveSpec& want = specs[i];
     LiveRecord* live = find(decls[i].custom_id);

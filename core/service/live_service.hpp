@@ -25,8 +25,9 @@ namespace bvlive {
 
 // Who asked: recorded with every change.
 struct Caller {
-  std::optional<std::int64_t> uid;
+  std::optional<std::int64_t> uid;          // a control socket client's peer uid
   std::string cause = "op";  // "op" from a client, "config" from bvlived.toml
+  std::optional<std::string> api_key = std::nullopt;  // an HTTP API client's key name
 };
 
 struct AppliedTransition {
@@ -100,8 +101,7 @@ class LiveService {
  private:
   LiveRecord& resolve(const nlohmann::json& params);
   LiveRecord* find(std::string_view id_or_custom_id);
-  std::vector<AppliedTransition> apply(LiveRecord& live, Trigger trigger, const std::string& cause,
-                                       std::optional<std::int64_t> uid, TimeMs now);
+  std::vector<AppliedTransition> apply(LiveRecord& live, Trigger trigger, const Caller& caller, TimeMs now);
   std::vector<AppliedTransition> follow_automatic(LiveRecord& live, TimeMs now);
   LiveRecord make_live(const LiveSpec& spec, TimeMs now, bool from_config);
   void insert(LiveRecord rec, const Caller& caller, std::vector<std::string>* warnings);

@@ -23,7 +23,8 @@ json event_json(const EventRow& e) {
   auto opt = [](const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); };
   return {{"seq", e.seq},       {"at", format_rfc3339(e.at)}, {"from", opt(e.from_state)},
           {"to", opt(e.to_state)}, {"trigger", e.trigger},   {"cause", e.cause},
-          {"detail", e.detail},  {"uid", e.uid ? json(*e.uid) : json(nullptr)}};
+          {"detail", e.detail},  {"uid", e.uid ? json(*e.uid) : json(nullptr)},
+          {"api_key", opt(e.api_key)}};
 }
 
 json live_json(const LiveRecord& l, const std::optional<DueTransition>& next,

@@ -161,6 +161,19 @@ CREATE TABLE poll_votes (
   PRIMARY KEY (poll_id, device)
 ) WITHOUT ROWID;
 )sql",
+    // 8: API keys of the HTTP API (only a SHA-256 of each key), and which key made a change
+    R"sql(
+CREATE TABLE api_keys (
+  name         TEXT PRIMARY KEY,
+  scope        TEXT NOT NULL,             -- read, write, admin
+  hash         TEXT NOT NULL UNIQUE,      -- hex SHA-256 of the key; the key itself is never stored
+  prefix       TEXT NOT NULL,             -- its first characters, to recognise it
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at   INTEGER
+);
+ALTER TABLE events ADD COLUMN api_key TEXT;
+)sql",
 };
 
 }  // namespace

@@ -114,7 +114,8 @@ std::vector<LiveRecord> Store::load_lives() {
 }
 
 void Store::append_event(const EventRow& e) {
-  db_.prepare("INSERT INTO events (live_id, at, from_state, to_state, trigger, cause, detail, uid) VALUES (?,?,?,?,?,?,?,?)")
+  db_.prepare("INSERT INTO events (live_id, at, from_state, to_state, trigger, cause, detail, uid, api_key) "
+              "VALUES (?,?,?,?,?,?,?,?,?)")
       .bind(1, e.live_id)
       .bind(2, e.at)
       .bind(3, e.from_state)
@@ -123,19 +124,20 @@ void Store::append_event(const EventRow& e) {
       .bind(6, e.cause)
       .bind(7, e.detail)
       .bind(8, e.uid)
+      .bind(9, e.api_key)
       .run();
 }
 
 std::vector<EventRow> Store::events(const std::string& live_id, std::int64_t limit) {
   // The newest `limit` events, returned oldest first.
   auto st = db_.prepare(
-      "SELECT seq, live_id, at, from_state, to_state, trigger, cause, detail, uid FROM "
+      "SELECT seq, live_id, at, from_state, to_state, trigger, cause, detail, uid, api_key FROM "
       "(SELECT * FROM events WHERE live_id=? ORDER BY seq DESC LIMIT ?) ORDER BY seq");
   st.bind(1, live_id).bind(2, limit > 0 ? limit : std::int64_t{-1});
   std::vector<EventRow> out;
   while (st.step())
     out.push_back({st.integer(0), st.text(1), st.integer(2), st.opt_text(3), st.opt_text(4), st.text(5), st.text(6),
-                   st.text(7), st.opt_integer(8)});
+                   st.text(7), st.opt_integer(8), st.opt_text(9)});
   return out;
 }
 

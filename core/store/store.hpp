@@ -27,6 +27,7 @@ struct EventRow {
   std::string cause;    // op, schedule, missed-schedule, ingest, timeout, error, config
   std::string detail;
   std::optional<std::int64_t> uid;  // peer uid of the client that asked
+  std::optional<std::string> api_key = std::nullopt;  // name of the HTTP API key that asked
 };
 
 struct SessionRow {
@@ -46,7 +47,7 @@ struct SessionRow {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens or creates `path`, switches to WAL and applies pending migrations.
   Store(const std::string& path, bool sync_full);

@@ -313,6 +313,7 @@ void HttpServer::accept_one(int fd, const ClientInfo& peer) {
   setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   auto owned = std::make_unique<Connection>(ParserLimits{options_.max_header_bytes, options_.max_body_bytes});
+  owned->parser.body_writer_for = body_plan_;
   Connection& c = *owned;
   c.server = this;
   c.peer = peer;
@@ -406,6 +407,13 @@ void HttpServer::on_readable(Connection& c) {
     return;
   }
   auto result = c.parser.feed(std::span<const std::uint8_t>(read_buffer_.data(), static_cast<std::size_t>(n)));
+  if (c.parser.take_continue() && !c.responding && c.out_off >= c.out.size()) {
+    // The client waits for this before sending a large body (curl does above 1 MiB). A
+    // 25-byte write to an idle socket does not block; if it is short, the client's own
+    // timeout sends the body anyway.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    [[maybe_unused]] const ssize_t sent = ::send(c.sock.get(), kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+  }
   for (auto& r : result.requests) c.pending.push_back(std::move(r));
   if (result.error && !c.parse_error) c.parse_error = std::move(result.error);
 }
@@ -424,7 +432,13 @@ void HttpServer::serve_next(Connection& c) {
       const ParseError err = std::move(*c.parse_error);
       c.parse_error.reset();
       if (debug_on()) log::debug("http", c.peer.address + ": " + std::to_string(err.status) + " " + err.message);
-      start_response(c, Response::text(err.status, err.message), nullptr, false);
+      Response answer = error_page_ ? error_page_(err.status, err.message) : Response::text(err.status, err.message);
+      if (!err.content_type.empty()) {
+        answer.body = err.message;
+        answer.set("Content-Type", err.content_type);
+      }
+      for (const auto& [k, v] : err.headers) answer.set(k, v);
+      start_response(c, std::move(answer), nullptr, false);
     } else if (c.peer_eof) {
       drop(c, "client closed");
     } else {

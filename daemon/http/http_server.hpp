@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "protocols/http/request.hpp"
+#include "protocols/http/request_parser.hpp"
 #include "protocols/http/response.hpp"
 
 namespace bvlive::http {
@@ -60,6 +61,14 @@ class HttpServer {
   int listen(const std::string& host, int port);
   // Stops accepting and closes every connection at once. Idempotent.
   void close();
+  // Where request bodies go (uploads streamed to a file), decided per request from its head;
+  // unset: every body is buffered, up to max_body_bytes. Set before listen().
+  void set_body_plan(std::function<BodyPlan(const Request& head)> plan) { body_plan_ = std::move(plan); }
+  // How protocol errors (a malformed request, a body over its limit) are answered; unset:
+  // plain text. Lets the HTTP API keep its one JSON error shape.
+  void set_error_page(std::function<Response(int status, const std::string& message)> page) {
+    error_page_ = std::move(page);
+  }
 
   const ServerStats& stats() const { return stats_; }
   const ServerOptions& options() const { return options_; }
@@ -97,6 +106,8 @@ class HttpServer {
 
   uv_loop_t* loop_;
   Handler handler_;
+  std::function<BodyPlan(const Request& head)> body_plan_;
+  std::function<Response(int status, const std::string& message)> error_page_;
   ServerOptions options_;
   ServerStats stats_;
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -61,7 +61,7 @@ library::LibraryItem import_library_file(const LibraryImport& req, const std::st
   item.id = library::new_library_id();
   item.name = req.name.empty() ? fs::path(path).filename().string() : req.name;
   item.file = "library/" + item.id + extension_of(path);
-  item.original = path;
+  item.original = req.original.empty() ? path : req.original;
   item.probe_json = probe.out;
   item.probe = std::get<library::MediaProbe>(parsed);
   item.created_at = now_ms();

@@ -13,6 +13,7 @@ namespace bvlive {
 struct LibraryImport {
   std::string path;  // absolute (the CLI resolves it)
   std::string name;  // "" = the file's name
+  std::string original;  // where it came from, as shown; "" = path
 };
 
 // Throws RpcError(InvalidParams, path "path") for a file the user must fix, RpcError(Internal)

@@ -45,7 +45,7 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
              const LiveRecord* l = lives_.by_id_or_custom_id(live_id);
              if (!l) return;
              const std::string state(to_string(l->state));
-             store_.append_event({0, live_id, now_ms(), state, state, "session", "ingest", detail, std::nullopt});
+             store_.append_event({0, live_id, now_ms(), state, state, "session", "ingest", detail, std::nullopt, std::nullopt});
            },
            [this](const std::string& live_id) { return keep_segments(live_id); },
            [this](const std::string& live_id, bool lost, const std::string& detail) {

@@ -18,7 +18,7 @@ VodManager::~VodManager() {
 
 void VodManager::note(const LiveRecord& live, const std::string& cause, const std::string& detail) {
   const std::string state(to_string(live.state));
-  ctx_.lives.store().append_event({0, live.id, now_ms(), state, state, "vod", cause, detail, std::nullopt});
+  ctx_.lives.store().append_event({0, live.id, now_ms(), state, state, "vod", cause, detail, std::nullopt, std::nullopt});
 }
 
 void VodManager::begin(const std::string& live_id) {

@@ -8,7 +8,7 @@
 #   - a subcommand listed by `bvlive --help` has no subsection in bvlive.1's COMMANDS,
 #     or an option shown by `bvlive [COMMAND] --help` is not mentioned in bvlive.1;
 #   - a config key the loader accepts (the uncommented keys of [daemon], [defaults],
-#     [rtmp], [srt], [http], [webrtc], [media], [transcode], [security] and [chat] in share/bvlived.toml, the [[live]] keys
+#     [rtmp], [srt], [http], [api], [webrtc], [media], [transcode], [security] and [chat] in share/bvlived.toml, the [[live]] keys
 #     listed in its comments, and the key lists of core/config/config_loader.cpp) has no
 #     entry in its section of bvlived.toml.5;
 #   - an exit code of bvlive (0 1 2 3 4 69, and any in `bvlive --help`) is missing from
@@ -174,7 +174,7 @@ if [[ -f $toml_5 ]]; then
     done < <(awk '
       /^[ \t]*\[\[/ { sec = ""; next }
       /^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec); next }
-      sec ~ /^(daemon|defaults|rtmp|srt|http|webrtc|media|transcode|security|chat)$/ && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
+      sec ~ /^(daemon|defaults|rtmp|srt|http|api|webrtc|media|transcode|security|chat)$/ && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
         key = substr($0, RSTART, RLENGTH); gsub(/[ \t=]/, "", key); print sec, key
       }
     ' "$example")
@@ -191,7 +191,7 @@ if [[ -f $toml_5 ]]; then
   fi
   if [[ -f $loader ]]; then
     # const std::initializer_list<std::string_view> kDaemonKeys = {"socket", ...};
-    for pair in daemon:kDaemonKeys defaults:kDefaultsKeys rtmp:kRtmpKeys srt:kSrtKeys http:kHttpKeys \
+    for pair in daemon:kDaemonKeys defaults:kDefaultsKeys rtmp:kRtmpKeys srt:kSrtKeys http:kHttpKeys api:kApiKeys \
       webrtc:kWebrtcKeys media:kMediaKeys transcode:kTranscodeKeys security:kSecurityKeys chat:kChatKeys \
       live:kScheduleKeys; do
       sec=${pair%%:*} var=${pair#*:}
@@ -205,7 +205,7 @@ if [[ -f $toml_5 ]]; then
   fi
   ((${#want[@]})) || fail "found no config keys to check"
   declare -A section_text=()
-  for sec in daemon defaults rtmp srt http webrtc media transcode security chat; do
+  for sec in daemon defaults rtmp srt http api webrtc media transcode security chat; do
     section_text[$sec]=$(section "$toml_5" "[$sec]")
     [[ -n ${section_text[$sec]} ]] || fail "bvlived.toml.5 has no [$sec] section"
   done

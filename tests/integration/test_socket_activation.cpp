@@ -50,7 +50,7 @@ pid_t exec_activated(int listen_fd, const TempDir& dir) {
     // --socket names a path that must NOT be bound: the inherited socket wins.
     const std::string unused = dir / "unused.sock";
     ::execl(BVLIVED_BIN, BVLIVED_BIN, "--config", config.c_str(), "--state-dir", state.c_str(), "--socket",
-            unused.c_str(), "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0",
+            unused.c_str(), "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0",
             "--webrtc-port", "0", static_cast<char*>(nullptr));
     ::_exit(127);
   }

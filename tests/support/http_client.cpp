@@ -185,7 +185,7 @@ HttpResponse http_exchange(int port, const HttpRequest& request) {
   if (!has_header(request.headers, "Connection")) head += "Connection: close\r\n";
   for (const auto& [k, v] : request.headers) head += k + ": " + v + "\r\n";
   const bool method_has_body = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-  if (!has_header(request.headers, "Content-Length") && (method_has_body || !request.body.empty()))
+  if (!has_header(request.headers, "Content-Length") && !has_header(request.headers, "Transfer-Encoding") && (method_has_body || !request.body.empty()))
     head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   send_all(socket.fd(), head + "\r\n" + request.body, deadline, what);
 

@@ -462,7 +462,7 @@ std::vector<std::string> DaemonProcess::argv() const {
   // Listeners on loopback and on ports the kernel picks, so tests run in parallel;
   // `bvlive status` tells the ports.
   std::vector<std::string> a = {BVLIVED_BIN, "--config", config_, "--socket", socket(), "--state-dir", state_dir(),
-                                "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0",
+                                "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0",
                                 "--webrtc-port", "0"};
   a.insert(a.end(), options_.extra_args.begin(), options_.extra_args.end());
   return a;

@@ -158,11 +158,11 @@ std::int64_t count_rows(Store& store, const std::string& table) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(schema_version_is_7) {
+BOOST_AUTO_TEST_CASE(schema_version_is_8) {
   TempDir dir;
   Store store((dir.path / "db").string(), true);
-  BOOST_TEST(Store::kSchemaVersion == 7);
-  BOOST_TEST(store.schema_version() == 7);
+  BOOST_TEST(Store::kSchemaVersion == 8);
+  BOOST_TEST(store.schema_version() == 8);
   BOOST_TEST(count_rows(store, "chat_messages") == 0);  // migration 7: chat and polls
   BOOST_TEST(count_rows(store, "polls") == 0);
   BOOST_TEST(count_rows(store, "poll_votes") == 0);
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(schema_1_database_is_migrated_and_keeps_its_lives) {
   std::string token;
   {
     Store store(path, true);
-    BOOST_TEST(store.schema_version() == 7);
+    BOOST_TEST(store.schema_version() == 8);
     auto lives = store.load_lives();
     BOOST_REQUIRE(lives.size() == 1u);
     BOOST_TEST(lives[0].id == "a");

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "util/ascii.hpp"
+
 namespace bvlive::http {
 
 namespace {
@@ -72,7 +74,7 @@ ParseResult RequestParser::feed(std::span<const std::uint8_t> bytes) {
 }
 
 void RequestParser::fail(int status, std::string message) {
-  if (!error_) error_ = ParseError{status, std::move(message)};
+  if (!error_) error_ = ParseError{status, std::move(message), "", {}};
 }
 
 bool RequestParser::count_header_bytes(std::size_t len, bool in_url) {
@@ -91,6 +93,7 @@ int RequestParser::on_message_begin(http_parser* p) {
   s->field_.clear();
   s->reading_value_ = false;
   s->header_bytes_ = 0;
+  s->upload_bytes_ = 0;
   s->in_message_ = true;
   return 0;
 }
@@ -142,16 +145,40 @@ int RequestParser::on_headers_complete(http_parser* p) {
     s->fail(501, "method " + r.method + " is not implemented");
     return -1;
   }
-  if ((p->flags & F_CONTENTLENGTH) && p->content_length > s->limits_.max_body_bytes) {
-    s->fail(413, "the request body exceeds " + std::to_string(s->limits_.max_body_bytes) + " bytes");
+  if (!s->finish_target()) return -1;
+  if (s->body_writer_for) {
+    BodyPlan plan = s->body_writer_for(r);
+    if (plan.refusal) {
+      s->error_ = std::move(plan.refusal);
+      return -1;
+    }
+    r.upload = std::move(plan.writer);
+  }
+  const std::uint64_t limit = r.upload ? r.upload->limit() : s->limits_.max_body_bytes;
+  if ((p->flags & F_CONTENTLENGTH) && p->content_length > limit) {
+    s->fail(413, "the request body exceeds " + std::to_string(limit) + " bytes");
     return -1;
   }
-  if (!s->finish_target()) return -1;
+  const auto expect = r.header("expect");
+  s->continue_due_ = expect && iequals(*expect, "100-continue") && r.http_minor >= 1 &&
+                     ((p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0));
   return 0;
 }
 
 int RequestParser::on_body(http_parser* p, const char* at, std::size_t len) {
   auto* s = self(p);
+  if (const auto& w = s->current_.upload) {
+    s->upload_bytes_ += len;
+    if (s->upload_bytes_ > w->limit()) {
+      s->fail(413, "the request body exceeds " + std::to_string(w->limit()) + " bytes");
+      return -1;
+    }
+    if (!w->write(std::string_view(at, len))) {
+      s->fail(500, "cannot store the request body: " + w->error());
+      return -1;
+    }
+    return 0;
+  }
   if (s->current_.body.size() + len > s->limits_.max_body_bytes) {
     s->fail(413, "the request body exceeds " + std::to_string(s->limits_.max_body_bytes) + " bytes");
     return -1;

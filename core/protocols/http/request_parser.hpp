@@ -9,7 +9,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +24,14 @@ namespace bvlive::http {
 struct ParseError {
   int status = 400;
   std::string message;  // for the client, e.g. "request headers exceed 16384 bytes"
+  std::string content_type = "";  // of `message` when it is not plain text (a route's own JSON refusal)
+  std::vector<std::pair<std::string, std::string>> headers = {};  // more for the answer (WWW-Authenticate)
+};
+
+// What to do with a request's body, decided once its head is read.
+struct BodyPlan {
+  std::shared_ptr<BodyWriter> writer;  // stream the body into it; null: buffer it in Request::body
+  std::optional<ParseError> refusal;   // refuse the request before reading its body
 };
 
 struct ParseResult {
@@ -40,6 +51,11 @@ class RequestParser {
   RequestParser& operator=(const RequestParser&) = delete;
 
   ParseResult feed(std::span<const std::uint8_t> bytes);
+  // Called for each request once its head is read (path, query and headers set, no body).
+  std::function<BodyPlan(const Request& head)> body_writer_for;
+  // True once after the head of a request that sent "Expect: 100-continue" and whose body
+  // is wanted: the server then sends "100 Continue" so the client sends the body.
+  bool take_continue() { return std::exchange(continue_due_, false); }
   // True between the first byte of a request and its end (a request is half-read).
   bool in_message() const { return in_message_; }
   bool failed() const { return error_.has_value(); }
@@ -66,9 +82,11 @@ class RequestParser {
   std::string field_;          // header name being read (may arrive in pieces)
   bool reading_value_ = false;
   std::size_t header_bytes_ = 0;
+  std::uint64_t upload_bytes_ = 0;
   bool in_message_ = false;
   std::vector<Request> done_;
   std::optional<ParseError> error_;
+  bool continue_due_ = false;
 };
 
 }  // namespace bvlive::http

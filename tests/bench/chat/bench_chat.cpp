@@ -252,7 +252,7 @@ class Daemon {
     }
     const auto t0 = Clock::now();
     pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", dir + "/state", "--log-level",
-                  "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0",
+                  "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0",
                   "--webrtc-port", "0"},
                  log_, log_);
     try {

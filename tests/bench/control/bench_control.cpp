@@ -343,7 +343,7 @@ class Daemon {
     { std::ofstream(config) << "# bench_control: embedded defaults\n"; }
     pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", state,
                   "--log-level", "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0",
-                  "--http-port", "0", "--webrtc-port", "0"},
+                  "--http-port", "0", "--webrtc-port", "0", "--api-port", "0"},
                  true);
     auto t0 = Clock::now();
     for (;;) {

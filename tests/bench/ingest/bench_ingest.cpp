@@ -941,7 +941,7 @@ Result run_bvlive(const Options& o, int n, const std::string& dir, const Source&
                           << (ffmpeg_remux ? "ffmpeg" : "bvlived") << "\"\n";
   }
   Child daemon({o.bvlived, "--config", config, "--socket", sock, "--state-dir", dir + "/state", "--listen",
-                "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--webrtc-port", "0", "--log-level", "warn"},
+                "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0", "--webrtc-port", "0", "--log-level", "warn"},
                log);
   auto daemon_broken = [&](const std::string& what) {
     return Broken(label + " (N=" + std::to_string(n) + ") " + what + "; its log (" + log + "):\n" + tail_of_file(log, 20));
