@@ -314,3 +314,95 @@ BOOST_AUTO_TEST_CASE(responses) {
   const std::string no_content = serialize_head(204, {}, 0, "D");
   BOOST_TEST(no_content == "HTTP/1.1 204 No Content\r\nDate: D\r\n\r\n");
 }
+
+// ---------------------------------------------------------------------------
+// Bodies streamed to a BodyWriter (uploads) instead of Request::body.
+
+namespace {
+
+struct CollectingWriter : BodyWriter {
+  explicit CollectingWriter(std::uint64_t limit, bool fail_after = false) : limit_(limit), fail_(fail_after) {}
+  std::uint64_t limit() const override { return limit_; }
+  bool write(std::string_view b) override {
+    if (fail_ && !got.empty()) return false;
+    got += b;
+    return true;
+  }
+  std::string error() const override { return "No space left on device"; }
+  std::uint64_t limit_;
+  bool fail_;
+  std::string got;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_streamed_body_goes_to_its_writer_not_to_memory) {
+  RequestParser parser(ParserLimits{16384, 10});  // buffered bodies: at most 10 bytes
+  auto writer = std::make_shared<CollectingWriter>(1000);
+  parser.body_writer_for = [&](const Request& head) {
+    BOOST_TEST(head.path == "/upload");
+    BOOST_TEST(head.body.empty());
+    return BodyPlan{writer, std::nullopt};
+  };
+  const std::string body(300, 'x');
+  auto r = parser.feed(bytes("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 300\r\n\r\n" + body));
+  BOOST_TEST_REQUIRE(r.requests.size() == 1u);
+  BOOST_TEST(!r.error);
+  BOOST_TEST(r.requests[0].body.empty());
+  BOOST_TEST(r.requests[0].upload.get() == writer.get());
+  BOOST_TEST(writer->got == body);
+}
+
+BOOST_AUTO_TEST_CASE(a_streamed_body_over_its_limit_is_413_announced_or_not) {
+  for (const std::string& framing : {"Content-Length: 50\r\n\r\n" + std::string(50, 'x'),
+                                    "Transfer-Encoding: chunked\r\n\r\n32\r\n" + std::string(50, 'x') + "\r\n0\r\n\r\n"}) {
+    RequestParser parser;
+    auto writer = std::make_shared<CollectingWriter>(40);
+    parser.body_writer_for = [&](const Request&) { return BodyPlan{writer, std::nullopt}; };
+    auto r = parser.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\n" + framing));
+    BOOST_TEST(r.requests.empty());
+    BOOST_TEST_REQUIRE(r.error.has_value());
+    BOOST_TEST(r.error->status == 413);
+    BOOST_TEST(writer->got.size() <= 40u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_head_stops_before_its_body) {
+  RequestParser parser;
+  parser.body_writer_for = [](const Request&) {
+    return BodyPlan{nullptr, ParseError{401, R"({"error":{}})", "application/json", {{"WWW-Authenticate", "Bearer"}}}};
+  };
+  auto r = parser.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"));
+  BOOST_TEST(r.requests.empty());
+  BOOST_TEST_REQUIRE(r.error.has_value());
+  BOOST_TEST(r.error->status == 401);
+  BOOST_TEST(r.error->content_type == "application/json");
+  BOOST_TEST(r.error->headers.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_failure_is_a_500_naming_it) {
+  RequestParser parser;
+  auto writer = std::make_shared<CollectingWriter>(1000, true);
+  parser.body_writer_for = [&](const Request&) { return BodyPlan{writer, std::nullopt}; };
+  parser.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabcde"));
+  auto r = parser.feed(bytes("fghij"));
+  BOOST_TEST_REQUIRE(r.error.has_value());
+  BOOST_TEST(r.error->status == 500);
+  BOOST_TEST(r.error->message.find("No space left") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(expect_100_continue_is_reported_once_for_a_wanted_body) {
+  RequestParser parser;
+  parser.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"));
+  BOOST_TEST(parser.take_continue());
+  BOOST_TEST(!parser.take_continue());
+  auto r = parser.feed(bytes("abc"));
+  BOOST_TEST(r.requests.size() == 1u);
+  // No body, or a refused one: nothing to continue.
+  RequestParser empty;
+  empty.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"));
+  BOOST_TEST(!empty.take_continue());
+  RequestParser too_big(ParserLimits{16384, 2});
+  too_big.feed(bytes("POST /u HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"));
+  BOOST_TEST(!too_big.take_continue());
+}
