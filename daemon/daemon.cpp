@@ -460,8 +460,9 @@ void Daemon::start_api() {
   ApiServer::Hooks hooks;
   hooks.call = [this](const std::string& method, const nlohmann::json& params, const Caller& caller) {
     nlohmann::json out = dispatch_as(method, params, caller);
-    // Creates answer with the whole live, URLs included, as GET does.
-    if (method == "live.create" && out.contains("live")) out["live"] = live_view({{"id", out["live"]["id"]}})["live"];
+    // Every answer that holds a live holds it as GET does, URLs and VOD included.
+    if (out.is_object() && out.contains("live") && out["live"].is_object() && out["live"].contains("id"))
+      out["live"] = live_view({{"id", out["live"]["id"]}})["live"];
     return out;
   };
   hooks.import_upload = [this](const std::string& path, const std::string& name, const Caller& caller) {

@@ -6,7 +6,8 @@
 # a file inside it (relative to node_modules/PACKAGE) that the build system waits for.
 # Quick when already installed: nothing is done while DEST_DIR holds the same lock file and
 # the version it pins. Installs Debian's nodejs and npm when npm is missing (as root).
-# Used by install-web.sh (hls.js) and install-browser-driver.sh (playwright-core).
+# Used by install-web.sh (hls.js), install-browser-driver.sh (playwright-core) and
+# install-api-validator.sh (ajv and the OpenAPI validator).
 set -euo pipefail
 
 me=${BVLIVE_NPM_INSTALLER:-npm-install}
