@@ -21,6 +21,8 @@
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
 #include "util/paths.hpp"
+#include "uv/work.hpp"
+#include "api/upload_file.hpp"
 #include "api/openapi_document.hpp"
 
 namespace bvlive {
@@ -131,6 +133,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 // Members close their handles (the control server also unlinks its socket) as
 // they are destroyed; loop_, destroyed after them, finishes the closes.
 Daemon::~Daemon() {
+  alive_.reset();  // pool jobs that finish from now on find nothing to report to
   // Sessions end with the daemon as their reason, before the listeners drop their encoders.
   if (sessions_) sessions_->end_all("daemon shutting down");
   if (media_index_) media_index_->on_update = nullptr;  // the origin goes before the index
@@ -465,12 +468,27 @@ void Daemon::start_api() {
       out["live"] = live_view({{"id", out["live"]["id"]}})["live"];
     return out;
   };
-  hooks.import_upload = [this](const std::string& path, const std::string& name, const Caller& caller) {
-    if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
-    auto out = library_add_upload(path, name, caller.api_key.value_or("?"));
-    log::info("library", "upload by API key " + caller.api_key.value_or("?") + " stored as " +
-                             out["item"]["id"].get<std::string>());
-    return out;
+  // ffprobe and the link run on the thread pool: nothing else on the loop waits for them.
+  hooks.import_upload = [this](std::shared_ptr<UploadFile> upload, const std::string& name, const Caller& caller,
+                               ApiServer::Done done) {
+    LibraryImport request;
+    request.path = upload->path();
+    request.name = name.empty() ? "upload" : name;
+    request.original = "upload by API key " + caller.api_key.value_or("?");
+    auto item = std::make_shared<library::LibraryItem>();
+    uv::queue_work(
+        loop_.get(),
+        [request, item, upload, ffprobe = settings_.media.ffprobe, root = library_->media_root()] {
+          *item = import_library_file(request, ffprobe, root);
+        },
+        [this, alive = std::weak_ptr<bool>(alive_), item, upload, done](std::exception_ptr error) {
+          if (alive.expired()) return;  // the daemon has gone; so has the request
+          done([&] {
+            if (error) rethrow_as_upload_refusal(error, upload->path());
+            if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
+            return keep_in_library(std::move(*item), "upload");
+          });
+        });
   };
   hooks.upload_dir = library_->media_root() + "/library";
   std::error_code ec;
@@ -483,17 +501,12 @@ void Daemon::start_api() {
                        std::to_string(api_keys_->size()) + " API keys)");
 }
 
-nlohmann::json Daemon::library_add_upload(const std::string& path, const std::string& name,
-                                          const std::string& key_name) {
-  LibraryImport request;
-  request.path = path;
-  request.name = name.empty() ? "upload" : name;
-  request.original = "upload by API key " + key_name;
+// An import refusal names the temporary file; the client knows it as its request body.
+[[noreturn]] void Daemon::rethrow_as_upload_refusal(std::exception_ptr error, const std::string& path) {
   try {
-    return import_to_library(request);
+    std::rethrow_exception(error);
   } catch (const RpcError& e) {
     if (e.kind() != ErrorKind::InvalidParams) throw;
-    // The refusal names the temporary file; the client knows it as its body.
     std::string message = e.what();
     for (auto at = message.find(path); at != std::string::npos; at = message.find(path))
       message.replace(at, path.size(), "the uploaded file");
@@ -515,7 +528,10 @@ nlohmann::json Daemon::library_add(const nlohmann::json& params) {
 }
 
 nlohmann::json Daemon::import_to_library(const LibraryImport& request) {
-  library::LibraryItem item = import_library_file(request, settings_.media.ffprobe, library_->media_root());
+  return keep_in_library(import_library_file(request, settings_.media.ffprobe, library_->media_root()), request.path);
+}
+
+nlohmann::json Daemon::keep_in_library(library::LibraryItem item, const std::string& from) {
   const std::string id = item.id;
   const std::string stored = library_->path_of(item);
   try {
@@ -525,7 +541,7 @@ nlohmann::json Daemon::import_to_library(const LibraryImport& request) {
     fs::remove(stored, ec);  // nothing is kept of a file the store did not take
     throw;
   }
-  log::info("library", "added " + id + " from " + request.path);
+  log::info("library", "added " + id + " from " + from);
   return library_->get_json(id, service_->lives());
 }
 

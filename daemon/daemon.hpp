@@ -70,8 +70,6 @@ class Daemon {
   void shutdown();
   // The media library (library.add imports through ffprobe; the rest is the catalog's).
   nlohmann::json library_add(const nlohmann::json& params);
-  // An HTTP API upload (a file in the library folder, removed by its owner afterwards).
-  nlohmann::json library_add_upload(const std::string& path, const std::string& name, const std::string& key_name);
   api::ApiKeyRegistry& api_keys() { return *api_keys_; }
   nlohmann::json library_list() const;
   nlohmann::json library_get(const nlohmann::json& params) const;
@@ -93,6 +91,9 @@ class Daemon {
   void start_media_plane();
   void start_api();
   nlohmann::json import_to_library(const LibraryImport& request);
+  // Stores an imported item in the catalog (its file is removed if the store refuses it).
+  nlohmann::json keep_in_library(library::LibraryItem item, const std::string& from);
+  [[noreturn]] static void rethrow_as_upload_refusal(std::exception_ptr error, const std::string& path);
   std::string metrics_text() const;
   nlohmann::json urls(const LiveRecord& live) const;
   std::string url_host() const;   // public_host, in brackets when it is an IPv6 address
@@ -148,6 +149,7 @@ class Daemon {
   std::unique_ptr<uv::Signal> sigterm_, sigint_, sighup_;
   TimeMs started_at_ = 0;
   bool stopping_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires when the daemon goes
 };
 
 }  // namespace bvlive

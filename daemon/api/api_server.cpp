@@ -173,7 +173,7 @@ http::Response ApiServer::serve(const api::ApiCall& matched, const http::Request
   Caller caller;
   caller.api_key = key_name;
   if (matched.route->body == api::BodyUse::File) {
-    auto* upload = dynamic_cast<UploadFile*>(req.upload.get());
+    auto upload = std::dynamic_pointer_cast<UploadFile>(req.upload);
     if (!upload) return error_response(api::api_error(500, "internal", "the upload was not stored"));
     caller.api_key = upload->sender;  // admitted at its head
     if (upload->size() == 0)
@@ -181,9 +181,20 @@ http::Response ApiServer::serve(const api::ApiCall& matched, const http::Request
                                            {{"path", "body"}}));
     if (!upload->finish())
       return error_response(api::api_error(500, "internal", "cannot store the upload: " + upload->error()));
-    const std::string filename = matched.params.value("filename", std::string());
-    std::string name = matched.params.value("name", filename);
-    return json_response(200, hooks_.import_upload(upload->path(), name, caller));
+    const std::string name = matched.params.value("name", matched.params.value("filename", std::string()));
+    http::Response later;
+    later.later = [this, upload, name, caller](http::Response::Send send) {
+      hooks_.import_upload(upload, name, caller, [send](const std::function<json()>& answer) {
+        try {
+          send(json_response(200, answer()));
+        } catch (const RpcError& e) {
+          send(error_response(api::from_rpc_error(e)));
+        } catch (const std::exception& e) {
+          send(error_response(api::api_error(500, "internal", e.what())));
+        }
+      });
+    };
+    return later;
   }
   json body = nullptr;
   if (!req.body.empty()) {

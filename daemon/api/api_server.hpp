@@ -28,11 +28,13 @@ class UploadFile;
 
 class ApiServer {
  public:
+  using Done = std::function<void(const std::function<nlohmann::json()>& answer)>;
   struct Hooks {
     // Runs a service method (the control socket's method table) for an API caller.
     std::function<nlohmann::json(const std::string& method, const nlohmann::json& params, const Caller&)> call;
-    // Imports an uploaded file (its path, its display name) into the media library.
-    std::function<nlohmann::json(const std::string& path, const std::string& name, const Caller&)> import_upload;
+    // Imports an uploaded file into the media library, later: calls done once with a function
+    // that returns the answer or throws (RpcError) the refusal. The upload lives until then.
+    std::function<void(std::shared_ptr<UploadFile>, const std::string& name, const Caller&, Done done)> import_upload;
     std::string upload_dir;     // where uploads are written: the library folder, for hard links
     std::string_view document;  // the OpenAPI document served at /bv/cms/v1/openapi.json
   };
