@@ -290,6 +290,15 @@ std::string Daemon::metrics_text() const {
     m.family("bvlive_http_connections", "gauge", "Open HTTP connections.")
         .sample(static_cast<double>(hs.connections_open));
   }
+  if (api_) {
+    m.family("bvlive_api_responses_total", "counter", "HTTP API responses by status code.");
+    for (const auto& [code, n] : api_->stats().responses_by_status)
+      m.sample(static_cast<double>(n), {{"code", std::to_string(code)}});
+    m.family("bvlive_api_unauthenticated_total", "counter", "HTTP API requests refused for a missing, unknown or revoked key.")
+        .sample(static_cast<double>(api_->refused_auth()));
+    m.family("bvlive_api_rate_limited_total", "counter", "HTTP API requests refused for their key's rate (429).")
+        .sample(static_cast<double>(api_->rate_limited()));
+  }
   if (events_) {
     m.family("bvlive_event_streams", "gauge", "Open event streams of player pages (/live/ID/events).")
         .sample(static_cast<double>(events_->streams()));
