@@ -88,6 +88,7 @@ class Daemon {
 
  private:
   Settings load_settings() const;  // the config file with the command line's overrides applied
+  static ScheduleRules rules_of(const Settings& s);
   void start_media_plane();
   void start_api();
   nlohmann::json import_to_library(const LibraryImport& request);

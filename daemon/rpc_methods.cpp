@@ -12,8 +12,14 @@ namespace {
 using nlohmann::json;
 using Handler = std::function<json(Daemon&, LiveService&, const json&, const Caller&)>;
 
+// What a method may change, which says what must follow it: a change to lives (their
+// state, schedule or stream key) re-arms the scheduler and refreshes the keys ingest
+// accepts; reads and other changes need neither.
+enum class Effect { Reads, ChangesLives, ChangesOther };
+
 struct Method {
   std::string_view name;
+  Effect effect;
   Handler handler;
 };
 
@@ -21,41 +27,43 @@ Handler live_op(Trigger t) {
   return [t](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.op(t, p, c); };
 }
 
+constexpr Effect R = Effect::Reads, L = Effect::ChangesLives, O = Effect::ChangesOther;
+
 const Method kMethods[] = {
-    {"live.create", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.create(p, c); }},
-    {"live.list", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.list(p); }},
-    {"live.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.live_view(p); }},
-    {"live.update", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.update(p, c); }},
-    {"live.preview", live_op(Trigger::Preview)},
-    {"live.start", live_op(Trigger::Start)},
-    {"live.end", live_op(Trigger::End)},
-    {"live.cancel", live_op(Trigger::Cancel)},
-    {"live.close", live_op(Trigger::Close)},
-    {"live.reopen", live_op(Trigger::Reopen)},
-    {"live.archive", live_op(Trigger::Archive)},
-    {"live.delete", live_op(Trigger::Delete)},
-    {"live.events", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.events(p); }},
-    {"live.sessions", [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.sessions(p); }},
-    {"live.rotate_key", [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.rotate_key(p, c); }},
-    {"library.add", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_add(p); }},
-    {"library.list", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.library_list(); }},
-    {"library.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_get(p); }},
-    {"library.remove", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_remove(p); }},
-    {"live.token", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.issue_token(p); }},
-    {"secret.rotate", [](Daemon& d, LiveService&, const json&, const Caller& c) { return d.rotate_secret(c); }},
-    {"vod.get", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().get(p); }},
-    {"vod.retry", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().retry(p); }},
-    {"chat.list", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_list(p); }},
-    {"chat.send", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_send(p); }},
-    {"chat.delete", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_delete(p); }},
-    {"poll.create", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_create(p); }},
-    {"poll.close", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_close(p); }},
-    {"poll.list", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_list(p); }},
-    {"apikey.create", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().create(p, now_ms()); }},
-    {"apikey.list", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.api_keys().list(); }},
-    {"apikey.revoke", [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().revoke(p, now_ms()); }},
-    {"daemon.status", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
-    {"daemon.reload", [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
+    {"live.create", L, [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.create(p, c); }},
+    {"live.list", R, [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.list(p); }},
+    {"live.get", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.live_view(p); }},
+    {"live.update", L, [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.update(p, c); }},
+    {"live.preview", L, live_op(Trigger::Preview)},
+    {"live.start", L, live_op(Trigger::Start)},
+    {"live.end", L, live_op(Trigger::End)},
+    {"live.cancel", L, live_op(Trigger::Cancel)},
+    {"live.close", L, live_op(Trigger::Close)},
+    {"live.reopen", L, live_op(Trigger::Reopen)},
+    {"live.archive", L, live_op(Trigger::Archive)},
+    {"live.delete", L, live_op(Trigger::Delete)},
+    {"live.events", R, [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.events(p); }},
+    {"live.sessions", R, [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.sessions(p); }},
+    {"live.rotate_key", L, [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.rotate_key(p, c); }},
+    {"library.add", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_add(p); }},
+    {"library.list", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.library_list(); }},
+    {"library.get", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_get(p); }},
+    {"library.remove", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_remove(p); }},
+    {"live.token", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.issue_token(p); }},
+    {"secret.rotate", O, [](Daemon& d, LiveService&, const json&, const Caller& c) { return d.rotate_secret(c); }},
+    {"vod.get", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().get(p); }},
+    {"vod.retry", L, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.vod().retry(p); }},
+    {"chat.list", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_list(p); }},
+    {"chat.send", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_send(p); }},
+    {"chat.delete", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.chat_delete(p); }},
+    {"poll.create", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_create(p); }},
+    {"poll.close", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_close(p); }},
+    {"poll.list", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.poll_list(p); }},
+    {"apikey.create", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().create(p, now_ms()); }},
+    {"apikey.list", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.api_keys().list(); }},
+    {"apikey.revoke", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().revoke(p, now_ms()); }},
+    {"daemon.status", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
+    {"daemon.reload", L, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };
 
 }  // namespace
@@ -71,9 +79,10 @@ json Daemon::dispatch_as(const std::string& method, const json& params, const Ca
   for (const auto& m : kMethods) {
     if (m.name != method) continue;
     json result = m.handler(*this, *service_, params, caller);
-    // Any call may have changed a schedule; recomputing the wake-up is cheap.
-    scheduler_->rearm();
-    sessions_->refresh_keys();  // create, update, rotate-key and ops change which keys are accepted
+    if (m.effect == Effect::ChangesLives) {
+      scheduler_->rearm();        // a schedule may have moved
+      sessions_->refresh_keys();  // and which stream keys ingest accepts
+    }
     return result;
   }
   std::string known;

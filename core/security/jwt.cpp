@@ -1,4 +1,5 @@
 #include "security/jwt.hpp"
+#include "util/hex.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,13 +24,6 @@ int base64url_value(char c) {
   if (c >= '0' && c <= '9') return c - '0' + 52;
   if (c == '-') return 62;
   if (c == '_') return 63;
-  return -1;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
@@ -135,32 +129,14 @@ std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text)
   return out;
 }
 
-std::string encode_secret_hex(std::span<const std::uint8_t> secret) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(secret.size() * 2);
-  for (std::uint8_t b : secret) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
+std::string encode_secret_hex(std::span<const std::uint8_t> secret) { return hex_encode(secret); }
 
 std::optional<std::vector<std::uint8_t>> decode_secret_hex(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
   const auto first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return std::vector<std::uint8_t>{};
   text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-  }
-  return out;
+  return hex_decode(text);
 }
 
 std::string_view token_error_name(TokenError error) {

@@ -1,5 +1,7 @@
 #include "origin/origin.hpp"
 
+#include "live/playback_access.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -66,8 +68,6 @@ Response sealed(std::vector<std::uint8_t> bytes, const char* cache) {
   return r;
 }
 
-bool went_live(const LiveRecord& l) { return l.live_started_at.has_value(); }
-
 // "seg_00000042.p3.m4s": an LL-HLS part (partial_segment.hpp).
 bool is_part_name(const std::string& name) {
   const auto p = name.rfind(".p");
@@ -89,43 +89,15 @@ Response refusal(int status, const LiveRecord& l, std::string reason) {
   return r;
 }
 
-// Why the public entry point (index.m3u8) does not play now, or nothing when it does.
-std::optional<Response> public_refusal(const LiveRecord& l, TimeMs now) {
-  const std::string label = l.label();
-  const std::string state(to_string(l.state));
-  if (l.state == LiveState::Live || l.state == LiveState::Vod) return std::nullopt;
-  if (!went_live(l))
-    return refusal(404, l, "live " + label + " has not started (state " + state +
-                               "); public playback opens when it goes LIVE (bvlive start " + label + ")");
-  if (l.state == LiveState::Encoding) {
-    Response r = refusal(503, l, "live " + label + " has ended; its VOD is being prepared");
-    r.set("Retry-After", "10");
-    return r;
-  }
-  if (l.state == LiveState::VodReady) {
-    const TimeMs opens = l.spec.live_vod.started_at.value_or(now);
-    Response r = refusal(503, l, "live " + label + " has ended; its VOD opens at " + format_rfc3339(opens));
-    r.set("Retry-After", std::to_string(std::max<TimeMs>(1, (opens - now + 999) / 1000)));
-    return r;
-  }
-  return refusal(410, l, "live " + label + " has ended (state " + state + ")" +
-                             (l.spec.live_vod.enabled() ? "; its VOD is no longer offered" : ""));
-}
-
-// After the end, players already watching may still read the closed live playlist and its
-// segments; not once a VOD window has come and gone (LIVE_END of a live with live_vod).
-bool ended_live_still_listed(const LiveRecord& l) {
-  if (!went_live(l)) return false;
-  if (l.state == LiveState::Encoding || l.state == LiveState::VodReady) return true;
-  return l.state == LiveState::LiveEnd && !l.spec.live_vod.enabled();
+// The refusal for an access the rules deny, with the live's state for players and logs.
+Response refused(const LiveRecord& l, const PlaybackAccess& access) {
+  Response r = refusal(access.status, l, access.reason);
+  if (access.retry_after_s) r.set("Retry-After", std::to_string(*access.retry_after_s));
+  return r;
 }
 
 bool safe_name(const std::string& part) { return !part.empty() && part != "." && part != ".." && part[0] != '.'; }
 
-bool is_segment_public(const LiveRecord& l, const SegmentRecord& s) {
-  // A segment that ends before LIVE began is preview footage.
-  return s.program_date_time + static_cast<TimeMs>(std::llround(s.duration * 1000)) > *l.live_started_at;
-}
 
 }  // namespace
 
@@ -176,9 +148,7 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
     if (*token != live->preview_token)
       return error(403, "wrong preview token for live " + live->label() + " (bvlive show " + live->label() +
                             " prints the current one)");
-    if (live->state != LiveState::Preview && live->state != LiveState::Live)
-      return refusal(404, *live, "live " + live->label() + " is " + std::string(to_string(live->state)) +
-                                     "; the host preview exists in PREVIEW and LIVE");
+    if (const auto access = preview_access(*live); !access.allowed()) return refused(*live, access);
     query = "?token=" + *token;
   } else {
     const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
@@ -195,8 +165,7 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
     if (covers && parts.size() == 4 && parts[2] == "covers" && parts[3].ends_with(".jpg"))
       return covers(*live, std::string_view(parts[3]).substr(0, parts[3].size() - 4));
     if (live->state == LiveState::Vod) return vod_route(*live, parts, req, query);
-    if (auto refused = public_refusal(*live, now_ms()); refused && (entry || !ended_live_still_listed(*live)))
-      return *refused;
+    if (const auto access = public_access(*live, entry, now_ms()); !access.allowed()) return refused(*live, access);
   }
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
   if (parts.size() == 4 && parts[2] == "keys") return key_file(*live, audience, parts[3]);
@@ -484,7 +453,7 @@ Response Origin::serve_part(const LiveRecord& live, Audience audience, const hls
   if (audience == Audience::Public) {
     // A part of a complete segment of preview footage stays private, like the segment.
     for (const SegmentRecord& s : index_.segments(live.id))
-      if (s.seq == part.seq && s.rendition == part.rendition && !is_segment_public(live, s))
+      if (s.seq == part.seq && s.rendition == part.rendition && !segment_is_public(live, s))
         return error(404, "no part " + part.file + " in live " + live.label());
   }
   const char* cache = audience == Audience::Public ? kSegmentCache : kPrivateCache;
@@ -506,7 +475,7 @@ Response Origin::media_file(const LiveRecord& live, Audience audience, const std
   const auto& all = index_.segments(live.id);
   const bool is_init = is_init_file(rel);
   const auto found = std::find_if(all.begin(), all.end(), [&](const SegmentRecord& s) {
-    return (is_init ? s.init_file : s.file) == rel && (audience == Audience::Preview || is_segment_public(live, s));
+    return (is_init ? s.init_file : s.file) == rel && (audience == Audience::Preview || segment_is_public(live, s));
   });
   if (found == all.end())
     return error(404, "no segment " + rel + " in live " + live.label() + " (it may have left the live window)");
@@ -533,7 +502,7 @@ Response Origin::key_file(const LiveRecord& live, Audience audience, const std::
     known = live.state == LiveState::Vod;
   } else {
     for (const SegmentRecord& s : index_.segments(live.id))
-      if ((audience == Audience::Preview || is_segment_public(live, s)) && protection->key_name(s) == *name) {
+      if ((audience == Audience::Preview || segment_is_public(live, s)) && protection->key_name(s) == *name) {
         known = true;
         break;
       }

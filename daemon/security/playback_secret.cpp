@@ -1,4 +1,5 @@
 #include "security/playback_secret.hpp"
+#include "util/hex.hpp"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -22,23 +23,6 @@ std::vector<std::uint8_t> random_secret() {
   return bytes;
 }
 
-std::string to_hex(const std::vector<std::uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 PlaybackSecret::PlaybackSecret(std::string path, std::string what, std::string lost_by_removal)
@@ -56,12 +40,9 @@ PlaybackSecret::PlaybackSecret(std::string path, std::string what, std::string l
   while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) hex.pop_back();
   const std::string not_a_secret = path_ + " is not a " + what_ + " (64 hex digits); remove it to make a new one (" +
                                    lost_by_removal_ + ")";
-  if (hex.size() != kSecretBytes * 2) throw std::runtime_error(not_a_secret);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) throw std::runtime_error(not_a_secret);
-    bytes_.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-  }
+  auto bytes = hex_decode(hex);
+  if (!bytes || bytes->size() != kSecretBytes) throw std::runtime_error(not_a_secret);
+  bytes_ = std::move(*bytes);
 }
 
 void PlaybackSecret::rotate() {
@@ -75,7 +56,7 @@ void PlaybackSecret::write(const std::vector<std::uint8_t>& bytes) const {
   ::unlink(tmp.c_str());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  const std::string text = to_hex(bytes) + "\n";
+  const std::string text = hex_encode(bytes) + "\n";
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   const int err = errno;
   ::close(fd);

@@ -1,4 +1,5 @@
 #include "webrtc/dtls_certificate.hpp"
+#include "util/hex.hpp"
 #include "webrtc/openssl_errors.hpp"
 
 #include <fcntl.h>
@@ -155,14 +156,7 @@ std::string fingerprint_sha256(const X509& certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(&certificate, EVP_sha256(), digest, &length) != 1) fail("cannot hash the certificate");
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    if (i) text += ':';
-    text += hex[digest[i] >> 4];
-    text += hex[digest[i] & 0x0f];
-  }
-  return text;
+  return hex_encode(std::span<const std::uint8_t>(digest, length), true, ':');
 }
 
 DtlsCertificate::DtlsCertificate(EvpPkeyPtr key, X509Ptr certificate)

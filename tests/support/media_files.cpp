@@ -1,4 +1,5 @@
 #include "support/media_files.hpp"
+#include "util/hex.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -90,10 +91,7 @@ double playlist_duration(const std::string& playlist) {
 }
 
 std::string hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) (out += kDigits[c >> 4]) += kDigits[c & 15];
-  return out;
+  return bvlive::hex_encode({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
 }
 
 std::string openssl_decrypt(const TempDir& dir, const std::string& sealed, const std::string& key, std::int64_t seq) {

@@ -1,4 +1,5 @@
 #include "media/codec/h264_config.hpp"
+#include "util/hex.hpp"
 
 #include <cstdio>
 
@@ -98,9 +99,8 @@ void put16(Bytes& out, std::size_t value) {
 }
 
 std::string hex2(unsigned value) {
-  char text[3];
-  std::snprintf(text, sizeof text, "%02x", value & 0xFFu);
-  return text;
+  const std::uint8_t byte = static_cast<std::uint8_t>(value);
+  return hex_encode(std::span<const std::uint8_t>(&byte, 1));
 }
 
 // A count-prefixed list of 16-bit-length-prefixed parameter sets, as in avcC.

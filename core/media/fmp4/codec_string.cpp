@@ -1,4 +1,5 @@
 #include "media/fmp4/codec_string.hpp"
+#include "util/hex.hpp"
 
 #include <cstdio>
 
@@ -12,9 +13,8 @@ namespace {
 ParseError error(const std::string& message) { return ParseError{"codecs: " + message}; }
 
 std::string hex2(unsigned value, bool upper = false) {
-  char text[3];
-  std::snprintf(text, sizeof text, upper ? "%02X" : "%02x", value & 0xFFu);
-  return text;
+  const std::uint8_t byte = static_cast<std::uint8_t>(value);
+  return hex_encode(std::span<const std::uint8_t>(&byte, 1), upper);
 }
 
 Parsed<std::string> track_codec(ByteSpan trak_payload) {
