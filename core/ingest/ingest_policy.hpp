@@ -1,6 +1,7 @@
-// Whether a push is accepted: SPEC.md section 3 (sessions are created on a valid push while
-// the live is PREVIEW or LIVE) and the live's ingestion_types. The refusal text goes to
-// the log and to the encoder, so it names the live but never the key.
+// Whether a push is accepted (docs/ARCHITECTURE.md#session-states, bvlived(8) INGEST): sessions
+// are created on a valid push while the live is PREVIEW or LIVE, for the live's
+// ingestion_types. The refusal text goes to the log and to the encoder, so it names the live
+// but never the key.
 #pragma once
 
 #include <string>

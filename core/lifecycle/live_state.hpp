@@ -1,4 +1,5 @@
-// The live (channel) state machine of SPEC.md section 3, as data.
+// The live (channel) state machine, as data (docs/ARCHITECTURE.md#live-lifecycle; for users,
+// bvlive(1) LIVE STATES).
 //
 // Every transition a live can make is one row of kLiveTransitions: which trigger
 // (an operator op or an automatic event), from which states, to which state, and

@@ -1,4 +1,4 @@
-// The session state machine of SPEC.md section 3 (seeds/000), as data.
+// The session state machine, as data (docs/ARCHITECTURE.md#session-states, bvlived(8) SESSIONS).
 // INIT -> PROCESSING -> LIVE | ERROR -> ENDED. A session is never reused.
 #pragma once
 

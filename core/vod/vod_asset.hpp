@@ -1,4 +1,5 @@
-// A live's VOD (live-to-VOD, SPEC.md section 3): what ENCODING produces and VOD serves.
+// A live's VOD (live-to-VOD: docs/ARCHITECTURE.md#live-lifecycle, bvlived(8) LIVE-TO-VOD):
+// what ENCODING produces and VOD serves.
 // Its files live in the live's media folder under vod/: the media playlist
 // (vod/media.m3u8, segment URIs "vod/..."), the master (vod/index.m3u8), init and media
 // segments, and the downloadable MP4 (vod/LIVE_ID.mp4).

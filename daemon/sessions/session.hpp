@@ -1,6 +1,7 @@
-// One push, from the encoder's connection to the last segment: SPEC.md section 3's
-// session. It owns the packager (packager/packager.hpp: in bvlived itself for a passthrough
-// push, an ffmpeg child where the media is re-encoded) and the segmenter (core's segment
+// One push, from the encoder's connection to the last segment: a session
+// (docs/ARCHITECTURE.md#session-states, bvlived(8) SESSIONS). It owns the packager
+// (packager/packager.hpp: in bvlived itself for a passthrough push, an ffmpeg child where
+// the media is re-encoded) and the segmenter (core's segment
 // cutter and rendition aligner), writes init.mp4 and the segment files under
 // MEDIA_ROOT/LIVE_ID/SESSION_ID/, and records each segment in the MediaIndex. An encoder
 // that changes its configuration mid-push gets a new init segment (init-2.mp4, ...), and

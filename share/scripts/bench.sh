@@ -6,9 +6,9 @@
 #   share/scripts/bench.sh --only bench_ingest --counts 1,50,200,500 --seconds 30
 #   share/scripts/bench.sh --only bench_ingest --counts 1,50,100,200 --seconds 30 --source 720p
 # Without --only, pass only the options every benchmark knows (--quick, --keep, --dir DIR).
-# Benchmarks print figures (against the SPEC.md §6 targets, or nginx-rtmp for bench_ingest)
-# and exit 0 whatever the timings; a non-zero exit means something broke (a daemon did not
-# start, a call failed, a stream produced no segment).
+# Benchmarks print figures (against the targets in docs/ARCHITECTURE.md#benchmarks, or
+# nginx-rtmp for bench_ingest) and exit 0 whatever the timings; a non-zero exit means
+# something broke (a daemon did not start, a call failed, a stream produced no segment).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -1,5 +1,5 @@
 // Every bvlive command against a real bvlived: output, exit codes, and the lifecycle
-// walked end to end (core/rpc/README.md, SPEC.md sections 3 and 4).
+// walked end to end (core/rpc/README.md, docs/ARCHITECTURE.md#live-lifecycle, bvlive(1)).
 #define BOOST_TEST_MODULE cli_lifecycle
 #include <boost/test/unit_test.hpp>
 

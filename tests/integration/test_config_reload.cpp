@@ -1,6 +1,7 @@
 // bvlived.toml against a real daemon: [[live]] tables applied at start and on
 // `bvlive reload` / SIGHUP; bad files refused with FILE:LINE:COLUMN and the running
-// state kept; --check-config; a bad file at start (SPEC.md 4, share/bvlived.toml).
+// state kept; --check-config; a bad file at start (bvlived.toml(5) RECONCILIATION and
+// RELOAD, share/bvlived.toml).
 #define BOOST_TEST_MODULE config_reload
 #include <boost/test/unit_test.hpp>
 

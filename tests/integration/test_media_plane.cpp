@@ -1,6 +1,8 @@
 // The media plane end to end with real processes: ffmpeg pushes over RTMP (and SRT),
-// bvlived makes sessions, packages with its ffmpeg child, segments and serves HLS; ffprobe
-// and a plain HTTP client read it back the way a player would (issue 3, SPEC.md 3-5).
+// bvlived makes sessions, packages them (in process, or with an ffmpeg child when
+// media.remux = "ffmpeg"), segments and serves HLS; ffprobe and a plain HTTP client read it
+// back the way a player would (issue 3; docs/ARCHITECTURE.md#path-of-a-pushed-stream and
+// #path-of-a-viewers-request).
 #define BOOST_TEST_MODULE media_plane
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 // What survives a crash, a stop and a restart; schedules applied on time and after
-// downtime (SPEC.md 3: "every transition is written to SQLite before it is
-// acknowledged"; 6: "kill -9 at any moment loses no acknowledged state; a restarted
-// daemon applies missed schedule transitions").
+// downtime (docs/ARCHITECTURE.md#persistence; bvlived(8) PERSISTENCE: every change is
+// committed before it is acknowledged, so kill -9 at any moment loses nothing acknowledged;
+// "After downtime": a restarted daemon applies missed schedule transitions).
 #define BOOST_TEST_MODULE persistence
 #include <boost/test/unit_test.hpp>
 

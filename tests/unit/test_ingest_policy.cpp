@@ -1,5 +1,5 @@
-// Whether a push is accepted (SPEC section 3): by the live's state, its type and its
-// ingestion_types; a refusal names the live and what to do, never the stream key.
+// Whether a push is accepted (docs/ARCHITECTURE.md#session-states): by the live's state, its
+// type and its ingestion_types; a refusal names the live and what to do, never the stream key.
 #define BOOST_TEST_MODULE ingest_policy
 #include <boost/test/unit_test.hpp>
 

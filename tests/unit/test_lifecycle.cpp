@@ -1,6 +1,7 @@
-// The live and session state tables against SPEC.md section 3, written out here
-// independently: every (state, trigger, facts) combination is checked, so an
-// added, missing or wrong row fails.
+// The live and session state tables against the lifecycle as documented
+// (docs/ARCHITECTURE.md#state-tables, bvlive(1) LIVE STATES), written out here
+// independently: every (state, trigger, facts) combination is checked, so an added, missing
+// or wrong row fails.
 #define BOOST_TEST_MODULE lifecycle
 #include <boost/test/unit_test.hpp>
 
@@ -26,7 +27,7 @@ const T kAllTriggers[] = {T::Preview,        T::Start,         T::End,          
                           T::Reopen,         T::Archive,       T::Delete,        T::PrepareDue,    T::ResourcesReady,
                           T::VodAssetReady,  T::VodWindowOpen, T::VodWindowClose, T::CloseAfter};
 
-// SPEC.md section 3, transcribed. nullopt inside the optional = "deleted".
+// bvlive(1) LIVE STATES, transcribed. nullopt inside the optional = "deleted".
 std::optional<std::optional<S>> expected(S from, T t, bool has_vod, bool due) {
   using R = std::optional<std::optional<S>>;
   switch (t) {
