@@ -1,20 +1,33 @@
-// bench_control: the control path, measured against SPEC.md §6.
+// bench_control: the control path, measured against the targets in docs/ARCHITECTURE.md#benchmarks.
 //
-// Starts a real bvlived in a fresh mkdtemp directory (its control socket there, nothing
-// else listening), then measures:
+// Starts a real bvlived in a fresh mkdtemp directory (its control socket there, its HTTP
+// API on a free loopback port, the media listeners on free loopback ports), then measures:
 //   1. `bvlive show ID` as a whole process (fork/exec/wait), N times;
-//   2. a raw JSON-RPC `live.get`, on one persistent connection and as connect+call+close;
+//   2. a raw JSON-RPC `live.get`, on one persistent connection and as connect+call+close,
+//      and the HTTP API's GET /bv/cms/v1/lives/{id} on one keep-alive connection and with a
+//      new TCP connection per request (a small blocking HTTP/1.1 client below, no libcurl);
 //   3. live.create throughput while filling the store with LIVES lives (default 10,000);
 //   4. `live.list` (raw RPC, whole reply read and parsed) and `bvlive list` (whole process,
-//      stdout to /dev/null) over those lives;
+//      stdout to /dev/null) over those lives, and one page of 100 of them over the socket
+//      (live.list {page_size: 100}) and over HTTP (GET /bv/cms/v1/lives?page_size=100);
 //   5. the daemon's VmRSS right after start (0 lives) and after the fill;
-// and prints a summary table against the SPEC targets.
+//   6. live.create over the socket and POST /bv/cms/v1/lives over HTTP, in alternating
+//      blocks of 100 on one connection each, so that both rates see the same disk and load;
+// and prints a summary table against those targets, then one of the HTTP API's figures
+// beside the socket's (ratio = HTTP / socket).
+//
+// The API key is made over the control socket (apikey.create, what `bvlive apikey create`
+// calls), scope admin; the config file lifts the per-key rate limit ([api] rate_limit and
+// rate_burst) so that the benchmark measures the daemon, not its throttle.
 //
 // Benchmarks report, they never fail on timing: exit 0 even when a target is missed,
 // 1 only when something broke (the daemon did not start, a call failed), 2 on bad usage.
 //
 // Run: share/scripts/bench.sh [--quick] [--lives N] [--iterations N] ...
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -23,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -60,6 +74,8 @@ struct Options {
   int rpc_runs = 5000;      // raw live.get calls (each mode)
   int lives = 10000;        // lives in the store for the list figures
   int list_runs = 20;       // live.list / `bvlive list` runs
+  int page_runs = 200;      // one page of 100 lives, socket and HTTP (each)
+  int http_creates = 2000;  // creates over HTTP in [6], and as many over the socket beside them
   int warmup = 10;          // untimed runs before each timed series
   std::string base_dir;     // where mkdtemp makes the work directory (default $TMPDIR or /tmp)
   std::string bvlived = BVLIVED_BIN;
@@ -70,12 +86,15 @@ struct Options {
 void print_help() {
   std::cout <<
       "usage: bench_control [options]\n"
-      "  --quick             smoke run: 30 show runs, 500 RPC calls, 1,000 lives, 5 list runs\n"
+      "  --quick             smoke run: 30 show runs, 500 RPC and HTTP calls, 1,000 lives, 5 list\n"
+      "                      runs, 50 page runs, 200 HTTP creates\n"
       "  --lives N           lives created for the list figures (default 10000)\n"
       "  --iterations N      `bvlive show` round trips (default 300); raw RPC calls follow\n"
       "                      at N x 50/3 (default 5000) unless --rpc-iterations is given\n"
-      "  --rpc-iterations N  raw live.get calls per mode (default 5000)\n"
+      "  --rpc-iterations N  raw live.get calls per mode, and as many HTTP GETs per mode (default 5000)\n"
       "  --list-runs N       live.list / `bvlive list` runs (default 20)\n"
+      "  --page-runs N       one page of 100 lives, over the socket and over HTTP (default 200)\n"
+      "  --http-creates N    lives created over HTTP, beside as many over the socket (default 2000)\n"
       "  --dir DIR           make the temporary work directory under DIR (default $TMPDIR or /tmp);\n"
       "                      the creation throughput depends on its filesystem's fsync\n"
       "  --bvlived PATH      daemon binary (default: the one built with this benchmark)\n"
@@ -86,7 +105,7 @@ void print_help() {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  std::optional<int> lives, iterations, rpc_iterations, list_runs;
+  std::optional<int> lives, iterations, rpc_iterations, list_runs, page_runs, http_creates;
   bool quick = false;
   constexpr long kMax = 100000000;
   bvbench::OptionTable("bench_control", print_help)
@@ -95,6 +114,8 @@ Options parse_args(int argc, char** argv) {
       .number("--iterations", iterations, kMax)
       .number("--rpc-iterations", rpc_iterations, kMax)
       .number("--list-runs", list_runs, kMax)
+      .number("--page-runs", page_runs, kMax)
+      .number("--http-creates", http_creates, kMax)
       .text("--dir", o.base_dir)
       .text("--bvlived", o.bvlived)
       .text("--bvlive", o.bvlive)
@@ -105,6 +126,8 @@ Options parse_args(int argc, char** argv) {
     o.rpc_runs = 500;
     o.lives = 1000;
     o.list_runs = 5;
+    o.page_runs = 50;
+    o.http_creates = 200;
     o.warmup = 3;
   }
   if (lives) o.lives = *lives;
@@ -114,6 +137,8 @@ Options parse_args(int argc, char** argv) {
   }
   if (rpc_iterations) o.rpc_runs = *rpc_iterations;
   if (list_runs) o.list_runs = *list_runs;
+  if (page_runs) o.page_runs = *page_runs;
+  if (http_creates) o.http_creates = *http_creates;
   if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
@@ -131,7 +156,7 @@ double elapsed_us(Clock::time_point a, Clock::time_point b) {
 
 struct Stats {
   std::size_t n = 0;
-  double median = 0, p99 = 0, min = 0, max = 0, mean = 0;
+  double median = 0, p95 = 0, p99 = 0, min = 0, max = 0, mean = 0;
 };
 
 // Nearest-rank percentile on sorted samples (p99 of 20 samples is the max).
@@ -149,6 +174,7 @@ Stats stats_of(std::vector<double> v) {
   s.n = v.size();
   s.min = v.front();
   s.max = v.back();
+  s.p95 = percentile(v, 95);
   s.p99 = percentile(v, 99);
   const std::size_t m = v.size() / 2;
   s.median = v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
@@ -263,6 +289,189 @@ class Connection {
   char chunk_[1 << 16];
 };
 
+// ---------------------------------------------------------------- HTTP/1.1 client
+
+// A blocking HTTP/1.1 client for the daemon's API on loopback: one request at a time, the
+// request written with one send(), the reply's head parsed and its body read by
+// Content-Length (a reply without one is read to EOF), keep-alive unless the request or the
+// reply says `Connection: close`; a closed connection is reopened by the next request.
+// Every wait is bounded (connect 10 s, each read 30 s, each write 30 s); TCP_NODELAY is set,
+// as any latency-minded client does, so that a delay seen here is the server's.
+class HttpClient {
+ public:
+  struct Reply {
+    int status = 0;
+    std::string body;
+  };
+
+  HttpClient(int port, std::string key) : port_(port), key_(std::move(key)) {}
+
+  Reply request(const char* method, const std::string& target, const std::string& body = {}, bool close = false) {
+    if (!fd_) open();
+    std::string req;
+    req.reserve(256 + body.size());
+    req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:");
+    req.append(std::to_string(port_)).append("\r\nAuthorization: Bearer ").append(key_);
+    req.append("\r\nAccept: application/json\r\n");
+    if (!body.empty() || std::strcmp(method, "POST") == 0 || std::strcmp(method, "PATCH") == 0) {
+      req.append("Content-Type: application/json\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n");
+    }
+    if (close) req.append("Connection: close\r\n");
+    req.append("\r\n").append(body);
+    send_all(req);
+    Reply reply;
+    const bool closing = read_reply(reply) || close;
+    if (closing) {
+      fd_.reset();
+      buf_.clear();
+    }
+    return reply;
+  }
+
+  // A JSON reply of status 2xx, parsed; anything else is Broken.
+  json call(const char* method, const std::string& target, const std::string& body = {}, bool close = false) {
+    Reply r = request(method, target, body, close);
+    json j = json::parse(r.body, nullptr, false);
+    if (r.status / 100 != 2 || j.is_discarded() || !j.is_object())
+      throw Broken(std::string(method) + " " + target + ": status " + std::to_string(r.status) + ", body " +
+                   r.body.substr(0, 300));
+    return j;
+  }
+
+  int connects() const { return connects_; }
+
+ private:
+  void open() {
+    bvbench::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) throw Broken(errno_text("socket"));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
+      if (errno != EINPROGRESS) throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port_)));
+      pollfd pfd{fd.get(), POLLOUT, 0};
+      int pr;
+      do pr = ::poll(&pfd, 1, 10000);
+      while (pr < 0 && errno == EINTR);
+      if (pr == 0) throw Broken("connect 127.0.0.1:" + std::to_string(port_) + ": no answer within 10 s");
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+      if (pr < 0 || err != 0) {
+        errno = pr < 0 ? errno : err;
+        throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port_)));
+      }
+    }
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{30, 0};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    fd_ = std::move(fd);
+    buf_.clear();
+    ++connects_;
+  }
+
+  void send_all(const std::string& data) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(fd_.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) throw Broken("the API did not read a request within 30 s");
+        throw Broken(errno_text("send to the API"));
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Appends what arrives to buf_; false on EOF.
+  bool fill() {
+    for (;;) {
+      pollfd pfd{fd_.get(), POLLIN, 0};
+      int pr = ::poll(&pfd, 1, 30000);
+      if (pr < 0) {
+        if (errno == EINTR) continue;
+        throw Broken(errno_text("poll"));
+      }
+      if (pr == 0) throw Broken("no reply from the API within 30 s");
+      ssize_t n = ::recv(fd_.get(), chunk_, sizeof chunk_, 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw Broken(errno_text("recv from the API"));
+      }
+      if (n == 0) return false;
+      buf_.append(chunk_, static_cast<std::size_t>(n));
+      return true;
+    }
+  }
+
+  static bool iequal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  }
+
+  // Reads one reply into `out`; true when the server closes the connection after it.
+  bool read_reply(Reply& out) {
+    std::size_t head_end;
+    std::size_t scanned = 0;
+    while ((head_end = buf_.find("\r\n\r\n", scanned)) == std::string::npos) {
+      if (buf_.size() > (64u << 10)) throw Broken("the API's reply head exceeds 64 KiB");
+      scanned = buf_.size() >= 3 ? buf_.size() - 3 : 0;
+      if (!fill()) throw Broken("the API closed the connection before a reply");
+    }
+    const std::string_view head(buf_.data(), head_end);
+    if (head.size() < 12 || head.substr(0, 7) != "HTTP/1.")
+      throw Broken("the API's reply does not start with HTTP/1.x: " + std::string(head.substr(0, 40)));
+    out.status = std::atoi(std::string(head.substr(9, 3)).c_str());
+    std::optional<std::size_t> length;
+    bool close = head.substr(0, 8) == "HTTP/1.0";
+    for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
+      const std::size_t start = pos + 2;
+      const std::size_t end = std::min(head.find("\r\n", start), head.size());
+      const std::string_view line = head.substr(start, end - start);
+      pos = end < head.size() ? end : std::string_view::npos;
+      const auto colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      const std::string_view name = line.substr(0, colon);
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      if (iequal(name, "content-length")) {
+        length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      } else if (iequal(name, "connection")) {
+        if (iequal(value, "close")) close = true;
+      } else if (iequal(name, "transfer-encoding")) {
+        throw Broken("the API answered with Transfer-Encoding: " + std::string(value) +
+                     "; this client reads Content-Length bodies only");
+      }
+    }
+    const std::size_t body_at = head_end + 4;
+    if (length) {
+      while (buf_.size() < body_at + *length)
+        if (!fill()) throw Broken("the API closed the connection inside a reply body");
+      out.body.assign(buf_, body_at, *length);
+      buf_.erase(0, body_at + *length);
+      return close;
+    }
+    while (fill()) {
+    }
+    out.body.assign(buf_, body_at);
+    buf_.clear();
+    return true;
+  }
+
+  int port_;
+  std::string key_;
+  bvbench::Fd fd_;
+  std::string buf_;
+  int connects_ = 0;
+  char chunk_[1 << 16];
+};
+
 // ---------------------------------------------------------------- processes
 
 // fork/exec argv with stdout/stderr sent to /dev/null (stderr kept when keep_stderr),
@@ -339,8 +548,12 @@ class Daemon {
   Daemon(const Options& o, const std::string& dir) : socket_(dir + "/bvlived.sock") {
     const std::string state = dir + "/state";
     const std::string config = dir + "/bvlived.toml";
-    // An empty config file: embedded defaults, whatever /etc/bvlive holds on this host.
-    { std::ofstream(config) << "# bench_control: embedded defaults\n"; }
+    // Embedded defaults, whatever /etc/bvlive holds on this host, except the API's per-key
+    // rate limit (20/s, burst 100 by default), which would throttle the HTTP figures.
+    {
+      std::ofstream(config) << "# bench_control: embedded defaults but the API's rate limit\n"
+                               "[api]\nrate_limit = 1000000\nrate_burst = 1000000\n";
+    }
     pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", state,
                   "--log-level", "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0",
                   "--http-port", "0", "--webrtc-port", "0", "--api-port", "0"},
@@ -417,6 +630,32 @@ std::vector<double> series(int warmup, int runs, F&& one) {
   return v;
 }
 
+// The same, with the wall time of the timed runs (for requests per second).
+struct Timed {
+  Stats stats;
+  double per_s = 0;
+};
+
+template <typename F>
+Timed timed_series(int warmup, int runs, F&& one) {
+  for (int i = 0; i < warmup; ++i) one();
+  std::vector<double> v;
+  v.reserve(static_cast<std::size_t>(runs));
+  const auto t0 = Clock::now();
+  for (int i = 0; i < runs; ++i) v.push_back(one());
+  const double wall_s = elapsed_us(t0, Clock::now()) / 1e6;
+  Timed t;
+  t.stats = stats_of(std::move(v));
+  t.per_s = wall_s > 0 ? runs / wall_s : 0;
+  return t;
+}
+
+// "p50 / p95 / p99 us, N req/s" for the HTTP section.
+void print_timed_us(const std::string& label, const Timed& t) {
+  std::printf("  %-44s n=%-6zu p50 %8.1f us  p95 %8.1f us  p99 %8.1f us  max %8.1f us  %7.0f req/s\n",
+              label.c_str(), t.stats.n, t.stats.median, t.stats.p95, t.stats.p99, t.stats.max, t.per_s);
+}
+
 json create_body(int n) {
   return {{"live", {{"name", "bench " + std::to_string(n)}, {"custom_id", "bench-" + std::to_string(n)}}}};
 }
@@ -426,15 +665,26 @@ struct Row {
   double ratio;  // < 0: no target
 };
 
+// A row of the HTTP-beside-socket table.
+struct PairRow {
+  std::string what;
+  double socket, http;
+  int prec;
+  std::string unit;
+};
+
 int run(const Options& o) {
   scrub_environment();
   const bvbench::WorkDir work(o.base_dir, "bench_control", o.keep);
   const std::string& dir = work.path();
 
-  std::printf("bench_control: bvlive control path (SPEC.md §6)\n");
+  std::printf("bench_control: bvlive control path (docs/ARCHITECTURE.md#benchmarks)\n");
   bvbench::print_machine(dir, {{"bvlived", o.bvlived}, {"bvlive", o.bvlive}});
-  std::printf("  runs: show %d, raw rpc %d per mode, lives %s, list %d (+%d warm-up each)\n\n",
+  std::printf("  runs: show %d, raw rpc %d per mode, lives %s, list %d (+%d warm-up each)\n",
               o.show_runs, o.rpc_runs, with_commas(o.lives).c_str(), o.list_runs, o.warmup);
+  std::printf("        HTTP GET %d per mode, page of 100 %d (socket and HTTP), creates %s over HTTP\n"
+              "        beside as many over the socket\n\n",
+              o.rpc_runs, o.page_runs, with_commas(o.http_creates).c_str());
   std::fflush(stdout);
 
   Daemon d(o, dir);
@@ -452,6 +702,17 @@ int run(const Options& o) {
   Connection conn(d.socket());
   const json probe = conn.call("live.create", create_body(0));
   const std::string probe_id = probe.at("live").at("id").get<std::string>();
+
+  // The HTTP API: its port from daemon.status, a key from apikey.create (what
+  // `bvlive apikey create --name bench --scope admin` calls).
+  const json api_port_j = conn.call("daemon.status", json::object()).value("listeners", json::object()).value("api", json());
+  if (!api_port_j.is_number_integer() || api_port_j.get<int>() <= 0)
+    throw Broken("bvlived has no HTTP API listener (daemon.status: listeners.api is " + api_port_j.dump() + ")");
+  const int api_port = api_port_j.get<int>();
+  const std::string api_key =
+      conn.call("apikey.create", {{"name", "bench"}, {"scope", "admin"}}).at("apikey").at("key").get<std::string>();
+  std::printf("[api] HTTP API on 127.0.0.1:%d; key 'bench' (scope admin) made with apikey.create over the socket\n\n",
+              api_port);
 
   // 2. `bvlive show ID`, whole process.
   std::printf("[1] `bvlive show ID` as a process (fork, exec, connect, live.get, print, exit)\n");
@@ -471,15 +732,16 @@ int run(const Options& o) {
   // 3. Raw live.get.
   std::printf("[2] raw JSON-RPC live.get {\"id\"} (request written, reply line read and parsed)\n");
   const json get_params = {{"id", probe_id}};
-  const Stats get_persistent = stats_of(series(o.warmup * 10, o.rpc_runs, [&] {
+  const Timed get_persistent_t = timed_series(o.warmup * 10, o.rpc_runs, [&] {
     auto t0 = Clock::now();
     json r = conn.call("live.get", get_params);
     auto t1 = Clock::now();
     if (!r.contains("live")) throw Broken("live.get: no live in the result");
     return elapsed_us(t0, t1);
-  }));
+  });
+  const Stats& get_persistent = get_persistent_t.stats;
   print_us("live.get, one persistent connection", get_persistent);
-  const Stats get_fresh = stats_of(series(o.warmup * 10, o.rpc_runs, [&] {
+  const Timed get_fresh_t = timed_series(o.warmup * 10, o.rpc_runs, [&] {
     auto t0 = Clock::now();
     {
       Connection c(d.socket());
@@ -487,8 +749,43 @@ int run(const Options& o) {
       if (!r.contains("live")) throw Broken("live.get: no live in the result");
     }
     return elapsed_us(t0, Clock::now());
-  }));
+  });
+  const Stats& get_fresh = get_fresh_t.stats;
   print_us("live.get, connect + call + close", get_fresh);
+  std::printf("\n");
+  std::fflush(stdout);
+
+  // 2h. The same over the HTTP API.
+  std::printf("[2h] HTTP API GET /bv/cms/v1/lives/{id} on loopback TCP (request written, reply head\n"
+              "     and Content-Length body read, body parsed)\n");
+  const std::string get_target = "/bv/cms/v1/lives/" + probe_id;
+  HttpClient keep(api_port, api_key);
+  const Timed http_get_keep = timed_series(o.warmup * 10, o.rpc_runs, [&] {
+    auto t0 = Clock::now();
+    json r = keep.call("GET", get_target);
+    auto t1 = Clock::now();
+    if (!r.contains("live")) throw Broken("GET " + get_target + ": no live in the reply");
+    return elapsed_us(t0, t1);
+  });
+  print_timed_us("GET, one keep-alive connection", http_get_keep);
+  if (keep.connects() != 1)
+    std::printf("  NOTE: the keep-alive client had to connect %d times (the server closed the connection)\n",
+                keep.connects());
+  HttpClient fresh(api_port, api_key);
+  const Timed http_get_fresh = timed_series(o.warmup * 10, o.rpc_runs, [&] {
+    auto t0 = Clock::now();
+    json r = fresh.call("GET", get_target, {}, true);  // Connection: close; connect, request, close
+    auto t1 = Clock::now();
+    if (!r.contains("live")) throw Broken("GET " + get_target + ": no live in the reply");
+    return elapsed_us(t0, t1);
+  });
+  print_timed_us("GET, connect + request + close", http_get_fresh);
+  print_timed_us("  socket: live.get, one persistent connection", get_persistent_t);
+  print_timed_us("  socket: live.get, connect + call + close", get_fresh_t);
+  if (http_get_keep.stats.median > 30000)
+    std::printf("  NOTE: keep-alive GETs take ~%.0f ms: the size of a Nagle / delayed-ACK stall\n"
+                "        (is TCP_NODELAY set on the API's accepted sockets?)\n",
+                http_get_keep.stats.median / 1000);
   std::printf("\n");
   std::fflush(stdout);
 
@@ -566,6 +863,33 @@ int run(const Options& o) {
   const std::vector<std::string> list_json_argv = {o.bvlive, "--socket", d.socket(), "list", "--json"};
   const Stats list_cli_json = stats_of(series(std::min(o.warmup, 3), o.list_runs, [&] { return run_timed(list_json_argv); }));
   print_ms("  bvlive list --json (no table)", list_cli_json);
+
+  // One page of 100 (the first), over the socket and over HTTP.
+  const std::size_t page_len = static_cast<std::size_t>(std::min(100, o.lives));
+  const auto check_page = [&](const json& r, const std::string& what) {
+    const auto it = r.find("lives");
+    if (it == r.end() || !it->is_array() || it->size() != page_len)
+      throw Broken(what + ": expected a page of " + std::to_string(page_len) + " lives");
+  };
+  const json page_params = {{"page_size", 100}};
+  const Timed page_socket = timed_series(o.warmup, o.page_runs, [&] {
+    auto t0 = Clock::now();
+    json r = conn.call("live.list", page_params);
+    auto t1 = Clock::now();
+    check_page(r, "live.list {page_size: 100}");
+    return elapsed_us(t0, t1);
+  });
+  print_timed_us("live.list {page_size: 100} (raw RPC)", page_socket);
+  const std::string page_target = "/bv/cms/v1/lives?page_size=100";
+  HttpClient lister(api_port, api_key);
+  const Timed page_http = timed_series(o.warmup, o.page_runs, [&] {
+    auto t0 = Clock::now();
+    json r = lister.call("GET", page_target);
+    auto t1 = Clock::now();
+    check_page(r, "GET " + page_target);
+    return elapsed_us(t0, t1);
+  });
+  print_timed_us("GET /lives?page_size=100 (HTTP keep-alive)", page_http);
   std::printf("\n");
 
   // 5b. RSS after the fill.
@@ -574,6 +898,62 @@ int run(const Options& o) {
   if (!rss_full) throw Broken("cannot read VmRSS of bvlived");
   std::printf("[rss] after %s lives and the list runs: VmRSS %ld KiB = %.1f MB (VmHWM %ld KiB)\n\n",
               with_commas(o.lives).c_str(), *rss_full, *rss_full * 1024.0 / 1e6, hwm_full.value_or(0));
+
+  // 6. live.create over the socket beside POST /lives over HTTP, alternating blocks (which
+  // goes first alternates too), so that both rates see the same disk, store size and load.
+  constexpr int kBlock = 100;
+  std::printf("[5] live.create over the socket beside POST /bv/cms/v1/lives over HTTP (keep-alive),\n"
+              "    %s each, alternating blocks of %d on one connection each (bodies as in [3])\n",
+              with_commas(o.http_creates).c_str(), kBlock);
+  std::fflush(stdout);
+  HttpClient creator(api_port, api_key);
+  std::vector<double> sock_create_us, http_create_us;
+  double sock_create_s = 0, http_create_s = 0;
+  int next_live = o.lives;  // custom_ids go on after the fill's
+  const auto socket_block = [&](int n) {
+    const auto b0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      auto t0 = Clock::now();
+      conn.call("live.create", create_body(next_live++));
+      sock_create_us.push_back(elapsed_us(t0, Clock::now()));
+    }
+    sock_create_s += elapsed_us(b0, Clock::now()) / 1e6;
+  };
+  const auto http_block = [&](int n) {
+    const auto b0 = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      auto t0 = Clock::now();
+      json r = creator.call("POST", "/bv/cms/v1/lives", create_body(next_live++).dump());
+      http_create_us.push_back(elapsed_us(t0, Clock::now()));
+      if (!r.contains("live") || !r["live"].contains("id")) throw Broken("POST /bv/cms/v1/lives: no live id in the reply");
+    }
+    http_create_s += elapsed_us(b0, Clock::now()) / 1e6;
+  };
+  for (int done = 0, block = 0; done < o.http_creates; ++block) {
+    const int n = std::min(kBlock, o.http_creates - done);
+    if (block % 2 == 0) {
+      socket_block(n);
+      http_block(n);
+    } else {
+      http_block(n);
+      socket_block(n);
+    }
+    done += n;
+  }
+  const double sock_create_rate = sock_create_s > 0 ? static_cast<double>(sock_create_us.size()) / sock_create_s : 0;
+  const double http_create_rate = http_create_s > 0 ? static_cast<double>(http_create_us.size()) / http_create_s : 0;
+  const Stats sock_create = stats_of(sock_create_us);
+  const Stats http_create = stats_of(http_create_us);
+  std::printf("  socket: %s lives in %.2f s: %.0f lives/s\n", with_commas(static_cast<long long>(sock_create_us.size())).c_str(),
+              sock_create_s, sock_create_rate);
+  std::printf("  HTTP:   %s lives in %.2f s: %.0f lives/s\n", with_commas(static_cast<long long>(http_create_us.size())).c_str(),
+              http_create_s, http_create_rate);
+  print_ms("live.create latency (socket)", sock_create);
+  print_ms("POST /bv/cms/v1/lives latency (HTTP)", http_create);
+  if (creator.connects() != 1)
+    std::printf("  NOTE: the keep-alive client had to connect %d times\n", creator.connects());
+  std::printf("\n");
+  std::fflush(stdout);
 
   if (!d.alive()) throw Broken("bvlived died during the benchmark");
   const int drc = d.stop();
@@ -597,13 +977,42 @@ int run(const Options& o) {
       {"daemon RSS (VmRSS), " + lives_txt + " lives", fmt(*rss_full * 1024.0 / 1e6, 1) + " MB", "< 30 MB", *rss_full * 1024.0 / 30e6},
   };
   std::printf("Summary (ratio = measured / target; <= 1.00 meets it; MB = 10^6 bytes)%s\n",
-              o.lives != 10000 ? "  [NOTE: lives != 10,000, list rows are not the SPEC figure]" : "");
+              o.lives != 10000 ? "  [NOTE: lives != 10,000, list rows are not the target's figure]" : "");
   std::printf("| %-48s | %-14s | %-9s | %-6s | %-4s |\n", "figure", "measured", "target", "ratio", "ok");
   std::printf("|%s|%s|%s|%s|%s|\n", std::string(50, '-').c_str(), std::string(16, '-').c_str(),
               std::string(11, '-').c_str(), std::string(8, '-').c_str(), std::string(6, '-').c_str());
   for (const auto& r : rows) {
     std::printf("| %-48s | %14s | %-9s | %6s | %-4s |\n", r.what.c_str(), r.measured.c_str(), r.target.c_str(),
                 r.ratio < 0 ? "-" : fmt(r.ratio, 2).c_str(), r.ratio < 0 ? "" : (r.ratio <= 1 ? "yes" : "NO"));
+  }
+
+  // 7. The HTTP API beside the socket.
+  const std::string page_txt = "page of 100 of " + lives_txt + " lives";
+  const std::vector<PairRow> pairs = {
+      {"GET one live, one connection, p50", get_persistent.median, http_get_keep.stats.median, 1, "us"},
+      {"GET one live, one connection, p95", get_persistent.p95, http_get_keep.stats.p95, 1, "us"},
+      {"GET one live, one connection, p99", get_persistent.p99, http_get_keep.stats.p99, 1, "us"},
+      {"GET one live, one connection, rate", get_persistent_t.per_s, http_get_keep.per_s, 0, "req/s"},
+      {"GET one live, new connection each, p50", get_fresh.median, http_get_fresh.stats.median, 1, "us"},
+      {"GET one live, new connection each, p95", get_fresh.p95, http_get_fresh.stats.p95, 1, "us"},
+      {"GET one live, new connection each, p99", get_fresh.p99, http_get_fresh.stats.p99, 1, "us"},
+      {"GET one live, new connection each, rate", get_fresh_t.per_s, http_get_fresh.per_s, 0, "req/s"},
+      {"create, one connection, throughput", sock_create_rate, http_create_rate, 0, "lives/s"},
+      {"create, one connection, p50", sock_create.median / 1000, http_create.median / 1000, 2, "ms"},
+      {"create, one connection, p99", sock_create.p99 / 1000, http_create.p99 / 1000, 2, "ms"},
+      {"list, " + page_txt + ", p50", page_socket.stats.median / 1000, page_http.stats.median / 1000, 2, "ms"},
+      {"list, " + page_txt + ", p99", page_socket.stats.p99 / 1000, page_http.stats.p99 / 1000, 2, "ms"},
+      {"list, " + page_txt + ", rate", page_socket.per_s, page_http.per_s, 0, "req/s"},
+  };
+  std::printf("\nHTTP API beside the control socket (same daemon, same run; socket = JSON-RPC on the Unix\n"
+              "socket, HTTP = /bv/cms/v1 on loopback TCP; ratio = HTTP / socket: above 1 for a time or\n"
+              "below 1 for a rate means HTTP is slower; creates from [5], not the fill)\n");
+  std::printf("| %-48s | %-14s | %-14s | %-11s |\n", "figure", "socket", "HTTP API", "HTTP/socket");
+  std::printf("|%s|%s|%s|%s|\n", std::string(50, '-').c_str(), std::string(16, '-').c_str(),
+              std::string(16, '-').c_str(), std::string(13, '-').c_str());
+  for (const auto& r : pairs) {
+    std::printf("| %-48s | %14s | %14s | %11s |\n", r.what.c_str(), (fmt(r.socket, r.prec) + " " + r.unit).c_str(),
+                (fmt(r.http, r.prec) + " " + r.unit).c_str(), r.socket > 0 ? fmt(r.http / r.socket, 2).c_str() : "-");
   }
   std::fflush(stdout);
   return 0;
