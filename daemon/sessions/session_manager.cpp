@@ -54,7 +54,10 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
            [this](const std::string& library_id) { return library_file ? library_file(library_id) : std::string(); }},
       reaper_(loop) {
   index_.on_published = [this](double seconds) { stats_.publish_latency.add(seconds); };
-  refresh_keys();
+  if (uv_check_init(loop, keys_check_.get()) != 0) throw std::runtime_error("uv_check_init failed");
+  keys_check_.mark_initialized();
+  keys_check_->data = this;
+  rebuild_keys();
 }
 
 SessionManager::~SessionManager() {
@@ -183,6 +186,16 @@ std::string SessionManager::check_key(std::string_view stream_key) const {
 }
 
 void SessionManager::refresh_keys() {
+  if (uv_is_active(keys_check_.handle())) return;
+  uv_check_start(keys_check_.get(), [](uv_check_t* h) {
+    auto* self = static_cast<SessionManager*>(h->data);
+    if (!self) return;
+    uv_check_stop(h);
+    self->rebuild_keys();
+  });
+}
+
+void SessionManager::rebuild_keys() {
   std::unordered_map<std::string, std::string> fresh;
   fresh.reserve(lives_.lives().size());
   for (const auto& [id, live] : lives_.lives()) fresh.emplace(live.stream_key, ingest_refusal(&live, IngestType::Srt));

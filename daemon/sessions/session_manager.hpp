@@ -38,7 +38,9 @@ class SessionManager : public ingest::IngestHandler {
   std::string check_key(std::string_view stream_key) const override;
 
   // After anything that may change which keys are accepted (create, update, rotate-key,
-  // delete, transitions): rebuilds the snapshot check_key reads from other threads.
+  // delete, transitions): the snapshot check_key reads from other threads is rebuilt once,
+  // at the end of this loop turn, however many changes the turn made (a create alone
+  // makes three transitions; a rebuild reads every live).
   void refresh_keys();
   // A live changed state: its session ends when the live no longer takes ingest.
   void on_transition(const AppliedTransition& t);
@@ -91,6 +93,8 @@ class SessionManager : public ingest::IngestHandler {
   uv::Timer reaper_;
   SessionStats stats_;
 
+  void rebuild_keys();
+  uv::UvHandle<uv_check_t> keys_check_;  // runs rebuild_keys at the end of a turn that asked
   mutable std::mutex keys_mutex_;
   std::unordered_map<std::string, std::string> keys_;  // stream key -> refusal ("" = accepted), by protocol srt
 };
