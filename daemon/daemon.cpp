@@ -87,6 +87,10 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   control_ = std::make_unique<ControlServer>(
       loop_.get(), [this](const std::string& m, const nlohmann::json& p, const Peer& peer) { return dispatch(m, p, peer); },
       settings_.max_request_bytes);
+  control_->set_dispatch_later(
+      [this](const std::string& m, const nlohmann::json& p, const Peer& peer, ControlServer::Answer answer) {
+        return dispatch_later(m, p, peer, std::move(answer));
+      });
   const auto fds = systemd_listen_fds();
   if (!fds.empty()) {
     for (int fd : fds) control_->adopt_fd(fd);
@@ -291,20 +295,7 @@ void Daemon::start_api() {
     request.path = upload->path();
     request.name = name.empty() ? "upload" : name;
     request.original = "upload by API key " + caller.api_key.value_or("?");
-    auto item = std::make_shared<library::LibraryItem>();
-    uv::queue_work(
-        loop_.get(),
-        [request, item, upload, ffprobe = settings_.media.ffprobe, root = library_->media_root()] {
-          *item = import_library_file(request, ffprobe, root);
-        },
-        [this, alive = std::weak_ptr<bool>(alive_), item, upload, done](std::exception_ptr error) {
-          if (alive.expired()) return;  // the daemon has gone; so has the request
-          done([&] {
-            if (error) rethrow_as_upload_refusal(error, upload->path());
-            if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
-            return keep_in_library(std::move(*item), "upload");
-          });
-        });
+    import_in_pool(std::move(request), std::move(upload), std::move(done));
   };
   hooks.upload_dir = library_->media_root() + "/library";
   std::error_code ec;

@@ -69,7 +69,10 @@ class Daemon {
   nlohmann::json reload();
   void shutdown();
   // The media library (library.add imports through ffprobe; the rest is the catalog's).
-  nlohmann::json library_add(const nlohmann::json& params);
+  using Answer = std::function<void(const std::function<nlohmann::json()>& answer)>;
+  // Methods answered later (ControlServer::DispatchLater): true when `method` is one.
+  bool dispatch_later(const std::string& method, const nlohmann::json& params, const Peer& peer, Answer answer);
+  void library_add(const nlohmann::json& params, Answer answer);
   api::ApiKeyRegistry& api_keys() { return *api_keys_; }
   nlohmann::json library_list() const;
   nlohmann::json library_get(const nlohmann::json& params) const;
@@ -91,7 +94,9 @@ class Daemon {
   static ScheduleRules rules_of(const Settings& s);
   void start_media_plane();
   void start_api();
-  nlohmann::json import_to_library(const LibraryImport& request);
+  // Probes and stores a file on the thread pool, then answers on the loop; an upload's
+  // file is kept until then, and its refusals speak of the request body.
+  void import_in_pool(LibraryImport request, std::shared_ptr<UploadFile> upload, Answer answer);
   // Stores an imported item in the catalog (its file is removed if the store refuses it).
   nlohmann::json keep_in_library(library::LibraryItem item, const std::string& from);
   [[noreturn]] static void rethrow_as_upload_refusal(std::exception_ptr error, const std::string& path);

@@ -4,9 +4,11 @@
 
 #include <filesystem>
 
+#include "api/upload_file.hpp"
 #include "library/library_import.hpp"
 #include "log/log.hpp"
 #include "rpc/error.hpp"
+#include "uv/work.hpp"
 
 namespace bvlive {
 
@@ -26,7 +28,9 @@ namespace fs = std::filesystem;
   }
 }
 
-nlohmann::json Daemon::library_add(const nlohmann::json& params) {
+// library.add: the probe and the link or copy (a multi-gigabyte file across file systems
+// takes a while) run on the thread pool; the caller is answered when they are done.
+void Daemon::library_add(const nlohmann::json& params, Answer answer) {
   LibraryImport request;
   if (!params.is_object() || !params.contains("path") || !params["path"].is_string())
     throw_invalid("path", "required: the absolute path of the file to import");
@@ -35,11 +39,30 @@ nlohmann::json Daemon::library_add(const nlohmann::json& params) {
     if (!params["name"].is_string()) throw_invalid("name", "must be a string");
     request.name = params["name"].get<std::string>();
   }
-  return import_to_library(request);
+  import_in_pool(std::move(request), nullptr, std::move(answer));
 }
 
-nlohmann::json Daemon::import_to_library(const LibraryImport& request) {
-  return keep_in_library(import_library_file(request, settings_.media.ffprobe, library_->media_root()), request.path);
+void Daemon::import_in_pool(LibraryImport request, std::shared_ptr<UploadFile> upload, Answer answer) {
+  auto item = std::make_shared<library::LibraryItem>();
+  uv::queue_work(
+      loop_.get(),
+      // `upload` keeps an uploaded file until it is linked into the library.
+      [request, item, upload, ffprobe = settings_.media.ffprobe, root = library_->media_root()] {
+        *item = import_library_file(request, ffprobe, root);
+      },
+      [this, alive = std::weak_ptr<bool>(alive_), request, item, upload, answer](std::exception_ptr error) {
+        if (alive.expired()) return;  // the daemon has gone; so has whoever asked
+        answer([&] {
+          if (error && upload) rethrow_as_upload_refusal(error, request.path);
+          if (error) std::rethrow_exception(error);
+          if (stopping_) {
+            std::error_code ec;
+            fs::remove(library_->path_of(*item), ec);
+            throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
+          }
+          return keep_in_library(std::move(*item), upload ? request.original : request.path);
+        });
+      });
 }
 
 nlohmann::json Daemon::keep_in_library(library::LibraryItem item, const std::string& from) {

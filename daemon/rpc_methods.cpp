@@ -45,7 +45,6 @@ const Method kMethods[] = {
     {"live.events", R, [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.events(p); }},
     {"live.sessions", R, [](Daemon&, LiveService& s, const json& p, const Caller&) { return s.sessions(p); }},
     {"live.rotate_key", L, [](Daemon&, LiveService& s, const json& p, const Caller& c) { return s.rotate_key(p, c); }},
-    {"library.add", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_add(p); }},
     {"library.list", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.library_list(); }},
     {"library.get", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_get(p); }},
     {"library.remove", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.library_remove(p); }},
@@ -66,7 +65,29 @@ const Method kMethods[] = {
     {"daemon.reload", L, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };
 
+// Methods answered later, when work on the thread pool is done (ControlServer::DispatchLater).
+using LaterHandler = std::function<void(Daemon&, const json&, const Caller&, Daemon::Answer)>;
+struct LaterMethod {
+  std::string_view name;
+  LaterHandler handler;
+};
+const LaterMethod kLaterMethods[] = {
+    {"library.add", [](Daemon& d, const json& p, const Caller&, Daemon::Answer a) { d.library_add(p, std::move(a)); }},
+};
+
 }  // namespace
+
+bool Daemon::dispatch_later(const std::string& method, const json& params, const Peer& peer, Answer answer) {
+  for (const auto& m : kLaterMethods) {
+    if (m.name != method) continue;
+    if (stopping_) throw RpcError(ErrorKind::Unavailable, "bvlived is shutting down; retry once it is back");
+    Caller caller;
+    if (peer.uid) caller.uid = static_cast<std::int64_t>(*peer.uid);
+    m.handler(*this, params, caller, std::move(answer));
+    return true;
+  }
+  return false;
+}
 
 json Daemon::dispatch(const std::string& method, const json& params, const Peer& peer) {
   Caller caller;
@@ -87,6 +108,7 @@ json Daemon::dispatch_as(const std::string& method, const json& params, const Ca
   }
   std::string known;
   for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  for (const auto& m : kLaterMethods) known += ", " + std::string(m.name);
   throw RpcError(ErrorKind::MethodNotFound, "unknown method '" + method + "'; methods: " + known);
 }
 

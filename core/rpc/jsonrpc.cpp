@@ -112,9 +112,9 @@ std::vector<LineItem> LineBuffer::feed(std::string_view bytes) {
 
 // ---- requests ----
 
-std::optional<std::string> handle_request_line(std::string_view line, const RpcHandler& handler) {
+std::variant<std::monostate, RpcRequest, std::string> parse_request_line(std::string_view line) {
   // Tolerate empty lines (e.g. a stray "\n" typed into socat); they carry no request.
-  if (is_blank(line)) return std::nullopt;
+  if (is_blank(line)) return std::monostate{};
 
   json req;
   try {
@@ -153,22 +153,33 @@ std::optional<std::string> handle_request_line(std::string_view line, const RpcH
   const auto params_it = req.find("params");
   if (params_it != req.end() && !params_it->is_object())
     return invalid(id, "\"params\" must be an object when present", "params");
-  const json params = params_it != req.end() ? std::move(*params_it) : json::object();
+  return RpcRequest{id, has_id, method->get<std::string>(),
+                    params_it != req.end() ? std::move(*params_it) : json::object()};
+}
 
+std::optional<std::string> respond(const RpcRequest& request, const std::function<json()>& answer) {
   json result;
   std::optional<std::string> error;
   try {
-    result = handler(method->get_ref<const std::string&>(), params);
+    result = answer();
   } catch (const RpcError& e) {
-    error = error_response(id, e);
+    error = error_response(request.id, e);
   } catch (const std::exception& e) {
-    error = error_line(id, ErrorKind::Internal, e.what());
+    error = error_line(request.id, ErrorKind::Internal, e.what());
   } catch (...) {
-    error = error_line(id, ErrorKind::Internal, "unknown internal error");
+    error = error_line(request.id, ErrorKind::Internal, "unknown internal error");
   }
-  if (!has_id) return std::nullopt;  // notification: executed, never answered
+  if (!request.has_id) return std::nullopt;  // notification: executed, never answered
   if (error) return error;
-  return to_line({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+  return to_line({{"jsonrpc", "2.0"}, {"id", request.id}, {"result", std::move(result)}});
+}
+
+std::optional<std::string> handle_request_line(std::string_view line, const RpcHandler& handler) {
+  auto parsed = parse_request_line(line);
+  if (std::holds_alternative<std::monostate>(parsed)) return std::nullopt;
+  if (auto* error = std::get_if<std::string>(&parsed)) return std::move(*error);
+  const RpcRequest& request = std::get<RpcRequest>(parsed);
+  return respond(request, [&] { return handler(request.method, request.params); });
 }
 
 std::string error_response(const json& id, const RpcError& e) {

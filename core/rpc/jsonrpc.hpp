@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "rpc/error.hpp"
@@ -58,8 +59,21 @@ bool nests_deeper_than(std::string_view s, int max_depth);
 
 // Handles one request line (without its '\n'). Returns the response line (JSON + "\n"),
 // or nullopt when nothing must be sent: a notification (no "id"; still executed) or a
-// blank line.
+// blank line. The same as parse_request_line, then respond.
 std::optional<std::string> handle_request_line(std::string_view line, const RpcHandler& handler);
+
+// A well-formed request, to answer now or later.
+struct RpcRequest {
+  nlohmann::json id;  // null when absent
+  bool has_id = false;  // false: a notification, executed but never answered
+  std::string method;
+  nlohmann::json params;  // an object
+};
+// One line: a blank line (monostate), a request, or the error line that answers it.
+std::variant<std::monostate, RpcRequest, std::string> parse_request_line(std::string_view line);
+// The response line to `request`: `answer` returns the result or throws the error (an
+// RpcError, else internal). nullopt for a notification.
+std::optional<std::string> respond(const RpcRequest& request, const std::function<nlohmann::json()>& answer);
 
 // The invalid_request response (id null) for a line longer than `max` bytes.
 std::string oversized_response(std::size_t max);

@@ -128,6 +128,7 @@ struct ControlServer::Client {
   bool paused = false;  // reading stopped: unanswered lines or too much unsent output
   bool eof = false;     // peer shut down its side; close once our answers are out
   bool dead = false;    // pipe closed; freed by reap()
+  bool waiting = false; // a request is being answered later; the next ones wait their turn
 
   explicit Client(std::size_t max_line) : lines(max_line) {}
 };
@@ -305,7 +306,7 @@ void ControlServer::on_read(Client& c, ssize_t nread, const uv_buf_t* buf) {
     // A half-close ("printf ... | nc -U") still gets every answer before we close.
     c.eof = true;
     uv_read_stop(c.pipe.stream());
-    if (c.writes_in_flight == 0) drop(c, "disconnected");
+    if (c.writes_in_flight == 0 && !c.waiting) drop(c, "disconnected");
   } else if (nread < 0) {
     const int err = static_cast<int>(nread);
     if (!is_disconnect(err))
@@ -328,11 +329,9 @@ void ControlServer::on_read(Client& c, ssize_t nread, const uv_buf_t* buf) {
 void ControlServer::answer_pending(Client& c) {
   ++busy_;
   try {
-    const RpcHandler handler = [this, &c](const std::string& method, const nlohmann::json& params) {
-      return dispatch_(method, params, c.peer);
-    };
-    // Stop at the high-water mark: a few bytes of requests can ask for megabytes of answers.
-    while (!c.dead && !c.pending.empty() &&
+    // Stop at the high-water mark: a few bytes of requests can ask for megabytes of answers;
+    // and behind a request answered later: answers go out in the order asked.
+    while (!c.dead && !c.waiting && !c.pending.empty() &&
            uv_stream_get_write_queue_size(c.pipe.stream()) <= kWriteHighWater) {
       const LineItem item = std::move(c.pending.front());
       c.pending.pop_front();
@@ -342,8 +341,17 @@ void ControlServer::answer_pending(Client& c) {
         send(c, oversized_response(max_line_));
         continue;
       }
+      auto parsed = parse_request_line(item.text);
+      if (std::holds_alternative<std::monostate>(parsed)) continue;
+      if (auto* error = std::get_if<std::string>(&parsed)) {
+        send(c, std::move(*error));
+        continue;
+      }
+      auto request = std::make_shared<RpcRequest>(std::move(std::get<RpcRequest>(parsed)));
+      if (answer_later(c, request)) continue;
       // c.dead after this means dispatch closed the server; the answer is then dropped.
-      if (auto response = handle_request_line(item.text, handler)) send(c, std::move(*response));
+      if (auto response = respond(*request, [&] { return dispatch_(request->method, request->params, c.peer); }))
+        send(c, std::move(*response));
     }
   } catch (const std::exception& e) {
     // Handler errors are already responses; this is allocation failure and the like.
@@ -351,6 +359,37 @@ void ControlServer::answer_pending(Client& c) {
     drop(c, "failed");
   }
   --busy_;
+}
+
+// A method that takes a while (a file imported on the thread pool) answers later: the
+// client's next requests wait behind it, other clients do not wait at all.
+bool ControlServer::answer_later(Client& c, const std::shared_ptr<RpcRequest>& request) {
+  if (!dispatch_later_) return false;
+  const std::uint64_t id = c.id;
+  auto later = [this, id, request](const std::function<nlohmann::json()>& answer) {
+    Client* client = nullptr;
+    for (auto& each : clients_)
+      if (each->id == id) client = each.get();
+    auto response = respond(*request, answer);
+    if (!client || client->dead) return;  // the client left; the work is done all the same
+    client->waiting = false;
+    ++busy_;
+    if (response) send(*client, std::move(*response));
+    --busy_;
+    answer_pending(*client);
+    update_flow(*client);
+    if (client->eof && client->writes_in_flight == 0 && client->pending.empty()) drop(*client, "disconnected");
+    if (busy_ == 0) reap();
+  };
+  try {
+    c.waiting = dispatch_later_(request->method, request->params, c.peer, later);
+  } catch (const std::exception&) {
+    // Refused before it started: answered now, like any other error.
+    c.waiting = false;
+    if (auto response = respond(*request, [&]() -> nlohmann::json { throw; })) send(c, std::move(*response));
+    return true;
+  }
+  return c.waiting;
 }
 
 void ControlServer::update_flow(Client& c) {
@@ -376,7 +415,7 @@ void ControlServer::on_write_done(Client& c, int status) {
       log::warn(kLog, peer_text(c.id, c.peer) + ": write failed: " + uv_strerror(status));
     drop(c, uv_strerror(status));
   } else if (c.eof) {
-    if (c.writes_in_flight == 0) drop(c, "disconnected");
+    if (c.writes_in_flight == 0 && !c.waiting) drop(c, "disconnected");
   } else if (c.paused && uv_stream_get_write_queue_size(c.pipe.stream()) <= kWriteLowWater) {
     answer_pending(c);
     update_flow(c);

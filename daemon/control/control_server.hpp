@@ -29,7 +29,16 @@ class ControlServer {
   using Dispatch = std::function<nlohmann::json(const std::string& method,
                                                 const nlohmann::json& params, const Peer&)>;
 
+  // A method answered later: when it takes the request it returns true and calls `answer`
+  // once, on the loop and never before returning, with a function that returns the result
+  // or throws the error. Until
+  // then the client's next requests wait (answers keep their order); other clients do not.
+  using Answer = std::function<void(const std::function<nlohmann::json()>& answer)>;
+  using DispatchLater = std::function<bool(const std::string& method, const nlohmann::json& params, const Peer&,
+                                           Answer answer)>;
+
   ControlServer(uv_loop_t* loop, Dispatch dispatch, std::size_t max_line);
+  void set_dispatch_later(DispatchLater later) { dispatch_later_ = std::move(later); }
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -56,6 +65,7 @@ class ControlServer {
   int start_reading(Client& c);
   void on_read(Client& c, ssize_t nread, const uv_buf_t* buf);
   void answer_pending(Client& c);
+  bool answer_later(Client& c, const std::shared_ptr<RpcRequest>& request);
   void update_flow(Client& c);
   void on_write_done(Client& c, int status);
   void send(Client& c, std::string line);
@@ -64,6 +74,7 @@ class ControlServer {
 
   uv_loop_t* loop_;
   Dispatch dispatch_;
+  DispatchLater dispatch_later_;
   std::size_t max_line_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Client>> clients_;

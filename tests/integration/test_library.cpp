@@ -5,6 +5,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include <algorithm>
 #include <cmath>
@@ -231,4 +237,73 @@ BOOST_AUTO_TEST_CASE(references_from_lives) {
   const json items = f.cli.json({"library", "list"})["items"];
   BOOST_TEST_REQUIRE(items.size() == 1u, items.dump(2));
   BOOST_TEST(items[0]["id"] == image_id);
+}
+
+// A multi-gigabyte file added across file systems is copied on the thread pool: every other
+// client is answered while the copy runs, and the adding client's next request waits its turn.
+BOOST_AUTO_TEST_CASE(a_long_import_does_not_hold_up_other_clients) {
+  LibraryFixture f;
+  const RunResult created = f.cli.run({"-q", "create", "--name", "busy"});
+  REQUIRE_EXIT(created, 0);
+  const std::string id = first_line(created.out);
+  // The source on tmpfs, the library on the state directory's disk: a copy, not a link.
+  char tmpl[] = "/dev/shm/bvlive-big-XXXXXX";
+  const char* shm = ::mkdtemp(tmpl);
+  BOOST_TEST_REQUIRE(shm != nullptr, "cannot make a directory in /dev/shm");
+  struct Remove {
+    std::string dir;
+    ~Remove() { std::filesystem::remove_all(dir); }
+  } remove{shm};
+  const std::string clip = remove.dir + "/clip.ts";
+  BOOST_TEST_REQUIRE(run({"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "4",
+                          "-c:v", "libx264", "-preset", "ultrafast", "-f", "mpegts", clip})
+                         .code == 0);
+  struct statvfs disk {};
+  BOOST_TEST_REQUIRE(::statvfs(f.daemon->state_dir().c_str(), &disk) == 0);
+  const std::uint64_t free_bytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+  const std::uint64_t want = std::uint64_t{2} << 30;
+  if (free_bytes < 3 * want || stat_of(remove.dir).st_dev == stat_of(f.daemon->state_dir()).st_dev) {
+    BOOST_TEST_MESSAGE("skipped: " << free_bytes / (1 << 20) << " MiB free, or /dev/shm is the state directory's fs");
+    return;
+  }
+  // MPEG-TS concatenates into a valid stream: the clip, again and again, up to 2 GiB.
+  const std::string one = read_file(clip);
+  const std::string big = remove.dir + "/big.ts";
+  {
+    std::ofstream out(big, std::ios::binary);
+    for (std::uint64_t written = 0; written < want; written += one.size()) out.write(one.data(), static_cast<std::streamsize>(one.size()));
+    BOOST_TEST_REQUIRE(out.good());
+  }
+
+  RpcClient adder(f.daemon->socket());
+  RpcClient other(f.daemon->socket());
+  BOOST_TEST_REQUIRE(adder.send(json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "library.add"}, {"params", {{"path", big}}}}.dump() + "\n"));
+  // The adder's next request is answered after its add (answers keep their order).
+  BOOST_TEST_REQUIRE(adder.send(json{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "daemon.status"}, {"params", json::object()}}.dump() + "\n"));
+  int answered_meanwhile = 0;
+  std::int64_t slowest_us = 0;
+  std::optional<std::string> added;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!added && std::chrono::steady_clock::now() < deadline) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const json got = other.call("live.get", {{"id", id}});
+    slowest_us = std::max<std::int64_t>(
+        slowest_us, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    BOOST_TEST_REQUIRE(got.contains("result"), got.dump());
+    added = adder.read_line(20ms);
+    if (!added) ++answered_meanwhile;
+  }
+  BOOST_TEST_REQUIRE(added.has_value(), "library.add did not answer in 120 s");
+  const json add = json::parse(*added);
+  BOOST_TEST_REQUIRE(add["id"] == 1, "answers out of order: " << *added);
+  BOOST_TEST_REQUIRE(add.contains("result"), *added);
+  BOOST_TEST(add["result"]["item"]["stored"] == "copy");
+  BOOST_TEST(add["result"]["item"]["kind"] == "video");
+  const auto status = adder.read_line(10s);
+  BOOST_TEST_REQUIRE(status.has_value());
+  BOOST_TEST(json::parse(*status)["id"] == 2);
+  BOOST_TEST(answered_meanwhile >= 3, "only " << answered_meanwhile << " live.get answers while the copy ran");
+  BOOST_TEST_MESSAGE("live.get answered " << answered_meanwhile << " times during the 2 GiB import; slowest "
+                                          << slowest_us << " us");
+  BOOST_TEST(stat_of(add["result"]["item"]["file"].get<std::string>()).st_size == stat_of(big).st_size);
 }
