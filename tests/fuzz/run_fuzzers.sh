@@ -42,7 +42,7 @@ http_sources=(byte_range content_type request request_parser response)
 # STUN (ICE-lite for WHIP) needs libcrypto for MESSAGE-INTEGRITY's HMAC-SHA1.
 stun_sources=(address binding crc32 ice_username integrity message message_builder packet_kind)
 
-flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -I"$src/core" -I"$src/tests/fuzz")
+flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -I"$src/core" -I"$src" -I"$src/tests/fuzz")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 
 # Objects are built once per run, with fuzzer coverage instrumentation but no libFuzzer
@@ -52,7 +52,9 @@ mkdir -p "$obj"
 compile() {  # compile SOURCE OBJECT
   "$cxx" "${flags[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link -c "$1" -o "$2"
 }
-objects=()
+# core/util/hex: the fMP4 and codec strings and percent-decoding use it.
+compile "$src/core/util/hex.cpp" "$obj/util_hex.o"
+objects=("$obj/util_hex.o")
 for name in "${rtmp_sources[@]}"; do
   compile "$src/core/protocols/rtmp/$name.cpp" "$obj/rtmp_$name.o"
   objects+=("$obj/rtmp_$name.o")
