@@ -1,6 +1,6 @@
 #include "daemon.hpp"
-#include "security/playback_gate.hpp"
-#include "security/playback_secret.hpp"
+#include "daemon/security/playback_gate.hpp"
+#include "daemon/security/playback_secret.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,16 +14,16 @@
 #include "bvlive/version.hpp"
 #include "config/config_loader.hpp"
 #include "control/socket_activation.hpp"
-#include "library/library_import.hpp"
+#include "daemon/library/library_import.hpp"
 #include "events/live_status.hpp"
-#include "interaction/room_status.hpp"
+#include "core/interaction/room_status.hpp"
 #include "log/log.hpp"
 #include "metrics/prometheus_text.hpp"
 #include "rpc/error.hpp"
 #include "util/paths.hpp"
 #include "uv/work.hpp"
-#include "api/upload_file.hpp"
-#include "api/openapi_document.hpp"
+#include "daemon/api/upload_file.hpp"
+#include "daemon/api/openapi_document.hpp"
 
 namespace bvlive {
 namespace {

@@ -2,7 +2,7 @@
 // Refusals are interaction::Refusal, an RpcError, so the CLI gets kind and reason.
 #include "daemon.hpp"
 
-#include "interaction/room_status.hpp"
+#include "core/interaction/room_status.hpp"
 #include "rpc/error.hpp"
 
 namespace bvlive {

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "api/upload_file.hpp"
-#include "library/library_import.hpp"
+#include "daemon/api/upload_file.hpp"
+#include "daemon/library/library_import.hpp"
 #include "log/log.hpp"
 #include "rpc/error.hpp"
 #include "uv/work.hpp"

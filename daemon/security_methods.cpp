@@ -3,8 +3,8 @@
 
 #include "log/log.hpp"
 #include "rpc/error.hpp"
-#include "security/playback_gate.hpp"
-#include "security/playback_secret.hpp"
+#include "daemon/security/playback_gate.hpp"
+#include "daemon/security/playback_secret.hpp"
 
 namespace bvlive {
 

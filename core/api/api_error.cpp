@@ -1,4 +1,4 @@
-#include "api/api_error.hpp"
+#include "core/api/api_error.hpp"
 
 namespace bvlive::api {
 

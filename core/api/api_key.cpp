@@ -1,11 +1,11 @@
-#include "api/api_key.hpp"
+#include "core/api/api_key.hpp"
 
 #include <openssl/sha.h>
 
 #include <array>
 
 #include "live/live_spec.hpp"
-#include "security/jwt.hpp"
+#include "core/security/jwt.hpp"
 #include "util/ascii.hpp"
 #include "util/random_id.hpp"
 

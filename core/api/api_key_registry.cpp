@@ -1,4 +1,4 @@
-#include "api/api_key_registry.hpp"
+#include "core/api/api_key_registry.hpp"
 
 #include "rpc/error.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/api_key.hpp"
+#include "core/api/api_key.hpp"
 #include "store/api_key_store.hpp"
 
 namespace bvlive::api {

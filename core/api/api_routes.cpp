@@ -1,4 +1,4 @@
-#include "api/api_routes.hpp"
+#include "core/api/api_routes.hpp"
 
 #include <charconv>
 #include <span>

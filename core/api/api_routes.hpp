@@ -14,8 +14,8 @@
 #include <string_view>
 #include <variant>
 
-#include "api/api_error.hpp"
-#include "api/api_key.hpp"
+#include "core/api/api_error.hpp"
+#include "core/api/api_key.hpp"
 
 namespace bvlive::api {
 

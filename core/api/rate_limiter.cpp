@@ -1,4 +1,4 @@
-#include "api/rate_limiter.hpp"
+#include "core/api/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>

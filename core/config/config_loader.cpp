@@ -3,8 +3,8 @@
 #include "config/config_loader.hpp"
 
 #include "live/json_reader.hpp"
-#include "security/client_address.hpp"
-#include "security/geo_database.hpp"
+#include "core/security/client_address.hpp"
+#include "core/security/geo_database.hpp"
 
 #include <toml++/toml.h>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "media/ladder/rendition_plan.hpp"
+#include "core/media/ladder/rendition_plan.hpp"
 #include "util/time.hpp"
 
 namespace bvlive {

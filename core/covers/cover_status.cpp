@@ -1,4 +1,4 @@
-#include "covers/cover_status.hpp"
+#include "core/covers/cover_status.hpp"
 
 #include <algorithm>
 

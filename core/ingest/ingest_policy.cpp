@@ -1,4 +1,4 @@
-#include "ingest/ingest_policy.hpp"
+#include "core/ingest/ingest_policy.hpp"
 
 #include <algorithm>
 

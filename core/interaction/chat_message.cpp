@@ -1,4 +1,4 @@
-#include "interaction/chat_message.hpp"
+#include "core/interaction/chat_message.hpp"
 
 #include "util/utf8_text.hpp"
 

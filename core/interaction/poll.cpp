@@ -1,4 +1,4 @@
-#include "interaction/poll.hpp"
+#include "core/interaction/poll.hpp"
 
 #include <algorithm>
 #include <numeric>

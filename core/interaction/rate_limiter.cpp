@@ -1,4 +1,4 @@
-#include "interaction/rate_limiter.hpp"
+#include "core/interaction/rate_limiter.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "interaction/room_status.hpp"
+#include "core/interaction/room_status.hpp"
 
 #include "live/enums.hpp"
 

@@ -1,9 +1,9 @@
-#include "library/library_catalog.hpp"
+#include "core/library/library_catalog.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "library/library_refs.hpp"
+#include "core/library/library_refs.hpp"
 #include "rpc/error.hpp"
 
 namespace bvlive::library {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "library/library_item.hpp"
+#include "core/library/library_item.hpp"
 #include "live/live_record.hpp"
 #include "store/store.hpp"
 

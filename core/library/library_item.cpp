@@ -1,4 +1,4 @@
-#include "library/library_item.hpp"
+#include "core/library/library_item.hpp"
 
 #include "util/random_id.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "library/probe_result.hpp"
+#include "core/library/probe_result.hpp"
 #include "util/time.hpp"
 
 namespace bvlive::library {

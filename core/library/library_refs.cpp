@@ -1,4 +1,4 @@
-#include "library/library_refs.hpp"
+#include "core/library/library_refs.hpp"
 
 namespace bvlive::library {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "library/probe_result.hpp"
+#include "core/library/probe_result.hpp"
 #include "live/live_spec.hpp"
 
 namespace bvlive::library {

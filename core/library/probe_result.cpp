@@ -1,4 +1,4 @@
-#include "library/probe_result.hpp"
+#include "core/library/probe_result.hpp"
 
 #include <algorithm>
 #include <array>

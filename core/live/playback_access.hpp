@@ -8,7 +8,7 @@
 #include <string>
 
 #include "live/live_record.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/segment_record.hpp"
 
 namespace bvlive {
 

@@ -1,4 +1,4 @@
-#include "security/client_address.hpp"
+#include "core/security/client_address.hpp"
 
 #include <arpa/inet.h>
 

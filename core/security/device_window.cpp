@@ -1,4 +1,4 @@
-#include "security/device_window.hpp"
+#include "core/security/device_window.hpp"
 
 namespace bvlive::security {
 

@@ -1,4 +1,4 @@
-#include "security/domain_match.hpp"
+#include "core/security/domain_match.hpp"
 
 #include "util/ascii.hpp"
 

@@ -1,4 +1,4 @@
-#include "security/geo_database.hpp"
+#include "core/security/geo_database.hpp"
 
 #include <arpa/inet.h>
 #include <maxminddb.h>

@@ -1,4 +1,4 @@
-#include "security/jwt.hpp"
+#include "core/security/jwt.hpp"
 #include "util/hex.hpp"
 
 #include <openssl/crypto.h>

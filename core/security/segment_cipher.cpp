@@ -1,4 +1,4 @@
-#include "security/segment_cipher.hpp"
+#include "core/security/segment_cipher.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "api/api_key.hpp"
+#include "core/api/api_key.hpp"
 #include "store/sqlite.hpp"
 
 namespace bvlive {

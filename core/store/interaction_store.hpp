@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "interaction/chat_message.hpp"
-#include "interaction/poll.hpp"
+#include "core/interaction/chat_message.hpp"
+#include "core/interaction/poll.hpp"
 #include "store/sqlite.hpp"
 
 namespace bvlive {

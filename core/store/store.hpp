@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "library/library_item.hpp"
+#include "core/library/library_item.hpp"
 #include "live/live_record.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/segment_record.hpp"
 #include "store/sqlite.hpp"
-#include "vod/vod_asset.hpp"
+#include "core/vod/vod_asset.hpp"
 
 namespace bvlive {
 

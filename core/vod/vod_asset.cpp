@@ -1,4 +1,4 @@
-#include "vod/vod_asset.hpp"
+#include "core/vod/vod_asset.hpp"
 
 #include "util/random_id.hpp"
 

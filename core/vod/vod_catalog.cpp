@@ -1,4 +1,4 @@
-#include "vod/vod_catalog.hpp"
+#include "core/vod/vod_catalog.hpp"
 
 #include "rpc/error.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "live/live_record.hpp"
 #include "store/store.hpp"
-#include "vod/vod_asset.hpp"
+#include "core/vod/vod_asset.hpp"
 
 namespace bvlive {
 

@@ -1,9 +1,9 @@
-#include "vod/vod_summary.hpp"
+#include "core/vod/vod_summary.hpp"
 
 #include <algorithm>
 
-#include "media/fmp4/codec_string.hpp"
-#include "media/fmp4/init_info.hpp"
+#include "core/media/fmp4/codec_string.hpp"
+#include "core/media/fmp4/init_info.hpp"
 
 namespace bvlive {
 

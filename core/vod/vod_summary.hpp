@@ -4,10 +4,10 @@
 
 #include <span>
 
-#include "media/fmp4/box_reader.hpp"
-#include "media/hls/master_playlist.hpp"
-#include "media/segment_record.hpp"
-#include "vod/vod_asset.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/hls/master_playlist.hpp"
+#include "core/media/segment_record.hpp"
+#include "core/vod/vod_asset.hpp"
 
 namespace bvlive {
 

@@ -1,8 +1,8 @@
-#include "api/api_server.hpp"
+#include "daemon/api/api_server.hpp"
 
 #include <filesystem>
 
-#include "api/upload_file.hpp"
+#include "daemon/api/upload_file.hpp"
 #include "log/log.hpp"
 #include "rpc/error.hpp"
 #include "rpc/jsonrpc.hpp"

@@ -14,10 +14,10 @@
 #include <string>
 #include <string_view>
 
-#include "api/api_error.hpp"
-#include "api/api_key_registry.hpp"
-#include "api/api_routes.hpp"
-#include "api/rate_limiter.hpp"
+#include "core/api/api_error.hpp"
+#include "core/api/api_key_registry.hpp"
+#include "core/api/api_routes.hpp"
+#include "core/api/rate_limiter.hpp"
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
 #include "service/live_service.hpp"

@@ -1,4 +1,4 @@
-#include "api/upload_file.hpp"
+#include "daemon/api/upload_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

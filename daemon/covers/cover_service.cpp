@@ -1,13 +1,13 @@
-#include "covers/cover_service.hpp"
+#include "daemon/covers/cover_service.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
-#include "covers/cover_status.hpp"
+#include "core/covers/cover_status.hpp"
 #include "log/log.hpp"
-#include "media/atomic_file.hpp"
-#include "media/ffmpeg/cover_commands.hpp"
+#include "daemon/media/atomic_file.hpp"
+#include "core/media/ffmpeg/cover_commands.hpp"
 
 namespace bvlive {
 namespace {

@@ -18,8 +18,8 @@
 
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
-#include "library/library_catalog.hpp"
-#include "media/media_index.hpp"
+#include "core/library/library_catalog.hpp"
+#include "daemon/media/media_index.hpp"
 #include "process/ffmpeg_process.hpp"
 #include "service/live_service.hpp"
 #include "uv/timer.hpp"

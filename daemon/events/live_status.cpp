@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "covers/cover_status.hpp"
-#include "interaction/room_status.hpp"
+#include "core/covers/cover_status.hpp"
+#include "core/interaction/room_status.hpp"
 #include "live/enums.hpp"
 
 namespace bvlive {

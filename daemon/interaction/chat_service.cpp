@@ -1,8 +1,8 @@
-#include "interaction/chat_service.hpp"
+#include "daemon/interaction/chat_service.hpp"
 
 #include <algorithm>
 
-#include "interaction/room_status.hpp"
+#include "core/interaction/room_status.hpp"
 
 namespace bvlive {
 namespace {

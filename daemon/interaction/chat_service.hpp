@@ -11,9 +11,9 @@
 
 #include "config/settings.hpp"
 #include "events/event_hub.hpp"
-#include "interaction/chat_message.hpp"
-#include "interaction/rate_limiter.hpp"
-#include "interaction/refusal.hpp"
+#include "core/interaction/chat_message.hpp"
+#include "core/interaction/rate_limiter.hpp"
+#include "core/interaction/refusal.hpp"
 #include "live/live_record.hpp"
 #include "store/interaction_store.hpp"
 

@@ -1,4 +1,4 @@
-#include "interaction/device_cookie.hpp"
+#include "daemon/interaction/device_cookie.hpp"
 
 #include <algorithm>
 #include <optional>

@@ -1,10 +1,10 @@
-#include "interaction/interaction_routes.hpp"
+#include "daemon/interaction/interaction_routes.hpp"
 
 #include <charconv>
 #include <variant>
 
-#include "interaction/device_cookie.hpp"
-#include "interaction/room_status.hpp"
+#include "daemon/interaction/device_cookie.hpp"
+#include "core/interaction/room_status.hpp"
 #include "util/ascii.hpp"
 
 namespace bvlive {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "http/http_server.hpp"
-#include "interaction/chat_service.hpp"
-#include "interaction/poll_service.hpp"
+#include "daemon/interaction/chat_service.hpp"
+#include "daemon/interaction/poll_service.hpp"
 
 namespace bvlive {
 

@@ -1,6 +1,6 @@
-#include "interaction/poll_service.hpp"
+#include "daemon/interaction/poll_service.hpp"
 
-#include "interaction/room_status.hpp"
+#include "core/interaction/room_status.hpp"
 
 namespace bvlive {
 namespace {

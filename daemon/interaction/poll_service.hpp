@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "events/event_hub.hpp"
-#include "interaction/poll.hpp"
-#include "interaction/refusal.hpp"
+#include "core/interaction/poll.hpp"
+#include "core/interaction/refusal.hpp"
 #include "live/live_record.hpp"
 #include "store/interaction_store.hpp"
 #include "uv/timer.hpp"

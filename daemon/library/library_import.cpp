@@ -1,4 +1,4 @@
-#include "library/library_import.hpp"
+#include "daemon/library/library_import.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "media/link_or_copy.hpp"
+#include "daemon/media/link_or_copy.hpp"
 #include "process/run_capture.hpp"
 #include "rpc/error.hpp"
 

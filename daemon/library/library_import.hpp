@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "library/library_item.hpp"
+#include "core/library/library_item.hpp"
 
 namespace bvlive {
 

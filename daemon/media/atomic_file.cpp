@@ -1,4 +1,4 @@
-#include "media/atomic_file.hpp"
+#include "daemon/media/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

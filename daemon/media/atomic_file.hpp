@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "http/unique_fd.hpp"
-#include "media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/box_builder.hpp"
 
 namespace bvlive {
 

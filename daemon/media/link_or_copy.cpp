@@ -1,4 +1,4 @@
-#include "media/link_or_copy.hpp"
+#include "daemon/media/link_or_copy.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "media/media_index.hpp"
+#include "daemon/media/media_index.hpp"
 
 #include <unistd.h>
 

@@ -22,9 +22,9 @@
 
 #include "uv/handle.hpp"
 
-#include "media/hls/partial_segment.hpp"
-#include "media/segment_index.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/hls/partial_segment.hpp"
+#include "daemon/media/segment_index.hpp"
+#include "core/media/segment_record.hpp"
 #include "store/store.hpp"
 
 namespace bvlive {

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "media/hls/partial_segment.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/hls/partial_segment.hpp"
+#include "core/media/segment_record.hpp"
 #include "store/store.hpp"
 
 namespace bvlive {

@@ -11,16 +11,16 @@
 #include <unistd.h>
 
 #include "events/live_status.hpp"
-#include "interaction/device_cookie.hpp"
+#include "daemon/interaction/device_cookie.hpp"
 #include "web/watch_page.hpp"
-#include "media/hls/codecs_from_init.hpp"
-#include "media/hls/low_latency_playlist.hpp"
-#include "media/hls/master_playlist.hpp"
-#include "media/hls/media_playlist.hpp"
-#include "media/hls/renditions.hpp"
-#include "media/hls/uri_query.hpp"
-#include "media/hls/vod_keys.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/hls/codecs_from_init.hpp"
+#include "core/media/hls/low_latency_playlist.hpp"
+#include "core/media/hls/master_playlist.hpp"
+#include "core/media/hls/media_playlist.hpp"
+#include "core/media/hls/renditions.hpp"
+#include "core/media/hls/uri_query.hpp"
+#include "core/media/hls/vod_keys.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 namespace bvlive {
 namespace {

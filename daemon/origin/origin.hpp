@@ -30,14 +30,14 @@
 #include "config/settings.hpp"
 #include "events/event_hub.hpp"
 #include "http/http_server.hpp"
-#include "interaction/interaction_routes.hpp"
-#include "media/hls/partial_segment.hpp"
-#include "media/media_index.hpp"
+#include "daemon/interaction/interaction_routes.hpp"
+#include "core/media/hls/partial_segment.hpp"
+#include "daemon/media/media_index.hpp"
 #include "origin/held_requests.hpp"
-#include "security/playback_gate.hpp"
-#include "security/segment_protection.hpp"
+#include "daemon/security/playback_gate.hpp"
+#include "daemon/security/segment_protection.hpp"
 #include "service/live_service.hpp"
-#include "vod/vod_catalog.hpp"
+#include "core/vod/vod_catalog.hpp"
 
 namespace bvlive {
 

@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "media/ffmpeg/packager_command.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 #include "packager/packager.hpp"
 #include "process/ffmpeg_process.hpp"
 

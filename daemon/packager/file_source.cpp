@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "media/remux/track_configs.hpp"
+#include "core/media/remux/track_configs.hpp"
 
 namespace bvlive {
 namespace {

@@ -14,9 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/movie_reader.hpp"
-#include "media/remux/elementary.hpp"
-#include "media/remux/timeline.hpp"
+#include "core/media/fmp4/movie_reader.hpp"
+#include "core/media/remux/elementary.hpp"
+#include "core/media/remux/timeline.hpp"
 
 namespace bvlive {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "config/settings.hpp"
-#include "media/ffmpeg/packager_command.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
 #include "packager/packager.hpp"
 
 namespace bvlive {

@@ -13,8 +13,8 @@
 #include <span>
 #include <string>
 
-#include "media/ffmpeg/media_info.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/ffmpeg/media_info.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 namespace bvlive {
 

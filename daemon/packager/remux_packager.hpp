@@ -13,7 +13,7 @@
 
 #include <memory>
 
-#include "media/remux/remuxer.hpp"
+#include "core/media/remux/remuxer.hpp"
 #include "packager/file_source.hpp"
 #include "packager/packager.hpp"
 #include "uv/timer.hpp"

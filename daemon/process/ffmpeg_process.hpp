@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "media/ffmpeg/packager_command.hpp"
-#include "media/ffmpeg/stderr_reader.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
+#include "core/media/ffmpeg/stderr_reader.hpp"
 #include "uv/handle.hpp"
 
 namespace bvlive {

@@ -1,8 +1,8 @@
-#include "security/playback_gate.hpp"
+#include "daemon/security/playback_gate.hpp"
 
 #include <algorithm>
 
-#include "security/domain_match.hpp"
+#include "core/security/domain_match.hpp"
 #include "util/random_id.hpp"
 
 namespace bvlive {

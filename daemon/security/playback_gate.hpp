@@ -20,11 +20,11 @@
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
 #include "live/live_record.hpp"
-#include "security/client_address.hpp"
-#include "security/device_window.hpp"
-#include "security/geo_database.hpp"
-#include "security/jwt.hpp"
-#include "security/playback_secret.hpp"
+#include "core/security/client_address.hpp"
+#include "core/security/device_window.hpp"
+#include "core/security/geo_database.hpp"
+#include "core/security/jwt.hpp"
+#include "daemon/security/playback_secret.hpp"
 
 namespace bvlive {
 

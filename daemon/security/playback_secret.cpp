@@ -1,4 +1,4 @@
-#include "security/playback_secret.hpp"
+#include "daemon/security/playback_secret.hpp"
 #include "util/hex.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "security/segment_protection.hpp"
+#include "daemon/security/segment_protection.hpp"
 
 #include <algorithm>
 

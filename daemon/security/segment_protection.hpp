@@ -15,9 +15,9 @@
 
 #include "config/settings.hpp"
 #include "live/live_record.hpp"
-#include "media/segment_record.hpp"
-#include "security/playback_secret.hpp"
-#include "security/segment_cipher.hpp"
+#include "core/media/segment_record.hpp"
+#include "daemon/security/playback_secret.hpp"
+#include "core/security/segment_cipher.hpp"
 
 namespace bvlive {
 

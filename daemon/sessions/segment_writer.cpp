@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "media/atomic_file.hpp"
-#include "media/hls/low_latency_playlist.hpp"
+#include "daemon/media/atomic_file.hpp"
+#include "core/media/hls/low_latency_playlist.hpp"
 
 namespace bvlive {
 

@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "media/atomic_file.hpp"
-#include "media/fmp4/rendition_aligner.hpp"
-#include "media/fmp4/stream_splitter.hpp"
-#include "media/segment_index.hpp"
+#include "daemon/media/atomic_file.hpp"
+#include "core/media/fmp4/rendition_aligner.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
+#include "daemon/media/segment_index.hpp"
 #include "util/time.hpp"
 
 namespace bvlive {

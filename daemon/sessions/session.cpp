@@ -11,8 +11,8 @@
 #include <filesystem>
 
 #include "log/log.hpp"
-#include "media/atomic_file.hpp"
-#include "media/hls/low_latency_playlist.hpp"
+#include "daemon/media/atomic_file.hpp"
+#include "core/media/hls/low_latency_playlist.hpp"
 #include "packager/make_packager.hpp"
 #include "util/random_id.hpp"
 

@@ -1,6 +1,6 @@
 #include "sessions/session_manager.hpp"
 
-#include "ingest/ingest_policy.hpp"
+#include "core/ingest/ingest_policy.hpp"
 #include "log/log.hpp"
 
 namespace bvlive {

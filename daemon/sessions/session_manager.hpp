@@ -13,8 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ingest/publication.hpp"
-#include "media/media_index.hpp"
+#include "daemon/ingest/publication.hpp"
+#include "daemon/media/media_index.hpp"
 #include "service/live_service.hpp"
 #include "sessions/session.hpp"
 #include "uv/timer.hpp"

@@ -1,4 +1,4 @@
-#include "vod/vod_job.hpp"
+#include "daemon/vod/vod_job.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,14 +7,14 @@
 #include <set>
 
 #include "log/log.hpp"
-#include "media/atomic_file.hpp"
-#include "media/ffmpeg/vod_commands.hpp"
-#include "media/hls/master_playlist.hpp"
-#include "media/hls/renditions.hpp"
-#include "media/hls/vod_playlist.hpp"
-#include "media/link_or_copy.hpp"
+#include "daemon/media/atomic_file.hpp"
+#include "core/media/ffmpeg/vod_commands.hpp"
+#include "core/media/hls/master_playlist.hpp"
+#include "core/media/hls/renditions.hpp"
+#include "core/media/hls/vod_playlist.hpp"
+#include "daemon/media/link_or_copy.hpp"
 #include "uv/work.hpp"
-#include "vod/vod_summary.hpp"
+#include "core/vod/vod_summary.hpp"
 
 namespace bvlive {
 namespace {

@@ -22,13 +22,13 @@
 #include <string>
 #include <vector>
 
-#include "library/library_item.hpp"
+#include "core/library/library_item.hpp"
 #include "live/live_record.hpp"
-#include "media/fmp4/segment_cutter.hpp"
-#include "media/fmp4/stream_splitter.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
+#include "core/media/segment_record.hpp"
 #include "process/ffmpeg_process.hpp"
-#include "vod/vod_asset.hpp"
+#include "core/vod/vod_asset.hpp"
 
 namespace bvlive {
 

@@ -1,4 +1,4 @@
-#include "vod/vod_manager.hpp"
+#include "daemon/vod/vod_manager.hpp"
 
 #include "log/log.hpp"
 #include "rpc/error.hpp"

@@ -16,12 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "config/settings.hpp"
-#include "library/library_catalog.hpp"
-#include "media/media_index.hpp"
+#include "core/library/library_catalog.hpp"
+#include "daemon/media/media_index.hpp"
 #include "service/live_service.hpp"
 #include "uv/timer.hpp"
-#include "vod/vod_catalog.hpp"
-#include "vod/vod_job.hpp"
+#include "core/vod/vod_catalog.hpp"
+#include "daemon/vod/vod_job.hpp"
 
 namespace bvlive {
 

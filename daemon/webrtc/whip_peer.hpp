@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/publication.hpp"
+#include "daemon/ingest/publication.hpp"
 #include "protocols/rtp/receive_stats.hpp"
 #include "protocols/sdp/codec_selection.hpp"
 #include "uv/timer.hpp"

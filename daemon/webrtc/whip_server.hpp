@@ -14,7 +14,7 @@
 
 #include "config/settings.hpp"
 #include "http/http_server.hpp"
-#include "ingest/publication.hpp"
+#include "daemon/ingest/publication.hpp"
 #include "service/live_service.hpp"
 #include "uv/handle.hpp"
 #include "uv/timer.hpp"

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "fuzz_split.hpp"
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/codec_string.hpp"
-#include "media/fmp4/fragment_info.hpp"
-#include "media/fmp4/init_info.hpp"
-#include "media/fmp4/segment_cutter.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/codec_string.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/init_info.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 using namespace bvlive::fmp4;
 

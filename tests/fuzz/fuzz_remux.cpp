@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "fuzz_split.hpp"
-#include "media/fmp4/stream_splitter.hpp"
-#include "media/remux/remuxer.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
+#include "core/media/remux/remuxer.hpp"
 
 using namespace bvlive;
 

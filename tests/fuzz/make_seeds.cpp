@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 #include "protocols/rtmp/amf0.hpp"
 #include "protocols/rtmp/chunk_writer.hpp"
 #include "protocols/rtmp/commands.hpp"

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/api_routes.hpp"
+#include "core/api/api_routes.hpp"
 #include "support/checks.hpp"
 #include "support/http_client.hpp"
 #include "support/lives.hpp"

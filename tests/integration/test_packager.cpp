@@ -20,8 +20,8 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/segment_cutter.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 #include "process/ffmpeg_process.hpp"
 #include "support/process.hpp"
 #include "uv/loop.hpp"

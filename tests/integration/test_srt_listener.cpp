@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "ingest/srt/srt_listener.hpp"
+#include "daemon/ingest/srt/srt_listener.hpp"
 #include "support/media.hpp"
 #include "support/process.hpp"
 

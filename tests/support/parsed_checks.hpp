@@ -5,7 +5,7 @@
 
 #include <variant>
 
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvtest {
 

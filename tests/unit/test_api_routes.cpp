@@ -9,11 +9,11 @@
 #include <set>
 #include <string>
 
-#include "api/api_error.hpp"
-#include "api/api_key.hpp"
-#include "api/api_key_registry.hpp"
-#include "api/api_routes.hpp"
-#include "api/rate_limiter.hpp"
+#include "core/api/api_error.hpp"
+#include "core/api/api_key.hpp"
+#include "core/api/api_key_registry.hpp"
+#include "core/api/api_routes.hpp"
+#include "core/api/rate_limiter.hpp"
 #include "rpc/error.hpp"
 #include "store/store.hpp"
 

@@ -3,7 +3,7 @@
 #include <random>
 #include <vector>
 
-#include "media/codec/av1_config.hpp"
+#include "core/media/codec/av1_config.hpp"
 #include "support/parsed_checks.hpp"
 
 using bvtest::is_error;

@@ -3,8 +3,8 @@
 #include <random>
 #include <vector>
 
-#include "media/codec/h264_config.hpp"
-#include "media/codec/nal_units.hpp"
+#include "core/media/codec/h264_config.hpp"
+#include "core/media/codec/nal_units.hpp"
 #include "support/parsed_checks.hpp"
 
 using bvtest::is_error;

@@ -2,8 +2,8 @@
 #include <boost/test/unit_test.hpp>
 #include <vector>
 
-#include "media/codec/bit_reader.hpp"
-#include "media/codec/nal_units.hpp"
+#include "core/media/codec/bit_reader.hpp"
+#include "core/media/codec/nal_units.hpp"
 
 using namespace bvlive::codec;
 

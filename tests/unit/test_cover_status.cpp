@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE cover_status
 #include <boost/test/unit_test.hpp>
 
-#include "covers/cover_status.hpp"
-#include "media/ffmpeg/cover_commands.hpp"
+#include "core/covers/cover_status.hpp"
+#include "core/media/ffmpeg/cover_commands.hpp"
 
 using namespace bvlive;
 

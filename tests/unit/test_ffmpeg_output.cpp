@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "media/ffmpeg/packager_command.hpp"
-#include "media/ffmpeg/stderr_reader.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
+#include "core/media/ffmpeg/stderr_reader.hpp"
 
 using namespace bvlive::ffmpeg;
 

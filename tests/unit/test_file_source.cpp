@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "media/remux/remuxer.hpp"
+#include "core/media/remux/remuxer.hpp"
 #include "packager/file_source.hpp"
 #include "support/media_files.hpp"
 #include "support/process.hpp"

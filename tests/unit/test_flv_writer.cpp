@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "media/flv/flv_writer.hpp"
+#include "core/media/flv/flv_writer.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive::flv;

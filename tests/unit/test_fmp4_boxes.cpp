@@ -9,12 +9,12 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/fragment_info.hpp"
-#include "media/fmp4/init_info.hpp"
-#include "media/fmp4/sample_flags.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/init_info.hpp"
+#include "core/media/fmp4/sample_flags.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 using namespace bvlive::fmp4;
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/codec_string.hpp"
-#include "media/hls/codecs_from_init.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/codec_string.hpp"
+#include "core/media/hls/codecs_from_init.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive::fmp4;

@@ -3,9 +3,9 @@
 
 #include <vector>
 
-#include "media/fmp4/fragment_info.hpp"
-#include "media/fmp4/sample_flags.hpp"
-#include "media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/sample_flags.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
 
 using namespace bvlive::fmp4;
 

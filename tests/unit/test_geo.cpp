@@ -9,8 +9,8 @@
 
 #include <maxminddb.h>
 
-#include "security/client_address.hpp"
-#include "security/geo_database.hpp"
+#include "core/security/client_address.hpp"
+#include "core/security/geo_database.hpp"
 #include "support/mmdb_writer.hpp"
 #include "support/process.hpp"
 

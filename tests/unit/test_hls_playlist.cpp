@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "media/hls/master_playlist.hpp"
-#include "media/hls/media_playlist.hpp"
-#include "media/hls/program_date_time.hpp"
+#include "core/media/hls/master_playlist.hpp"
+#include "core/media/hls/media_playlist.hpp"
+#include "core/media/hls/program_date_time.hpp"
 #include "support/process.hpp"
 #include "support/media.hpp"
 #include "support/playlist_text.hpp"

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "media/hls/media_playlist.hpp"
-#include "media/hls/renditions.hpp"
+#include "core/media/hls/media_playlist.hpp"
+#include "core/media/hls/renditions.hpp"
 #include "support/playlist_text.hpp"
 #include "support/segments.hpp"
 

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE hls_uri_query
 #include <boost/test/unit_test.hpp>
 
-#include "media/hls/uri_query.hpp"
+#include "core/media/hls/uri_query.hpp"
 
 using bvlive::hls::with_query;
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "media/hls/vod_playlist.hpp"
+#include "core/media/hls/vod_playlist.hpp"
 #include "support/media.hpp"
 #include "support/playlist_text.hpp"
 #include "support/process.hpp"

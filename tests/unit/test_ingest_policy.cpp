@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ingest/ingest_policy.hpp"
+#include "core/ingest/ingest_policy.hpp"
 
 using namespace bvlive;
 

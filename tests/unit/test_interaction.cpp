@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "interaction/chat_message.hpp"
-#include "interaction/poll.hpp"
-#include "interaction/rate_limiter.hpp"
-#include "interaction/room_status.hpp"
+#include "core/interaction/chat_message.hpp"
+#include "core/interaction/poll.hpp"
+#include "core/interaction/rate_limiter.hpp"
+#include "core/interaction/room_status.hpp"
 #include "protocols/http/cookie.hpp"
 #include "store/interaction_store.hpp"
 #include "store/store.hpp"

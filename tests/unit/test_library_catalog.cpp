@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "library/library_catalog.hpp"
-#include "library/library_refs.hpp"
+#include "core/library/library_catalog.hpp"
+#include "core/library/library_refs.hpp"
 #include "rpc/error.hpp"
 #include "service/live_service.hpp"
 #include "support/boost_json.hpp"

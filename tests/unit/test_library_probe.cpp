@@ -4,7 +4,7 @@
 #include <variant>
 #include <vector>
 
-#include "library/probe_result.hpp"
+#include "core/library/probe_result.hpp"
 #include "support/process.hpp"
 
 using namespace bvlive::library;

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "media/hls/low_latency_playlist.hpp"
-#include "media/hls/partial_segment.hpp"
+#include "core/media/hls/low_latency_playlist.hpp"
+#include "core/media/hls/partial_segment.hpp"
 #include "support/ll_hls_rules.hpp"
 #include "support/playlist_text.hpp"
 #include "support/segments.hpp"

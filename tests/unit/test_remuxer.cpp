@@ -10,16 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "media/flv/flv_reader.hpp"
-#include "media/flv/flv_writer.hpp"
-#include "media/fmp4/codec_string.hpp"
-#include "media/fmp4/fragment_writer.hpp"
-#include "media/fmp4/init_writer.hpp"
-#include "media/fmp4/segment_cutter.hpp"
-#include "media/fmp4/stream_splitter.hpp"
-#include "media/remux/fragmenter.hpp"
-#include "media/remux/remuxer.hpp"
-#include "media/remux/timeline.hpp"
+#include "core/media/flv/flv_reader.hpp"
+#include "core/media/flv/flv_writer.hpp"
+#include "core/media/fmp4/codec_string.hpp"
+#include "core/media/fmp4/fragment_writer.hpp"
+#include "core/media/fmp4/init_writer.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
+#include "core/media/remux/fragmenter.hpp"
+#include "core/media/remux/remuxer.hpp"
+#include "core/media/remux/timeline.hpp"
 #include "support/media_files.hpp"
 #include "support/process.hpp"
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "media/fmp4/rendition_aligner.hpp"
+#include "core/media/fmp4/rendition_aligner.hpp"
 
 using namespace bvlive::fmp4;
 

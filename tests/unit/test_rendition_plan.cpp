@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "media/ffmpeg/packager_command.hpp"
-#include "media/ladder/rendition_plan.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
+#include "core/media/ladder/rendition_plan.hpp"
 
 using namespace bvlive;
 using namespace bvlive::ladder;

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "media/ffmpeg/packager_command.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
 #include "protocols/sdp/answer.hpp"
 #include "protocols/sdp/codec_selection.hpp"
 #include "protocols/sdp/ffmpeg_sdp.hpp"

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "security/device_window.hpp"
-#include "security/domain_match.hpp"
-#include "security/jwt.hpp"
+#include "core/security/device_window.hpp"
+#include "core/security/domain_match.hpp"
+#include "core/security/jwt.hpp"
 
 using namespace bvlive;
 using namespace bvlive::security;

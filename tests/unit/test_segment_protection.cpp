@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "media/hls/media_playlist.hpp"
-#include "media/hls/vod_keys.hpp"
-#include "security/segment_cipher.hpp"
+#include "core/media/hls/media_playlist.hpp"
+#include "core/media/hls/vod_keys.hpp"
+#include "core/security/segment_cipher.hpp"
 #include "support/playlist_text.hpp"
 #include "support/process.hpp"
 #include "support/segments.hpp"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "media/fmp4/fragment_writer.hpp"
-#include "media/fmp4/init_writer.hpp"
+#include "core/media/fmp4/fragment_writer.hpp"
+#include "core/media/fmp4/init_writer.hpp"
 #include "sessions/segment_writer.hpp"
 #include "support/process.hpp"
 

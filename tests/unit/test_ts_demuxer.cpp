@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "media/ts/crc32.hpp"
-#include "media/ts/demuxer.hpp"
-#include "media/ts/pes_assembler.hpp"
-#include "media/ts/timestamp_unwrapper.hpp"
+#include "core/media/ts/crc32.hpp"
+#include "core/media/ts/demuxer.hpp"
+#include "core/media/ts/pes_assembler.hpp"
+#include "core/media/ts/timestamp_unwrapper.hpp"
 
 using namespace bvlive::ts;
 

@@ -12,15 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 #include "rpc/error.hpp"
 #include "store/store.hpp"
 #include "support/boost_json.hpp"
 #include "support/rpc_errors.hpp"
 #include "support/process.hpp"
 #include "support/segments.hpp"
-#include "vod/vod_catalog.hpp"
-#include "vod/vod_summary.hpp"
+#include "core/vod/vod_catalog.hpp"
+#include "core/vod/vod_summary.hpp"
 
 using namespace bvlive;
 using bvtest::contains;

@@ -12,9 +12,9 @@
 #include <variant>
 #include <vector>
 
-#include "media/ffmpeg/vod_commands.hpp"
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/ffmpeg/vod_commands.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 #include "support/boost_json.hpp"
 #include "support/media_files.hpp"
 #include "support/process.hpp"

@@ -1,6 +1,6 @@
-#include "media/codec/aac_config.hpp"
+#include "core/media/codec/aac_config.hpp"
 
-#include "media/codec/bit_reader.hpp"
+#include "core/media/codec/bit_reader.hpp"
 
 namespace bvlive::codec {
 namespace {

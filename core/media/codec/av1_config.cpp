@@ -1,9 +1,9 @@
-#include "media/codec/av1_config.hpp"
+#include "core/media/codec/av1_config.hpp"
 
 #include <cstdio>
 #include <optional>
 
-#include "media/codec/bit_reader.hpp"
+#include "core/media/codec/bit_reader.hpp"
 
 namespace bvlive::codec {
 namespace {

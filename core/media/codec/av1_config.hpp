@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "media/codec/bytes.hpp"
+#include "core/media/codec/bytes.hpp"
 
 namespace bvlive::codec {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "media/codec/bytes.hpp"
+#include "core/media/codec/bytes.hpp"
 
 namespace bvlive::codec {
 

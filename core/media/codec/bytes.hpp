@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvlive::codec {
 

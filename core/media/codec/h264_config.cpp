@@ -1,12 +1,12 @@
-#include "media/codec/h264_config.hpp"
+#include "core/media/codec/h264_config.hpp"
 #include "util/hex.hpp"
 
 #include <cstdio>
 
-#include "media/codec/bit_reader.hpp"
-#include "media/codec/nal_units.hpp"
-#include "media/codec/vui.hpp"
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/codec/bit_reader.hpp"
+#include "core/media/codec/nal_units.hpp"
+#include "core/media/codec/vui.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::codec {
 namespace {

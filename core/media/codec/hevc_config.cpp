@@ -1,12 +1,12 @@
-#include "media/codec/hevc_config.hpp"
+#include "core/media/codec/hevc_config.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "media/codec/bit_reader.hpp"
-#include "media/codec/nal_units.hpp"
-#include "media/codec/vui.hpp"
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/codec/bit_reader.hpp"
+#include "core/media/codec/nal_units.hpp"
+#include "core/media/codec/vui.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::codec {
 namespace {

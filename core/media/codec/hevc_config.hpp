@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "media/codec/bytes.hpp"
+#include "core/media/codec/bytes.hpp"
 
 namespace bvlive::codec {
 

@@ -1,4 +1,4 @@
-#include "media/codec/nal_units.hpp"
+#include "core/media/codec/nal_units.hpp"
 
 namespace bvlive::codec {
 namespace {

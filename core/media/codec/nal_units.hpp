@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "media/codec/bytes.hpp"
+#include "core/media/codec/bytes.hpp"
 
 namespace bvlive::codec {
 

@@ -1,4 +1,4 @@
-#include "media/codec/vui.hpp"
+#include "core/media/codec/vui.hpp"
 
 #include <cstdint>
 

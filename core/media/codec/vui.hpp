@@ -3,7 +3,7 @@
 // location. Each codec reads its own fields after that.
 #pragma once
 
-#include "media/codec/bit_reader.hpp"
+#include "core/media/codec/bit_reader.hpp"
 
 namespace bvlive::codec {
 

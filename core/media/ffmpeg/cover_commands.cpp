@@ -1,4 +1,4 @@
-#include "media/ffmpeg/cover_commands.hpp"
+#include "core/media/ffmpeg/cover_commands.hpp"
 
 namespace bvlive::ffmpeg {
 namespace {

@@ -1,4 +1,4 @@
-#include "media/ffmpeg/media_info.hpp"
+#include "core/media/ffmpeg/media_info.hpp"
 
 #include <charconv>
 #include <optional>

@@ -1,9 +1,9 @@
-#include "media/ffmpeg/packager_command.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
 
 #include <cstdio>
 #include <utility>
 
-#include "media/ffmpeg/cover_commands.hpp"
+#include "core/media/ffmpeg/cover_commands.hpp"
 
 namespace bvlive::ffmpeg {
 

@@ -1,4 +1,4 @@
-#include "media/ffmpeg/stderr_reader.hpp"
+#include "core/media/ffmpeg/stderr_reader.hpp"
 
 #include <array>
 #include <charconv>

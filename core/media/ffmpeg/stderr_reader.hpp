@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "media/ffmpeg/media_info.hpp"
-#include "media/ffmpeg/progress.hpp"
+#include "core/media/ffmpeg/media_info.hpp"
+#include "core/media/ffmpeg/progress.hpp"
 
 namespace bvlive::ffmpeg {
 

@@ -1,4 +1,4 @@
-#include "media/ffmpeg/vod_commands.hpp"
+#include "core/media/ffmpeg/vod_commands.hpp"
 
 #include <cstdio>
 

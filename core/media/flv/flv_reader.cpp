@@ -1,4 +1,4 @@
-#include "media/flv/flv_reader.hpp"
+#include "core/media/flv/flv_reader.hpp"
 
 #include <algorithm>
 

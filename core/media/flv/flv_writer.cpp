@@ -1,4 +1,4 @@
-#include "media/flv/flv_writer.hpp"
+#include "core/media/flv/flv_writer.hpp"
 
 #include <algorithm>
 #include <array>

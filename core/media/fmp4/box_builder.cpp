@@ -4,7 +4,7 @@
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
 
-#include "media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/box_builder.hpp"
 
 #include <limits>
 

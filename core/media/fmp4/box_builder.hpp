@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "media/fmp4/fourcc.hpp"
+#include "core/media/fmp4/fourcc.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,6 +1,6 @@
-#include "media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/box_reader.hpp"
 
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <variant>
 
-#include "media/fmp4/fourcc.hpp"
+#include "core/media/fmp4/fourcc.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,11 +1,11 @@
-#include "media/fmp4/codec_string.hpp"
+#include "core/media/fmp4/codec_string.hpp"
 #include "util/hex.hpp"
 
 #include <cstdio>
 
-#include "media/codec/av1_config.hpp"
-#include "media/codec/hevc_config.hpp"
-#include "media/fmp4/sample_entry.hpp"
+#include "core/media/codec/av1_config.hpp"
+#include "core/media/codec/hevc_config.hpp"
+#include "core/media/fmp4/sample_entry.hpp"
 
 namespace bvlive::fmp4 {
 namespace {

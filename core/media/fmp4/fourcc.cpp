@@ -1,4 +1,4 @@
-#include "media/fmp4/fourcc.hpp"
+#include "core/media/fmp4/fourcc.hpp"
 
 namespace bvlive::fmp4 {
 

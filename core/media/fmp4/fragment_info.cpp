@@ -1,10 +1,10 @@
-#include "media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
 
 #include <string>
 #include <utility>
 
-#include "media/fmp4/byte_cursor.hpp"
-#include "media/fmp4/sample_flags.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/sample_flags.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <vector>
 
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/init_info.hpp"
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/init_info.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,6 +1,6 @@
-#include "media/fmp4/fragment_writer.hpp"
+#include "core/media/fmp4/fragment_writer.hpp"
 
-#include "media/fmp4/sample_flags.hpp"
+#include "core/media/fmp4/sample_flags.hpp"
 
 namespace bvlive::fmp4 {
 namespace {

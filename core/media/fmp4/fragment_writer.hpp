@@ -9,9 +9,9 @@
 #include <span>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/fragment_info.hpp"
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 namespace bvlive::fmp4 {
 

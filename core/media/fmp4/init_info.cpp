@@ -1,8 +1,8 @@
-#include "media/fmp4/init_info.hpp"
+#include "core/media/fmp4/init_info.hpp"
 
 #include <string>
 
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/fourcc.hpp"
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/fourcc.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,4 +1,4 @@
-#include "media/fmp4/init_writer.hpp"
+#include "core/media/fmp4/init_writer.hpp"
 
 #include <algorithm>
 #include <array>

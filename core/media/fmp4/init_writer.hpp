@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/init_info.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/init_info.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,9 +1,9 @@
-#include "media/fmp4/movie_reader.hpp"
+#include "core/media/fmp4/movie_reader.hpp"
 
 #include <algorithm>
 #include <string>
 
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::fmp4 {
 namespace {

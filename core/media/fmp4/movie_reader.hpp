@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/init_info.hpp"
-#include "media/fmp4/parse_error.hpp"
-#include "media/fmp4/sample_entry.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/init_info.hpp"
+#include "core/media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/sample_entry.hpp"
 
 namespace bvlive::fmp4 {
 

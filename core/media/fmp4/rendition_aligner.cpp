@@ -1,4 +1,4 @@
-#include "media/fmp4/rendition_aligner.hpp"
+#include "core/media/fmp4/rendition_aligner.hpp"
 
 #include <utility>
 

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
 
 namespace bvlive::fmp4 {
 

@@ -1,6 +1,6 @@
-#include "media/fmp4/sample_entry.hpp"
+#include "core/media/fmp4/sample_entry.hpp"
 
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::fmp4 {
 namespace {

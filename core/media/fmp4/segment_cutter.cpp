@@ -1,4 +1,4 @@
-#include "media/fmp4/segment_cutter.hpp"
+#include "core/media/fmp4/segment_cutter.hpp"
 
 #include <utility>
 

@@ -9,8 +9,8 @@
 #include <optional>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
 
 namespace bvlive::fmp4 {
 

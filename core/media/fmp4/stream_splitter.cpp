@@ -5,7 +5,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#include "media/fmp4/stream_splitter.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
 
 #include <utility>
 

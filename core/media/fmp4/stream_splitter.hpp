@@ -16,10 +16,10 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/fragment_info.hpp"
-#include "media/fmp4/init_info.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/fragment_info.hpp"
+#include "core/media/fmp4/init_info.hpp"
 
 namespace bvlive::fmp4 {
 

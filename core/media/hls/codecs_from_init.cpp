@@ -1,6 +1,6 @@
-#include "media/hls/codecs_from_init.hpp"
+#include "core/media/hls/codecs_from_init.hpp"
 
-#include "media/fmp4/codec_string.hpp"
+#include "core/media/fmp4/codec_string.hpp"
 
 namespace bvlive::hls {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvlive::hls {
 

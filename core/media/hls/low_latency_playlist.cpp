@@ -1,4 +1,4 @@
-#include "media/hls/low_latency_playlist.hpp"
+#include "core/media/hls/low_latency_playlist.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "media/hls/media_playlist.hpp"
-#include "media/hls/partial_segment.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/hls/media_playlist.hpp"
+#include "core/media/hls/partial_segment.hpp"
+#include "core/media/segment_record.hpp"
 
 namespace bvlive::hls {
 

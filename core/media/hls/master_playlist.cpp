@@ -1,4 +1,4 @@
-#include "media/hls/master_playlist.hpp"
+#include "core/media/hls/master_playlist.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "media/hls/media_playlist.hpp"
+#include "core/media/hls/media_playlist.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "media/hls/program_date_time.hpp"
+#include "core/media/hls/program_date_time.hpp"
 
 namespace bvlive::hls {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "media/segment_record.hpp"
+#include "core/media/segment_record.hpp"
 #include "util/time.hpp"
 
 namespace bvlive::hls {

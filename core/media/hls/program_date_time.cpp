@@ -1,4 +1,4 @@
-#include "media/hls/program_date_time.hpp"
+#include "core/media/hls/program_date_time.hpp"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "media/hls/renditions.hpp"
+#include "core/media/hls/renditions.hpp"
 
 #include <algorithm>
 #include <charconv>

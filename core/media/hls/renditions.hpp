@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "media/hls/master_playlist.hpp"
-#include "media/segment_record.hpp"
+#include "core/media/hls/master_playlist.hpp"
+#include "core/media/segment_record.hpp"
 
 namespace bvlive::hls {
 

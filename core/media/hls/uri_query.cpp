@@ -1,4 +1,4 @@
-#include "media/hls/uri_query.hpp"
+#include "core/media/hls/uri_query.hpp"
 
 namespace bvlive::hls {
 namespace {

@@ -1,4 +1,4 @@
-#include "media/hls/vod_keys.hpp"
+#include "core/media/hls/vod_keys.hpp"
 
 #include <charconv>
 

@@ -1,8 +1,8 @@
-#include "media/hls/vod_playlist.hpp"
+#include "core/media/hls/vod_playlist.hpp"
 
 #include <cmath>
 
-#include "media/hls/media_playlist.hpp"
+#include "core/media/hls/media_playlist.hpp"
 
 namespace bvlive::hls {
 namespace {

@@ -1,4 +1,4 @@
-#include "media/ladder/rendition_plan.hpp"
+#include "core/media/ladder/rendition_plan.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "media/remux/elementary.hpp"
+#include "core/media/remux/elementary.hpp"
 
 namespace bvlive::remux {
 

@@ -1,9 +1,9 @@
-#include "media/remux/flv_source.hpp"
+#include "core/media/remux/flv_source.hpp"
 
 #include <cstdio>
 
-#include "media/flv/flv_writer.hpp"
-#include "media/remux/track_configs.hpp"
+#include "core/media/flv/flv_writer.hpp"
+#include "core/media/remux/track_configs.hpp"
 #include "protocols/rtmp/amf0.hpp"
 
 namespace bvlive::remux {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "media/flv/flv_reader.hpp"
-#include "media/remux/elementary.hpp"
-#include "media/remux/timeline.hpp"
+#include "core/media/flv/flv_reader.hpp"
+#include "core/media/remux/elementary.hpp"
+#include "core/media/remux/timeline.hpp"
 
 namespace bvlive::remux {
 

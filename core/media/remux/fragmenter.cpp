@@ -1,9 +1,9 @@
-#include "media/remux/fragmenter.hpp"
+#include "core/media/remux/fragmenter.hpp"
 
 #include <cmath>
 
-#include "media/fmp4/fragment_writer.hpp"
-#include "media/fmp4/init_writer.hpp"
+#include "core/media/fmp4/fragment_writer.hpp"
+#include "core/media/fmp4/init_writer.hpp"
 
 namespace bvlive::remux {
 namespace {

@@ -20,8 +20,8 @@
 #include <variant>
 #include <vector>
 
-#include "media/fmp4/stream_splitter.hpp"
-#include "media/remux/elementary.hpp"
+#include "core/media/fmp4/stream_splitter.hpp"
+#include "core/media/remux/elementary.hpp"
 
 namespace bvlive::remux {
 

@@ -1,4 +1,4 @@
-#include "media/remux/remuxer.hpp"
+#include "core/media/remux/remuxer.hpp"
 
 #include <algorithm>
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "media/ffmpeg/media_info.hpp"
-#include "media/remux/flv_source.hpp"
-#include "media/remux/fragmenter.hpp"
-#include "media/remux/ts_source.hpp"
+#include "core/media/ffmpeg/media_info.hpp"
+#include "core/media/remux/flv_source.hpp"
+#include "core/media/remux/fragmenter.hpp"
+#include "core/media/remux/ts_source.hpp"
 
 namespace bvlive::remux {
 

@@ -1,4 +1,4 @@
-#include "media/remux/timeline.hpp"
+#include "core/media/remux/timeline.hpp"
 
 namespace bvlive::remux {
 namespace {

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "media/remux/elementary.hpp"
+#include "core/media/remux/elementary.hpp"
 
 namespace bvlive::remux {
 

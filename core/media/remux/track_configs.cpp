@@ -1,10 +1,10 @@
-#include "media/remux/track_configs.hpp"
+#include "core/media/remux/track_configs.hpp"
 
-#include "media/codec/aac_config.hpp"
-#include "media/codec/av1_config.hpp"
-#include "media/codec/h264_config.hpp"
-#include "media/codec/hevc_config.hpp"
-#include "media/codec/nal_units.hpp"
+#include "core/media/codec/aac_config.hpp"
+#include "core/media/codec/av1_config.hpp"
+#include "core/media/codec/h264_config.hpp"
+#include "core/media/codec/hevc_config.hpp"
+#include "core/media/codec/nal_units.hpp"
 
 namespace bvlive::remux {
 namespace {

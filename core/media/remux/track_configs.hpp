@@ -7,8 +7,8 @@
 #include <string>
 #include <variant>
 
-#include "media/fmp4/parse_error.hpp"
-#include "media/remux/elementary.hpp"
+#include "core/media/fmp4/parse_error.hpp"
+#include "core/media/remux/elementary.hpp"
 
 namespace bvlive::remux {
 

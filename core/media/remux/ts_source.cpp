@@ -1,12 +1,12 @@
-#include "media/remux/ts_source.hpp"
+#include "core/media/remux/ts_source.hpp"
 
 #include <cstdio>
 
-#include "media/codec/aac_config.hpp"
-#include "media/codec/h264_config.hpp"
-#include "media/codec/hevc_config.hpp"
-#include "media/codec/nal_units.hpp"
-#include "media/remux/track_configs.hpp"
+#include "core/media/codec/aac_config.hpp"
+#include "core/media/codec/h264_config.hpp"
+#include "core/media/codec/hevc_config.hpp"
+#include "core/media/codec/nal_units.hpp"
+#include "core/media/remux/track_configs.hpp"
 
 namespace bvlive::remux {
 namespace {

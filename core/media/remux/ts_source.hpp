@@ -10,9 +10,9 @@
 #include <span>
 #include <vector>
 
-#include "media/remux/elementary.hpp"
-#include "media/remux/timeline.hpp"
-#include "media/ts/demuxer.hpp"
+#include "core/media/remux/elementary.hpp"
+#include "core/media/remux/timeline.hpp"
+#include "core/media/ts/demuxer.hpp"
 
 namespace bvlive::remux {
 

@@ -1,4 +1,4 @@
-#include "media/ts/adts.hpp"
+#include "core/media/ts/adts.hpp"
 
 #include <array>
 #include <string>

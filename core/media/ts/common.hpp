@@ -2,9 +2,9 @@
 // bytes, read-only views, and parse results that carry either a value or why not.
 #pragma once
 
-#include "media/fmp4/box_builder.hpp"
-#include "media/fmp4/box_reader.hpp"
-#include "media/fmp4/parse_error.hpp"
+#include "core/media/fmp4/box_builder.hpp"
+#include "core/media/fmp4/box_reader.hpp"
+#include "core/media/fmp4/parse_error.hpp"
 
 namespace bvlive::ts {
 

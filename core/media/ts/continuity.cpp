@@ -1,4 +1,4 @@
-#include "media/ts/continuity.hpp"
+#include "core/media/ts/continuity.hpp"
 
 namespace bvlive::ts {
 

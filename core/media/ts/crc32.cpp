@@ -1,4 +1,4 @@
-#include "media/ts/crc32.hpp"
+#include "core/media/ts/crc32.hpp"
 
 #include <array>
 

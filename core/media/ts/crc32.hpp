@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "media/ts/common.hpp"
+#include "core/media/ts/common.hpp"
 
 namespace bvlive::ts {
 

@@ -1,14 +1,14 @@
-#include "media/ts/demuxer.hpp"
+#include "core/media/ts/demuxer.hpp"
 
 #include <algorithm>
 #include <utility>
 
-#include "media/ts/adts.hpp"
-#include "media/ts/keyframe_scan.hpp"
-#include "media/ts/pat.hpp"
-#include "media/ts/pes_header.hpp"
-#include "media/ts/pmt.hpp"
-#include "media/ts/psi_section.hpp"
+#include "core/media/ts/adts.hpp"
+#include "core/media/ts/keyframe_scan.hpp"
+#include "core/media/ts/pat.hpp"
+#include "core/media/ts/pes_header.hpp"
+#include "core/media/ts/pmt.hpp"
+#include "core/media/ts/psi_section.hpp"
 
 namespace bvlive::ts {
 

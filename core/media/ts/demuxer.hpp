@@ -20,14 +20,14 @@
 #include <variant>
 #include <vector>
 
-#include "media/ts/common.hpp"
-#include "media/ts/continuity.hpp"
-#include "media/ts/packet.hpp"
-#include "media/ts/packet_sync.hpp"
-#include "media/ts/pes_assembler.hpp"
-#include "media/ts/section_assembler.hpp"
-#include "media/ts/stream_kind.hpp"
-#include "media/ts/timestamp_unwrapper.hpp"
+#include "core/media/ts/common.hpp"
+#include "core/media/ts/continuity.hpp"
+#include "core/media/ts/packet.hpp"
+#include "core/media/ts/packet_sync.hpp"
+#include "core/media/ts/pes_assembler.hpp"
+#include "core/media/ts/section_assembler.hpp"
+#include "core/media/ts/stream_kind.hpp"
+#include "core/media/ts/timestamp_unwrapper.hpp"
 
 namespace bvlive::ts {
 

@@ -1,4 +1,4 @@
-#include "media/ts/keyframe_scan.hpp"
+#include "core/media/ts/keyframe_scan.hpp"
 
 #include <cstdint>
 

@@ -6,8 +6,8 @@
 //   and reserved IRAP types).
 #pragma once
 
-#include "media/ts/common.hpp"
-#include "media/ts/stream_kind.hpp"
+#include "core/media/ts/common.hpp"
+#include "core/media/ts/stream_kind.hpp"
 
 namespace bvlive::ts {
 

@@ -1,4 +1,4 @@
-#include "media/ts/packet.hpp"
+#include "core/media/ts/packet.hpp"
 
 namespace bvlive::ts {
 

@@ -1,8 +1,8 @@
-#include "media/ts/packet_sync.hpp"
+#include "core/media/ts/packet_sync.hpp"
 
 #include <algorithm>
 
-#include "media/ts/packet.hpp"
+#include "core/media/ts/packet.hpp"
 
 namespace bvlive::ts {
 

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <optional>
 
-#include "media/ts/common.hpp"
+#include "core/media/ts/common.hpp"
 
 namespace bvlive::ts {
 

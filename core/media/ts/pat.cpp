@@ -1,6 +1,6 @@
-#include "media/ts/pat.hpp"
+#include "core/media/ts/pat.hpp"
 
-#include "media/ts/packet.hpp"
+#include "core/media/ts/packet.hpp"
 
 namespace bvlive::ts {
 

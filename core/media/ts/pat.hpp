@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "media/ts/common.hpp"
-#include "media/ts/psi_section.hpp"
+#include "core/media/ts/common.hpp"
+#include "core/media/ts/psi_section.hpp"
 
 namespace bvlive::ts {
 

@@ -1,4 +1,4 @@
-#include "media/ts/pes_assembler.hpp"
+#include "core/media/ts/pes_assembler.hpp"
 
 namespace bvlive::ts {
 

@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "media/ts/common.hpp"
+#include "core/media/ts/common.hpp"
 
 namespace bvlive::ts {
 

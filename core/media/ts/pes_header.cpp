@@ -1,4 +1,4 @@
-#include "media/ts/pes_header.hpp"
+#include "core/media/ts/pes_header.hpp"
 
 namespace bvlive::ts {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "media/ts/common.hpp"
+#include "core/media/ts/common.hpp"
 
 namespace bvlive::ts {
 

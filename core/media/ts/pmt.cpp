@@ -1,6 +1,6 @@
-#include "media/ts/pmt.hpp"
+#include "core/media/ts/pmt.hpp"
 
-#include "media/fmp4/byte_cursor.hpp"
+#include "core/media/fmp4/byte_cursor.hpp"
 
 namespace bvlive::ts {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "media/ts/common.hpp"
-#include "media/ts/psi_section.hpp"
-#include "media/ts/stream_kind.hpp"
+#include "core/media/ts/common.hpp"
+#include "core/media/ts/psi_section.hpp"
+#include "core/media/ts/stream_kind.hpp"
 
 namespace bvlive::ts {
 

@@ -1,6 +1,6 @@
-#include "media/ts/psi_section.hpp"
+#include "core/media/ts/psi_section.hpp"
 
-#include "media/ts/crc32.hpp"
+#include "core/media/ts/crc32.hpp"
 
 namespace bvlive::ts {
 

@@ -1,4 +1,4 @@
-#include "media/ts/section_assembler.hpp"
+#include "core/media/ts/section_assembler.hpp"
 
 namespace bvlive::ts {
 

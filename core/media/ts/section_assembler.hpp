@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "media/ts/common.hpp"
+#include "core/media/ts/common.hpp"
 
 namespace bvlive::ts {
 

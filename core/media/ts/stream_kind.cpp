@@ -1,4 +1,4 @@
-#include "media/ts/stream_kind.hpp"
+#include "core/media/ts/stream_kind.hpp"
 
 namespace bvlive::ts {
 

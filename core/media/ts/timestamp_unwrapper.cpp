@@ -1,4 +1,4 @@
-#include "media/ts/timestamp_unwrapper.hpp"
+#include "core/media/ts/timestamp_unwrapper.hpp"
 
 namespace bvlive::ts {
 

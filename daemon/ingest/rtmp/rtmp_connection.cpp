@@ -1,10 +1,10 @@
-#include "ingest/rtmp/rtmp_connection.hpp"
+#include "daemon/ingest/rtmp/rtmp_connection.hpp"
 
 #include <openssl/rand.h>
 
-#include "ingest/rtmp/rtmp_server.hpp"
+#include "daemon/ingest/rtmp/rtmp_server.hpp"
 #include "log/log.hpp"
-#include "media/flv/flv_writer.hpp"
+#include "core/media/flv/flv_writer.hpp"
 #include "net/address.hpp"
 
 namespace bvlive {

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "ingest/publication.hpp"
+#include "daemon/ingest/publication.hpp"
 #include "protocols/rtmp/publish_session.hpp"
 #include "uv/handle.hpp"
 #include "uv/timer.hpp"

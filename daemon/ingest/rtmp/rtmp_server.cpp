@@ -1,9 +1,9 @@
-#include "ingest/rtmp/rtmp_server.hpp"
+#include "daemon/ingest/rtmp/rtmp_server.hpp"
 
 #include <cstring>
 #include <stdexcept>
 
-#include "ingest/rtmp/rtmp_connection.hpp"
+#include "daemon/ingest/rtmp/rtmp_connection.hpp"
 #include "log/log.hpp"
 #include "net/address.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "config/settings.hpp"
-#include "ingest/publication.hpp"
+#include "daemon/ingest/publication.hpp"
 #include "uv/handle.hpp"
 #include "uv/timer.hpp"
 

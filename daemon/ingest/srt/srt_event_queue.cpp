@@ -1,4 +1,4 @@
-#include "ingest/srt/srt_event_queue.hpp"
+#include "daemon/ingest/srt/srt_event_queue.hpp"
 
 #include <stdexcept>
 

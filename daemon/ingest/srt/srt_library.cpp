@@ -1,4 +1,4 @@
-#include "ingest/srt/srt_library.hpp"
+#include "daemon/ingest/srt/srt_library.hpp"
 
 #include <srt/srt.h>
 #include <syslog.h>

@@ -1,4 +1,4 @@
-#include "ingest/srt/srt_listener.hpp"
+#include "daemon/ingest/srt/srt_listener.hpp"
 
 #include <srt/access_control.h>
 #include <srt/srt.h>

@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "config/settings.hpp"
-#include "ingest/publication.hpp"
-#include "ingest/srt/srt_event_queue.hpp"
-#include "ingest/srt/srt_library.hpp"
+#include "daemon/ingest/publication.hpp"
+#include "daemon/ingest/srt/srt_event_queue.hpp"
+#include "daemon/ingest/srt/srt_library.hpp"
 #include "uv/timer.hpp"
 
 namespace bvlive {

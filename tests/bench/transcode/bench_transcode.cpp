@@ -50,8 +50,8 @@
 #include <vector>
 
 #include "config/settings.hpp"
-#include "media/ffmpeg/packager_command.hpp"
-#include "media/ladder/rendition_plan.hpp"
+#include "core/media/ffmpeg/packager_command.hpp"
+#include "core/media/ladder/rendition_plan.hpp"
 
 namespace {
 
