@@ -158,6 +158,11 @@ std::string Daemon::metrics_text() const {
         .sample(static_cast<double>(held.answered_ready()));
     m.family("bvlive_http_held_timeouts_total", "counter", "Held requests answered 503/404 after their wait.")
         .sample(static_cast<double>(held.timed_out()));
+    m.family("bvlive_playlist_renders_total", "counter", "Media playlists rendered (a live's segments, parts or fields changed).")
+        .sample(static_cast<double>(origin_->playlist_renders()));
+    m.family("bvlive_playlist_cache_hits_total", "counter",
+             "Media playlist requests answered from the rendering of the same index version.")
+        .sample(static_cast<double>(origin_->playlist_render_hits()));
   }
   if (rtmp_) {
     m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")

@@ -107,6 +107,7 @@ void MediaIndex::list(const SegmentRecord& r) {
   while (at != list.begin() && std::tie(std::prev(at)->seq, std::prev(at)->rendition) > std::tie(r.seq, r.rendition))
     --at;
   list.insert(at, r);
+  ++versions_[r.live_id];
   ++segments_written_;
   drop_parts(r.live_id, r);
   notify(r.live_id);
@@ -118,6 +119,7 @@ const std::deque<hls::PartRecord>& MediaIndex::parts(const std::string& live_id)
 
 void MediaIndex::append_part(const hls::PartRecord& p) {
   parts_[p.live_id].push_back(p);
+  ++versions_[p.live_id];
   ++parts_written_;
   notify(p.live_id);
 }
@@ -132,6 +134,7 @@ void MediaIndex::drop_parts(const std::string& live_id, const SegmentRecord& lan
     return p.seq <= landed.seq - kPartSegmentsKept ||
            (p.seq == landed.seq && p.rendition == landed.rendition && p.session_id != landed.session_id);
   };
+  ++versions_[live_id];
   std::erase_if(parts, [&](const hls::PartRecord& p) {
     if (!stale(p)) return false;
     const std::string path = path_of(live_id, p.file);
@@ -147,6 +150,7 @@ void MediaIndex::trim(const std::string& live_id, std::size_t keep) {
   const std::int64_t first_kept = list.back().seq - static_cast<std::int64_t>(keep) + 1;
   if (list.front().seq >= first_kept) return;
   store_.delete_segments_before(live_id, first_kept);
+  ++versions_[live_id];
   while (!list.empty() && list.front().seq < first_kept) {
     const std::string path = path_of(live_id, list.front().file);
     if (::unlink(path.c_str()) != 0) log::debug("media", "cannot remove " + path);

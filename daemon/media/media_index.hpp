@@ -59,6 +59,13 @@ class MediaIndex final : public SegmentIndex {
   void forget(const std::string& live_id) {
     cache_.erase(live_id);
     parts_.erase(live_id);
+    ++versions_[live_id];
+  }
+  // Changes whenever a live's listed segments or parts change: what a rendered playlist
+  // depends on, so one rendering serves every request until the next change.
+  std::uint64_t version(const std::string& live_id) const {
+    const auto it = versions_.find(live_id);
+    return it == versions_.end() ? 0 : it->second;
   }
 
   // A live's parts in the order they landed: those of its newest segments and of the one
@@ -102,6 +109,7 @@ class MediaIndex final : public SegmentIndex {
 
   std::map<std::string, std::deque<SegmentRecord>, std::less<>> cache_;
   std::map<std::string, std::deque<hls::PartRecord>, std::less<>> parts_;
+  std::map<std::string, std::uint64_t, std::less<>> versions_;
   std::uint64_t segments_written_ = 0;
   std::uint64_t parts_written_ = 0;
 };

@@ -370,6 +370,41 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
 
 Response Origin::render_media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
                                        const std::string& query, bool skip) {
+  // What the text depends on besides the index: the live's fields and whether its push runs.
+  const bool running = session_running && session_running(live.id);
+  const std::string stamp = std::to_string(static_cast<int>(live.state)) + "|" + std::to_string(live.updated_at) +
+                            "|" + std::to_string(live.live_started_at.value_or(0)) + "|" + (running ? "1" : "0");
+  const std::uint64_t version = index_.version(live.id);
+  const std::string key = std::string(audience == Audience::Public ? "p" : "h") + "\n" + rendition + "\n" + query +
+                          (skip ? "\nskip" : "\n");
+  auto& of_live = rendered_[live.id];
+  Response r;
+  r.set("Content-Type", "application/vnd.apple.mpegurl");
+  r.set("Cache-Control", audience == Audience::Public ? kPlaylistCache : kPrivateCache);
+  if (const auto hit = of_live.find(key); hit != of_live.end()) {
+    if (hit->second.version == version && hit->second.stamp == stamp) {
+      ++render_hits_;
+      r.body = hit->second.body;
+      return r;
+    }
+  }
+  ++renders_;
+  r.body = render_playlist_text(live, audience, rendition, query, skip);
+  // Renderings of older versions go; the whole cache is bounded (many token queries).
+  const std::size_t before = of_live.size();
+  std::erase_if(of_live, [&](const auto& e) { return e.second.version != version || e.second.stamp != stamp; });
+  rendered_count_ -= before - of_live.size();
+  if (rendered_count_ >= kMaxRenderedPlaylists) {
+    rendered_.clear();
+    rendered_count_ = 0;
+  }
+  auto [slot, added] = rendered_[live.id].insert_or_assign(key, RenderedPlaylist{version, stamp, r.body});
+  if (added) ++rendered_count_;
+  return r;
+}
+
+std::string Origin::render_playlist_text(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                         const std::string& query, bool skip) {
   const auto& deque = index_.segments(live.id);
   const std::vector<SegmentRecord> every(deque.begin(), deque.end());
   const std::vector<SegmentRecord> all = hls::rendition_view(every, rendition);
@@ -391,7 +426,6 @@ Response Origin::render_media_playlist(const LiveRecord& live, Audience audience
         !all.empty())
       o.ended = true;
   }
-  Response r;
   if (live.spec.ull_enabled) {
     hls::LowLatencyOptions ll;
     ll.part_target = static_cast<double>(media_.ull_part_target) / 1000;
@@ -406,18 +440,14 @@ Response Origin::render_media_playlist(const LiveRecord& live, Audience audience
       for (const auto& other : hls::session_renditions(every, every.back().session_id))
         if (other != rendition) report_renditions[hls::rendition_playlist(other)] = other;
     for (const auto& [uri, name] : report_renditions) ll.rendition_reports.push_back(uri);
-    r.body = hls::low_latency_playlist(all, parts, o, ll, skip, [&](const std::string& uri) {
+    return hls::low_latency_playlist(all, parts, o, ll, skip, [&](const std::string& uri) {
       const auto it = report_renditions.find(uri);
       if (it == report_renditions.end()) return std::pair<std::int64_t, int>{-1, -1};
       return hls::last_msn_part(hls::rendition_view(every, it->second),
                                 rendition_parts(index_.parts(live.id), it->second));
     });
-  } else {
-    r.body = hls::media_playlist(all, o);
   }
-  r.set("Content-Type", "application/vnd.apple.mpegurl");
-  r.set("Cache-Control", audience == Audience::Public ? kPlaylistCache : kPrivateCache);
-  return r;
+  return hls::media_playlist(all, o);
 }
 
 Response Origin::part_file(const LiveRecord& live, Audience audience, const std::string& rel) {

@@ -46,6 +46,10 @@ class Origin {
   Origin(uv_loop_t* loop, LiveService& lives, MediaIndex& index, const VodCatalog& vods,
          const MediaSettings& media, std::function<std::string()> metrics);
 
+  // Media playlists rendered, and answered from an earlier rendering (/metrics).
+  std::uint64_t playlist_renders() const { return renders_; }
+  std::uint64_t playlist_render_hits() const { return render_hits_; }
+
   // A live's segments or parts changed: held requests for it look again.
   void wake(const std::string& live_id) { held_.wake(live_id); }
   const HeldRequests& held() const { return held_; }
@@ -79,6 +83,9 @@ class Origin {
   // The playlist text as it stands (LL-HLS for an ull_enabled live).
   http::Response render_media_playlist(const LiveRecord& live, Audience audience, const std::string& rendition,
                                        const std::string& query, bool skip);
+  std::string render_playlist_text(const LiveRecord& live, Audience audience, const std::string& rendition,
+                                   const std::string& query, bool skip);
+  static constexpr std::size_t kMaxRenderedPlaylists = 4096;
   // An LL-HLS part of an ull_enabled live: served, held until it lands (the preload hint), or 404.
   http::Response part_file(const LiveRecord& live, Audience audience, const std::string& rel);
   http::Response serve_part(const LiveRecord& live, Audience audience, const hls::PartRecord& part);
@@ -96,6 +103,18 @@ class Origin {
   };
   const InitFacts& init_facts(const LiveRecord& live, const std::string& init_file);
   double session_frame_rate(const std::string& live_id, const std::string& session_id);
+
+  // Rendered media playlists, per live and then per (audience, rendition, query, skip): one
+  // rendering serves every viewer and every held request until the live's segments, parts
+  // or fields change (the index version and `stamp`).
+  struct RenderedPlaylist {
+    std::uint64_t version = 0;
+    std::string stamp;
+    std::string body;
+  };
+  std::map<std::string, std::map<std::string, RenderedPlaylist>, std::less<>> rendered_;
+  std::size_t rendered_count_ = 0;
+  std::uint64_t renders_ = 0, render_hits_ = 0;
 
   HeldRequests held_;
   LiveService& lives_;

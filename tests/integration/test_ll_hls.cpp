@@ -235,6 +235,31 @@ BOOST_FIXTURE_TEST_CASE(blocking_reloads_preload_hints_and_delta_updates, LlFixt
   BOOST_TEST(contains(metrics, "bvlive_http_held_requests 0\n"), metrics);
   BOOST_TEST(!contains(metrics, "bvlive_http_held_answered_total 0\n"), metrics);
   BOOST_TEST(!contains(metrics, "bvlive_parts_written_total 0\n"), metrics);
+
+  // Held requests for one part share one rendering: ten viewers wait for the next part, it
+  // lands, and the playlist is rendered about once for all of them.
+  auto counter = [&](const std::string& name) {
+    const std::string m = http_get(url("/metrics")).body;
+    const auto at = m.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + name.size() + 2));
+  };
+  const LlHlsSummary base = ll_hls_summary(media(id).body);
+  const std::string q = "?_HLS_msn=" + std::to_string(base.last_msn) + "&_HLS_part=" + std::to_string(base.last_part + 1);
+  const double renders_before = counter("bvlive_playlist_renders_total");
+  const double hits_before = counter("bvlive_playlist_cache_hits_total");
+  std::vector<std::future<HttpReply>> waiting;
+  for (int i = 0; i < 10; ++i) waiting.push_back(std::async(std::launch::async, [&] { return media(id, q); }));
+  std::set<std::string> bodies;
+  for (auto& w : waiting) {
+    const HttpReply r = w.get();
+    BOOST_TEST(r.status == 200, r.describe());
+    bodies.insert(r.body);
+  }
+  const double renders = counter("bvlive_playlist_renders_total") - renders_before;
+  const double hits = counter("bvlive_playlist_cache_hits_total") - hits_before;
+  BOOST_TEST(hits >= 5, "only " << hits << " of 10 held requests were answered from a shared rendering (" << renders
+                                << " renderings)");
+  BOOST_TEST(bodies.size() <= renders, "more distinct answers than renderings");
 }
 
 BOOST_FIXTURE_TEST_CASE(numbering_holds_across_a_reconnect, LlFixture) {
