@@ -28,20 +28,7 @@ packages=(
   libsrtp2-dev libmaxminddb-dev               # WHIP, geo control
   dpkg-dev file                               # cpack: dpkg-shlibdeps, which reads binaries with file
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "build-deb: missing packages: ${missing[*]}; run this script as root (sudo)" >&2
-    exit 1
-  fi
-  echo "build-deb: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash share/scripts/apt-install.sh build-deb "${packages[@]}"
 
 build=${BVLIVE_DEB_BUILD_DIR:-build-deb}
 # The build's chatter goes to stderr: stdout is the .deb's path.

@@ -21,17 +21,4 @@ packages=(
   man-db groff-base                           # man -l renders our pages in the tests
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "bvlive: missing packages: ${missing[*]}; run this script as root (sudo)" >&2
-    exit 1
-  fi
-  echo "bvlive: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "$0")/apt-install.sh" bvlive "${packages[@]}"
