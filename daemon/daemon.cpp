@@ -140,6 +140,7 @@ Daemon::~Daemon() {
   if (sessions_) sessions_->end_all("daemon shutting down");
   if (media_index_) media_index_->on_update = nullptr;  // the origin goes before the index
   if (service_) service_->on_changed = nullptr;         // and the event hub before the service
+  if (service_) service_->session_running = nullptr;    // and the sessions too
 }
 
 // Ingest, sessions and the origin. Listeners bind here, before run(), so a port in use
@@ -165,6 +166,7 @@ void Daemon::start_media_plane() {
     return item ? library_->path_of(*item) : std::string();
   };
   sessions_->on_push_lost = [this](const std::string& live_id) { start_slate(live_id); };
+  service_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
   sessions_->on_signal = [this](const std::string& live_id, bool lost, const std::string& detail) {
     if (!service_->set_signal(live_id, lost, detail)) return;
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);

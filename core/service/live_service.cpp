@@ -237,7 +237,8 @@ json LiveService::list(const json& params) const {
   auto last = rows.end();
   if (page_size && last - first > *page_size) last = first + *page_size;
   json out = json::array();
-  for (auto it = first; it != last; ++it) out.push_back(live_summary_json(**it, false));
+  for (auto it = first; it != last; ++it)
+    out.push_back(live_summary_json(**it, session_running && session_running((*it)->id)));
   json result = {{"lives", std::move(out)}};
   if (page_size) {
     result["total_size"] = total;

@@ -90,6 +90,8 @@ class LiveService {
   // Called after a live's fields change without a transition (update, signal mark): the
   // player pages' event streams.
   std::function<void(const LiveRecord&)> on_changed;
+  // Whether a live's push is running (its channel state in lists); unset: none is.
+  std::function<bool(const std::string& live_id)> session_running;
   // Checks what a spec refers to outside the live (library items, VODs); throws RpcError
   // naming the field. Called by create, update and the config's reconciliation.
   std::function<void(const LiveSpec&)> check_references;

@@ -120,6 +120,15 @@ BOOST_AUTO_TEST_CASE(rtmp_push_preview_start_dvr_reconnect_end) {
   BOOST_TEST(s1["protocol"] == "rtmp");
   BOOST_TEST(s1["remote"].get<std::string>().rfind("127.0.0.1:", 0) == 0, s1.dump());
   BOOST_TEST(f.live(id)["channel_state"] == "ACTIVE");
+  // The list says the same as show.
+  bool listed = false;
+  const json list = f.cli->json({"list"});
+  for (const auto& l : list["lives"])
+    if (l["id"] == id) {
+      listed = true;
+      BOOST_TEST(l["channel_state"] == "ACTIVE", l.dump());
+    }
+  BOOST_TEST(listed);
 
   // Before start: the public URL says why it has nothing; the preview needs its token.
   HttpReply pub = http_get(public_master(f, id));
