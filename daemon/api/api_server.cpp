@@ -1,5 +1,6 @@
 #include "daemon/api/api_server.hpp"
 
+#include <charconv>
 #include <filesystem>
 
 #include "daemon/api/upload_file.hpp"
@@ -128,8 +129,11 @@ http::BodyPlan ApiServer::plan_body(const http::Request& head) {
   auto matched = api::match_route(head.method, head.path, head.query);
   const auto* call = std::get_if<api::ApiCall>(&matched);
   if (!call || call->route->body != api::BodyUse::File) {
-    const auto length = head.header("content-length");
-    if (length && length->size() < 20 && std::stoull(std::string(*length)) > kMaxJsonBody)
+    // (The parser has checked the header is a number; a body without one is counted as it comes.)
+    std::uint64_t length = 0;
+    if (const auto text = head.header("content-length"))
+      std::from_chars(text->data(), text->data() + text->size(), length);
+    if (length > kMaxJsonBody)
       return refuse(api::api_error(413, "payload_too_large",
                                    "the body exceeds " + std::to_string(kMaxJsonBody) + " bytes; JSON bodies are at most 1 MiB"));
     return {};

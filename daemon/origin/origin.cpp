@@ -348,7 +348,7 @@ Response Origin::media_playlist(const LiveRecord& live, Audience audience, const
   auto check = [this, live_id, audience, rendition, query, skip, req = *blocking]() -> std::optional<Response> {
     const LiveRecord* now = lives_.by_id_or_custom_id(live_id);
     if (!now) return error(404, "live " + live_id + " was deleted");
-    const auto every = index_.segments(live_id);
+    const auto& every = index_.segments(live_id);  // no copy: one wake-up checks many held requests
     const auto view = hls::rendition_view(std::vector<SegmentRecord>(every.begin(), every.end()), rendition);
     const auto parts = rendition_parts(index_.parts(live_id), rendition);
     const auto answer = hls::blocking_reload(view, parts, req);
