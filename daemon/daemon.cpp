@@ -283,11 +283,9 @@ void Daemon::start_api() {
   ApiServer::Hooks hooks;
   hooks.call = [this](const std::string& method, const nlohmann::json& params, const Caller& caller) {
     nlohmann::json out = dispatch_as(method, params, caller);
-    // Every answer that holds a live holds it as GET does (live.get's own answer already
-    // does), URLs and VOD included.
-    if (method != "live.get" && out.is_object() && out.contains("live") && out["live"].is_object() &&
-        out["live"].contains("id"))
-      out["live"] = live_view({{"id", out["live"]["id"]}})["live"];
+    // Every answer that holds a live holds it as GET does, URLs and VOD included.
+    if (out.is_object() && out.contains("live") && out["live"].is_object() && out["live"].contains("id"))
+      add_daemon_fields(out["live"]);
     return out;
   };
   // ffprobe and the link run on the thread pool: nothing else on the loop waits for them.

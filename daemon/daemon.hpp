@@ -66,6 +66,8 @@ class Daemon {
   nlohmann::json status() const;
   // live.get plus what only the daemon knows: ingest and playback URLs.
   nlohmann::json live_view(const nlohmann::json& params);
+  // What only the daemon knows of a live, added to its JSON: URLs, and its VOD if any.
+  void add_daemon_fields(nlohmann::json& live) const;
   nlohmann::json reload();
   void shutdown();
   // The media library (library.add imports through ffprobe; the rest is the catalog's).

@@ -33,14 +33,18 @@ nlohmann::json Daemon::status() const {
 
 nlohmann::json Daemon::live_view(const nlohmann::json& params) {
   nlohmann::json out = service_->get(params);
-  if (const LiveRecord* l = service_->by_id_or_custom_id(out["live"]["id"].get<std::string>())) {
-    out["live"]["urls"] = urls(*l);
-    if (const VodAsset* vod = vods_->of_live(l->id))
-      out["live"]["vod"] = {{"id", vod->id},
-                            {"state", std::string(to_string(vod->state))},
-                            {"error", vod->error ? nlohmann::json(*vod->error) : nlohmann::json(nullptr)}};
-  }
+  add_daemon_fields(out["live"]);
   return out;
+}
+
+void Daemon::add_daemon_fields(nlohmann::json& live) const {
+  const LiveRecord* l = service_->by_id_or_custom_id(live["id"].get<std::string>());
+  if (!l) return;
+  live["urls"] = urls(*l);
+  if (const VodAsset* vod = vods_->of_live(l->id))
+    live["vod"] = {{"id", vod->id},
+                   {"state", std::string(to_string(vod->state))},
+                   {"error", vod->error ? nlohmann::json(*vod->error) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json Daemon::urls(const LiveRecord& live) const {
