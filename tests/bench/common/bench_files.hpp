@@ -3,6 +3,7 @@
 // the name of the file system a path is on (tmpfs or a disk changes what a figure means).
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
@@ -93,6 +94,26 @@ inline Fd connect_unix(const std::string& path) {
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) throw Broken(errno_text("connect " + path));
   return fd;
+}
+
+// Reads what has arrived on a blocking socket into buf, waiting up to 30 s for it: the
+// byte count, 0 at end of stream. Throws Broken naming `peer` on a timeout or an error.
+inline std::size_t recv_some(int fd, char* buf, std::size_t cap, const std::string& peer) {
+  for (;;) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int pr = ::poll(&pfd, 1, 30000);
+    if (pr < 0) {
+      if (errno == EINTR) continue;
+      throw Broken(errno_text("poll"));
+    }
+    if (pr == 0) throw Broken("no reply from " + peer + " within 30 s");
+    const ssize_t n = ::recv(fd, buf, cap, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Broken(errno_text("recv from " + peer));
+    }
+    return static_cast<std::size_t>(n);
+  }
 }
 
 // A fresh directory BASE/NAME.XXXXXX (mkdtemp) that a run works in. On destruction it is

@@ -59,6 +59,7 @@
 #include "../common/bench_options.hpp"
 #include "../common/bench_report.hpp"
 #include "rpc/jsonrpc.hpp"
+#include "util/ascii.hpp"
 
 extern char** environ;
 
@@ -243,24 +244,13 @@ class Connection {
         return line;
       }
       scanned = buf_.size();
-      pollfd pfd{fd_.get(), POLLIN, 0};
-      int pr = ::poll(&pfd, 1, 30000);
-      if (pr < 0) {
-        if (errno == EINTR) continue;
-        throw Broken(errno_text("poll"));
-      }
-      if (pr == 0) throw Broken("no reply from bvlived within 30 s");
-      ssize_t n = ::recv(fd_.get(), chunk_, sizeof chunk_, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw Broken(errno_text("recv"));
-      }
+      const std::size_t n = bvbench::recv_some(fd_.get(), chunk_, sizeof chunk_, "bvlived");
       if (n == 0) throw Broken("bvlived closed the connection");
       if (!got_first) {
         got_first = true;
         if (first_byte) *first_byte = Clock::now();
       }
-      buf_.append(chunk_, static_cast<std::size_t>(n));
+      buf_.append(chunk_, n);
     }
   }
 
@@ -389,30 +379,13 @@ class HttpClient {
 
   // Appends what arrives to buf_; false on EOF.
   bool fill() {
-    for (;;) {
-      pollfd pfd{fd_.get(), POLLIN, 0};
-      int pr = ::poll(&pfd, 1, 30000);
-      if (pr < 0) {
-        if (errno == EINTR) continue;
-        throw Broken(errno_text("poll"));
-      }
-      if (pr == 0) throw Broken("no reply from the API within 30 s");
-      ssize_t n = ::recv(fd_.get(), chunk_, sizeof chunk_, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw Broken(errno_text("recv from the API"));
-      }
-      if (n == 0) return false;
-      buf_.append(chunk_, static_cast<std::size_t>(n));
-      return true;
-    }
+    const std::size_t n = bvbench::recv_some(fd_.get(), chunk_, sizeof chunk_, "the API");
+    if (n == 0) return false;
+    buf_.append(chunk_, n);
+    return true;
   }
 
-  static bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-  }
+
 
   // Reads one reply into `out`; true when the server closes the connection after it.
   bool read_reply(Reply& out) {
@@ -440,11 +413,11 @@ class HttpClient {
       std::string_view value = line.substr(colon + 1);
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-      if (iequal(name, "content-length")) {
+      if (bvlive::iequals(name, "content-length")) {
         length = std::strtoull(std::string(value).c_str(), nullptr, 10);
-      } else if (iequal(name, "connection")) {
-        if (iequal(value, "close")) close = true;
-      } else if (iequal(name, "transfer-encoding")) {
+      } else if (bvlive::iequals(name, "connection")) {
+        if (bvlive::iequals(value, "close")) close = true;
+      } else if (bvlive::iequals(name, "transfer-encoding")) {
         throw Broken("the API answered with Transfer-Encoding: " + std::string(value) +
                      "; this client reads Content-Length bodies only");
       }
