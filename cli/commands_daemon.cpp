@@ -64,12 +64,14 @@ int run_status(const Context& ctx) {
   // Listener ports: "rtmp 1935, srt 9000, http 8080" (a disabled one is left out).
   std::string ports;
   const json listeners = status.value("listeners", json::object());
-  for (const char* name : {"rtmp", "srt", "http", "webrtc"}) {
+  for (const char* name : {"rtmp", "rtmps", "srt", "http", "https", "webrtc", "api"}) {
     const json port = listeners.is_object() ? listeners.value(name, json()) : json();
     if (!port.is_number()) continue;
     ports += (ports.empty() ? "" : ", ") + std::string(name) + " " + text_of(port);
   }
   kv.add("listeners", ports.empty() ? "none" : ports);
+  if (const json& tls = status.value("tls", json()); tls.is_object())
+    kv.add("certificate", field_text(tls, "subject") + " (valid until " + field_text(tls, "not_after") + ")");
   kv.add("sessions", field_text(status, "sessions_running") + " running");
   kv.print(std::cout);
   return kExitOk;
@@ -107,6 +109,12 @@ int run_reload(const Context& ctx) {
   for (const char* key : {"not_applied", "restart_needed_for"})
     if (auto it = result.find(key); it != result.end() && it->is_array() && !it->empty())
       kv.add(key == std::string("not_applied") ? "not applied" : "restart needed for", list_text(*it));
+  if (const json& tls = result.value("tls", json()); tls.is_object()) {
+    if (tls.value("reloaded", false))
+      kv.add("certificate", field_text(tls, "subject") + " (valid until " + field_text(tls, "not_after") + ")");
+    else
+      kv.add("certificate", "NOT reloaded, the running one is kept: " + field_text(tls, "error"));
+  }
   kv.print(std::cout);
   return kExitOk;
 }

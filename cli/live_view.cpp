@@ -147,6 +147,7 @@ void print_live(std::ostream& out, const json& live) {
   // Where to push and where to watch (the daemon fills these from its listeners).
   const json& urls = member(live, "urls");
   const std::pair<const char*, const char*> kUrlRows[] = {{"rtmp_server", "rtmp_server"}, {"rtmp", "rtmp_url"},
+                                                          {"rtmps_server", "rtmps_server"}, {"rtmps", "rtmps_url"},
                                                           {"srt", "srt_url"},           {"whip", "whip_url"},
                                                           {"preview", "preview_url"},
                                                           {"playback", "playback_url"}, {"player", "player_url"}};

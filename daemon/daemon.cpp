@@ -199,6 +199,7 @@ void Daemon::start_media_plane() {
   chat_ = std::make_unique<ChatService>(*interaction_store_, *events_, settings_.chat);
   polls_ = std::make_unique<PollService>(loop_.get(), *interaction_store_, *events_);
   interaction_routes_ = std::make_unique<InteractionRoutes>(*chat_, *polls_);
+  start_tls();
   if (settings_.http.enabled) {
     origin_ = std::make_unique<Origin>(loop_.get(), *service_, *media_index_, *vods_, settings_.media,
                                        [this] { return metrics_text(); });
@@ -213,19 +214,26 @@ void Daemon::start_media_plane() {
     origin_->covers = [this](const LiveRecord& live, std::string_view status) { return covers_->serve(live, status); };
     http::ServerOptions opts;
     opts.idle_timeout_ms = static_cast<std::uint64_t>(settings_.http.idle_timeout);
+    opts.hsts_max_age = settings_.tls.hsts_max_age;
     http_ = std::make_unique<http::HttpServer>(
         loop_.get(),
         [this](const http::Request& r, const http::ClientInfo& c) {
+          if (auto redirect = https_redirect(r, c)) return std::move(*redirect);
           if (whip_ && r.path.rfind("/whip/", 0) == 0) return whip_->handle(r, c);
           return origin_->handle(r, c);
         },
         opts);
     ports_.http = http_->listen(settings_.http.listen, settings_.http.port);
     log::info("http", "listening on " + settings_.http.listen + ":" + std::to_string(ports_.http));
+    if (tls_ && settings_.tls.https) {
+      ports_.https = http_->listen(settings_.http.listen, settings_.tls.https_port, tls_.get());
+      log::info("http", "HTTPS listening on " + settings_.http.listen + ":" + std::to_string(ports_.https));
+    }
   }
   if (settings_.rtmp.enabled) {
     rtmp_ = std::make_unique<RtmpServer>(loop_.get(), settings_.rtmp, *sessions_);
     ports_.rtmp = rtmp_->listen();
+    if (tls_ && settings_.tls.rtmps) ports_.rtmps = rtmp_->listen_tls(settings_.tls.rtmps_port, *tls_);
   }
   if (settings_.srt.enabled) {
     srt_ = std::make_unique<SrtListener>(loop_.get(), settings_.srt, *sessions_);
@@ -303,8 +311,8 @@ void Daemon::start_api() {
   hooks.document = kOpenApiDocument;
   api_ = std::make_unique<ApiServer>(loop_.get(), settings_.api, static_cast<std::uint64_t>(settings_.http.idle_timeout),
                                      *api_keys_, std::move(hooks));
-  ports_.api = api_->listen();
-  log::info("api", "HTTP API listening on " + settings_.api.listen + ":" + std::to_string(ports_.api) + " (" +
+  ports_.api = api_->listen(settings_.tls.api ? tls_.get() : nullptr);
+  log::info("api", std::string(settings_.tls.api && tls_ ? "HTTPS" : "HTTP") + " API listening on " + settings_.api.listen + ":" + std::to_string(ports_.api) + " (" +
                        std::to_string(api_keys_->size()) + " API keys)");
 }
 

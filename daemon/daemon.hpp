@@ -105,7 +105,12 @@ class Daemon {
   std::string metrics_text() const;
   nlohmann::json urls(const LiveRecord& live) const;
   std::string url_host() const;   // public_host, in brackets when it is an IPv6 address
-  std::string http_base() const;  // "http://host:port" or http.public_url; "" without HTTP
+  std::string http_base() const;  // http.public_url, else "https://host:port" with HTTPS, else "http://host:port"; "" without HTTP
+  void start_tls();
+  // The plain port's answer when [tls] redirect_http sends viewers to HTTPS, if it does.
+  std::optional<http::Response> https_redirect(const http::Request& r, const http::ClientInfo& c) const;
+  nlohmann::json tls_status() const;
+  nlohmann::json reload_tls(const Settings& fresh);
   void on_transition(const AppliedTransition& t);
   void check_references(const LiveSpec& spec) const;
   // A simulive is LIVE: its library video plays as its session (resumed after a restart).
@@ -141,6 +146,7 @@ class Daemon {
   std::unique_ptr<PollService> polls_;
   std::unique_ptr<InteractionRoutes> interaction_routes_;
   std::unique_ptr<Origin> origin_;
+  std::unique_ptr<tls::TlsContext> tls_;  // [tls]: outlives every listener that uses it
   // Listeners go before the sessions they feed: their connections close first.
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<RtmpServer> rtmp_;
@@ -149,7 +155,7 @@ class Daemon {
   std::unique_ptr<api::ApiKeyRegistry> api_keys_;
   std::unique_ptr<ApiServer> api_;
   struct Ports {
-    int rtmp = 0, srt = 0, http = 0, webrtc = 0, api = 0;
+    int rtmp = 0, srt = 0, http = 0, webrtc = 0, api = 0, https = 0, rtmps = 0;
   } ports_;
   std::string public_host_;
   std::unique_ptr<ControlServer> control_;

@@ -8,6 +8,7 @@
 #include "config/live_decl_spec.hpp"
 #include "daemon.hpp"
 #include "log/log.hpp"
+#include "net/tls/tls_context.hpp"
 #include "store/sqlite.hpp"
 
 namespace {
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   bvlive::DaemonOptions opts;
   std::string log_level;
   bool check_config = false;
+  bool config_keys = false;
   app.add_option("-c,--config", opts.config_file, "config file (default: $BVLIVE_CONFIG, else /etc/bvlive/bvlived.toml if present)");
   app.add_option("--socket", opts.socket_path, "control socket path (overrides daemon.socket)");
   app.add_option("--state-dir", opts.state_dir, "state directory: database and media (overrides daemon.state_dir)");
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--http-port", opts.http_port, "HTTP port, 0 = any free one (overrides http.port)")->check(CLI::Range(0, 65535));
   app.add_option("--api-port", opts.api_port, "HTTP API port, 0 = any free one (overrides api.port)")->check(CLI::Range(0, 65535));
   app.add_flag("--check-config", check_config, "parse the config file, report the first problem, and exit");
+  app.add_flag("--config-keys", config_keys, "print every config key (table.key), one per line, and exit");
   app.set_version_flag("--version", std::string("bvlived ") + bvlive::kVersion);
   app.footer("Exit status: 0 clean shutdown, 1 fatal error, 2 usage error, 78 bad config file.");
   try {
@@ -49,6 +52,10 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  if (config_keys) {
+    for (const auto& key : bvlive::config_keys()) std::cout << key << "\n";
+    return kExitOk;
+  }
   try {
     if (check_config) {
       // The same file the daemon would read, checked as deeply as a start would
@@ -60,6 +67,14 @@ int main(int argc, char** argv) {
       }
       const auto s = bvlive::load_config_file(file);
       bvlive::live_decl_specs(s.lives);
+      // The certificate and key load as a start would load them.
+      if (s.tls.enabled()) {
+        try {
+          bvlive::tls::TlsContext check(s.tls.certificate, s.tls.key);
+        } catch (const bvlive::tls::TlsError& e) {
+          throw bvlive::ConfigError(file + ": [tls] " + e.what());
+        }
+      }
       std::cout << file << ": ok (" << s.lives.size() << " [[live]] table(s))\n";
       return kExitOk;
     }

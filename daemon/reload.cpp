@@ -65,6 +65,14 @@ nlohmann::json Daemon::reload() {
     settings_.api.rate_burst = fresh.api.rate_burst;
     if (api_) api_->set_rate(fresh.api.rate_limit, fresh.api.rate_burst);
   }
+  {
+    // New certificate files apply at once; turning TLS on or off, ports and the rest at restart.
+    TlsSettings listener = fresh.tls;
+    listener.certificate = settings_.tls.certificate;
+    listener.key = settings_.tls.key;
+    differs("tls", listener != settings_.tls || fresh.tls.enabled() != settings_.tls.enabled());
+    if (nlohmann::json tls = reload_tls(fresh); !tls.is_null()) report["tls"] = tls;
+  }
   differs("media", fresh.media != settings_.media);
   differs("security", fresh.security != settings_.security);
   settings_.chat = fresh.chat;

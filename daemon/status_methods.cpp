@@ -26,7 +26,10 @@ nlohmann::json Daemon::status() const {
                          {"srt", ports_.srt ? nlohmann::json(ports_.srt) : nlohmann::json(nullptr)},
                          {"http", http_ ? nlohmann::json(ports_.http) : nlohmann::json(nullptr)},
                          {"webrtc", whip_ ? nlohmann::json(ports_.webrtc) : nlohmann::json(nullptr)},
-                         {"api", api_ ? nlohmann::json(ports_.api) : nlohmann::json(nullptr)}}},
+                         {"api", api_ ? nlohmann::json(ports_.api) : nlohmann::json(nullptr)},
+                         {"https", ports_.https ? nlohmann::json(ports_.https) : nlohmann::json(nullptr)},
+                         {"rtmps", ports_.rtmps ? nlohmann::json(ports_.rtmps) : nlohmann::json(nullptr)}}},
+          {"tls", tls_status()},
           {"sessions_running", sessions_->running_count()},
           {"lives_by_state", by_state}};
 }
@@ -53,6 +56,10 @@ nlohmann::json Daemon::urls(const LiveRecord& live) const {
   if (rtmp_) {
     u["rtmp_server"] = "rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live";
     u["rtmp"] = u["rtmp_server"].get<std::string>() + "/" + live.stream_key;
+    if (ports_.rtmps) {
+      u["rtmps_server"] = "rtmps://" + host + ":" + std::to_string(ports_.rtmps) + "/live";
+      u["rtmps"] = u["rtmps_server"].get<std::string>() + "/" + live.stream_key;
+    }
   }
   if (ports_.srt)
     u["srt"] = "srt://" + host + ":" + std::to_string(ports_.srt) + "?streamid=#!::r=" + live.stream_key + ",m=publish";
@@ -73,6 +80,7 @@ std::string Daemon::url_host() const {
 std::string Daemon::http_base() const {
   if (!http_) return "";
   if (!settings_.http.public_url.empty()) return settings_.http.public_url;
+  if (ports_.https) return "https://" + url_host() + (ports_.https == 443 ? "" : ":" + std::to_string(ports_.https));
   return "http://" + url_host() + ":" + std::to_string(ports_.http);
 }
 

@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <tuple>
@@ -116,34 +118,16 @@ std::string local_text(const toml::date_time& dt) {
   return out;
 }
 
-const std::initializer_list<std::string_view> kRootKeys = {"daemon", "defaults", "rtmp", "srt", "http", "api",
-                                                           "webrtc", "media", "transcode", "security", "chat",
-                                                           "live"};
-const std::initializer_list<std::string_view> kChatKeys = {"max_length", "history", "rate_burst", "rate_interval"};
-const std::initializer_list<std::string_view> kSecurityKeys = {"device_idle", "missing_origin", "key_rotation",
-                                                                "geo_database", "trusted_proxies", "unknown_country"};
-const std::initializer_list<std::string_view> kTranscodeKeys = {
-    "abr", "ladder", "preset", "keyframe_interval", "audio_kbps", "watermark_width", "watermark_margin"};
 // x264's presets, fastest first.
 const std::initializer_list<std::string_view> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                               "medium", "slow", "slower", "veryslow"};
-const std::initializer_list<std::string_view> kWebrtcKeys = {"enabled", "listen", "port", "candidates",
-                                                             "consent_timeout"};
-const std::initializer_list<std::string_view> kRtmpKeys = {"enabled", "listen", "port", "handshake_timeout"};
-const std::initializer_list<std::string_view> kSrtKeys = {"enabled", "listen", "port", "latency", "passphrase"};
-const std::initializer_list<std::string_view> kHttpKeys = {"enabled", "listen", "port", "public_url",
-                                                           "idle_timeout", "web_root"};
-const std::initializer_list<std::string_view> kApiKeys = {"enabled",          "listen",     "port",      "insecure_remote",
-                                                          "max_upload_bytes", "rate_limit", "rate_burst"};
-const std::initializer_list<std::string_view> kMediaKeys = {
-    "ffmpeg", "ffprobe", "remux", "segment_duration", "live_window", "keep_segments", "session_max_duration",
-    "first_segment_timeout", "signal_timeout", "slate", "ull_segment_duration", "ull_part_target"};
-const std::initializer_list<std::string_view> kDaemonKeys = {
-    "socket", "socket_group", "socket_mode", "state_dir", "log_level", "max_request_bytes", "sync",
-    "public_host"};
-const std::initializer_list<std::string_view> kDefaultsKeys = {"prepare_lead", "close_after"};
-const std::initializer_list<std::string_view> kScheduleKeys = {"auto_preview", "auto_start",
-                                                              "auto_end", "close_after"};
+
+// One key of a table: its name and how its value is read. Each table's keys are listed
+// once, here in the reader, which is also what `bvlived --config-keys` prints.
+struct KeyReader {
+  std::string_view key;
+  std::function<void(const toml::node& n, const std::string& name)> read;
+};
 
 class Loader {
  public:
@@ -152,40 +136,8 @@ class Loader {
   Settings load(const toml::table& root) {
     Settings s;
     s.config_file = file_;
-    for (auto&& [key, node] : root) {
-      const std::string k(key.str());
-      guard([&] {
-        if (k == "daemon") {
-          daemon(section(node, "daemon", "[daemon]"), s);
-        } else if (k == "defaults") {
-          defaults(section(node, "defaults", "[defaults]"), s);
-        } else if (k == "rtmp") {
-          rtmp(section(node, "rtmp", "[rtmp]"), s.rtmp);
-        } else if (k == "srt") {
-          srt(section(node, "srt", "[srt]"), s.srt);
-        } else if (k == "http") {
-          http(section(node, "http", "[http]"), s.http);
-        } else if (k == "api") {
-          api(section(node, "api", "[api]"), s.api);
-        } else if (k == "webrtc") {
-          webrtc(section(node, "webrtc", "[webrtc]"), s.webrtc);
-        } else if (k == "media") {
-          media(section(node, "media", "[media]"), s.media);
-        } else if (k == "security") {
-          security(section(node, "security", "[security]"), s.security);
-        } else if (k == "chat") {
-          chat(section(node, "chat", "[chat]"), s.chat);
-        } else if (k == "transcode") {
-          transcode(section(node, "transcode", "[transcode]"), s.media.transcode);
-        } else if (k == "live") {
-          lives(key, node, s);
-        } else {
-          unknown(key, "", kRootKeys,
-                  "the top-level tables are [daemon], [defaults], [rtmp], [srt], [http], [api], [webrtc], [media], "
-                  "[transcode], [security], [chat] and [[live]]");
-        }
-      });
-    }
+    tables(root, s);
+    guard([&] { check_api_exposure(s); });
     if (!problems_.empty()) {
       const auto first = std::min_element(problems_.begin(), problems_.end(), [](auto& a, auto& b) {
         return std::tie(a.pos.line, a.pos.column) < std::tie(b.pos.line, b.pos.column);
@@ -229,8 +181,8 @@ class Loader {
                     (n.is_table() || n.is_array() ? std::string() : " (" + show(n) + ")"));
   }
 
-  void unknown(const toml::key& key, const std::string& table,
-               std::initializer_list<std::string_view> known, std::string_view otherwise) const {
+  void unknown(const toml::key& key, const std::string& table, const std::vector<std::string_view>& known,
+               std::string_view otherwise) const {
     const std::string k(key.str());
     const std::string full = table.empty() ? k : table + "." + k;
     std::string_view best;
@@ -251,7 +203,15 @@ class Loader {
     fail(at(key), msg);
   }
 
-  static std::string key_list(std::initializer_list<std::string_view> keys) {
+  // "[daemon], [defaults], ..., [[live]]".
+  static std::string top_level_list(const std::vector<std::string_view>& tables) {
+    std::string out;
+    for (auto t : tables) out += (out.empty() ? "" : ", ") + (t == "live" ? "[[live]]" : "[" + std::string(t) + "]");
+    return out;
+  }
+
+  template <typename List>
+  static std::string key_list(const List& keys) {
     std::string out;
     for (auto k : keys) {
       if (!out.empty()) out += ", ";
@@ -292,50 +252,41 @@ class Loader {
   }
 
   void daemon(const toml::table& t, Settings& s) {
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      const std::string name = "daemon." + k;
-      const toml::node& n = node;
-      guard([&] {
-        if (k == "socket") {
-          s.socket_path = string_value(n, name);
-        } else if (k == "socket_group") {
-          s.socket_group = string_value(n, name);
-        } else if (k == "socket_mode") {
-          s.socket_mode = socket_mode(n, name);
-        } else if (k == "state_dir") {
-          s.state_dir = string_value(n, name);
-        } else if (k == "public_host") {
-          s.public_host = string_value(n, name);
-          if (s.public_host.find_first_of("/ ?#") != std::string::npos)
-            fail(at(n), name + ": " + show(n) + " is not a host name; use e.g. \"live.example.com\" or an address");
-        } else if (k == "log_level") {
+    read_section(t, "daemon", {
+        {"socket", [&](auto& n, auto& name) { s.socket_path = string_value(n, name); }},
+        {"socket_group", [&](auto& n, auto& name) { s.socket_group = string_value(n, name); }},
+        {"socket_mode", [&](auto& n, auto& name) { s.socket_mode = socket_mode(n, name); }},
+        {"state_dir", [&](auto& n, auto& name) { s.state_dir = string_value(n, name); }},
+        {"log_level", [&](auto& n, auto& name) {
           const std::string v = string_value(n, name);
           auto l = parse_log_level(v);
           if (!l)
             fail(at(n), name + ": " + json_quoted(v) +
                             " is not a log level; use \"debug\", \"info\", \"warn\" or \"error\"");
           s.log_level = *l;
-        } else if (k == "max_request_bytes") {
+        }},
+        {"max_request_bytes", [&](auto& n, auto& name) {
           auto i = n.as_integer();
           if (!i) wrong_type(n, name, "an integer number of bytes (at least 1024)");
-          if (i->get() < 1024)
-            fail(at(n), name + ": " + show(n) + " is too small; use at least 1024 (bytes)");
+          if (i->get() < 1024) fail(at(n), name + ": " + show(n) + " is too small; use at least 1024 (bytes)");
           if (static_cast<std::uint64_t>(i->get()) > std::numeric_limits<std::size_t>::max())
             fail(at(n), name + ": " + show(n) + " is too large");
           s.max_request_bytes = static_cast<std::size_t>(i->get());
-        } else if (k == "sync") {
+        }},
+        {"sync", [&](auto& n, auto& name) {
           const std::string v = string_value(n, name);
           std::string lower;
           for (char c : v) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
           if (lower == "full") s.sync_full = true;
           else if (lower == "normal") s.sync_full = false;
           else fail(at(n), name + ": " + json_quoted(v) + " is not a sync mode; use \"full\" or \"normal\"");
-        } else {
-          unknown(key, "daemon", kDaemonKeys, "the keys of [daemon] are " + key_list(kDaemonKeys));
-        }
-      });
-    }
+        }},
+        {"public_host", [&](auto& n, auto& name) {
+          s.public_host = string_value(n, name);
+          if (s.public_host.find_first_of("/ ?#") != std::string::npos)
+            fail(at(n), name + ": " + show(n) + " is not a host name; use e.g. \"live.example.com\" or an address");
+        }},
+    });
   }
 
   unsigned socket_mode(const toml::node& n, const std::string& name) const {
@@ -368,15 +319,10 @@ class Loader {
   }
 
   void defaults(const toml::table& t, Settings& s) {
-    for (auto&& [key, node] : t) {
-      const std::string k(key.str());
-      const toml::node& n = node;
-      guard([&] {
-        if (k == "prepare_lead") s.prepare_lead = duration(n, "defaults." + k);
-        else if (k == "close_after") s.close_after = duration(n, "defaults." + k);
-        else unknown(key, "defaults", kDefaultsKeys, "the keys of [defaults] are " + key_list(kDefaultsKeys));
-      });
-    }
+    read_section(t, "defaults", {
+        {"prepare_lead", [&](auto& n, auto& name) { s.prepare_lead = duration(n, name); }},
+        {"close_after", [&](auto& n, auto& name) { s.close_after = duration(n, name); }},
+    });
   }
 
   std::int64_t int_in(const toml::node& n, const std::string& name, std::int64_t lo, std::int64_t hi,
@@ -404,106 +350,208 @@ class Loader {
     return v;
   }
 
-  // Walks a flat section; `one` handles a key and returns false when it does not know it.
-  template <typename F>
-  void flat_section(const toml::table& t, const std::string& table,
-                    std::initializer_list<std::string_view> keys, F&& one) {
+  // Reads a table's keys with their readers; a key without one is an error that suggests
+  // the nearest. In listing mode, records "table.key" for each reader instead.
+  void read_section(const toml::table& t, const std::string& table, const std::vector<KeyReader>& readers) {
+    std::vector<std::string_view> known;
+    for (const auto& r : readers) known.push_back(r.key);
+    if (listing_) {
+      const toml::table empty;
+      for (const auto& r : readers) {
+        if (table.empty()) r.read(empty, std::string(r.key));  // a table: list its keys in turn
+        else listing_->push_back(table + "." + std::string(r.key));
+      }
+      return;
+    }
     for (auto&& [key, node] : t) {
       const std::string k(key.str());
       const toml::node& n = node;
       guard([&] {
-        if (!one(k, table + "." + k, n))
-          unknown(key, table, keys, "the keys of [" + table + "] are " + key_list(keys));
+        for (const auto& r : readers) {
+          if (r.key != k) continue;
+          reading_key_ = &key;
+          return r.read(n, table.empty() ? k : table + "." + k);
+        }
+        unknown(key, table, known,
+                table.empty() ? "the top-level tables are " + top_level_list(known)
+                              : "the keys of [" + table + "] are " + key_list(known));
       });
     }
   }
 
+  // The top level: one reader per table.
+  void tables(const toml::table& root, Settings& s) {
+    auto table = [&](auto&& read) {
+      return [this, read](const toml::node& n, const std::string& name) { read(section(n, name, "[" + name + "]")); };
+    };
+    read_section(root, "", {
+        {"daemon", table([&](const toml::table& t) { daemon(t, s); })},
+        {"defaults", table([&](const toml::table& t) { defaults(t, s); })},
+        {"rtmp", table([&](const toml::table& t) { rtmp(t, s.rtmp); })},
+        {"srt", table([&](const toml::table& t) { srt(t, s.srt); })},
+        {"http", table([&](const toml::table& t) { http(t, s.http); })},
+        {"api", table([&](const toml::table& t) { api(t, s.api); })},
+        {"tls", table([&](const toml::table& t) { tls(t, s.tls); })},
+        {"webrtc", table([&](const toml::table& t) { webrtc(t, s.webrtc); })},
+        {"media", table([&](const toml::table& t) { media(t, s.media); })},
+        {"transcode", table([&](const toml::table& t) { transcode(t, s.media.transcode); })},
+        {"security", table([&](const toml::table& t) { security(t, s.security); })},
+        {"chat", table([&](const toml::table& t) { chat(t, s.chat); })},
+        {"live", [&](const toml::node& n, const std::string&) { lives(n, s); }},  // [[live]]
+    });
+  }
+
+ public:
+  // Every key of every table, as "table.key" ("live.auto_start" for [[live]]'s schedule keys).
+  std::vector<std::string> keys() {
+    std::vector<std::string> out;
+    listing_ = &out;
+    Settings s;
+    tables(toml::table{}, s);
+    listing_ = nullptr;
+    return out;
+  }
+
+ private:
+
   void rtmp(const toml::table& t, RtmpSettings& r) {
-    flat_section(t, "rtmp", kRtmpKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "enabled") r.enabled = bool_value(n, name);
-      else if (k == "listen") r.listen = address(n, name);
-      else if (k == "port") r.port = port(n, name);
-      else if (k == "handshake_timeout") r.handshake_timeout = positive_duration(n, name);
-      else return false;
-      return true;
+    read_section(t, "rtmp", {
+        {"enabled", [&](auto& n, auto& name) { r.enabled = bool_value(n, name); }},
+        {"listen", [&](auto& n, auto& name) { r.listen = address(n, name); }},
+        {"port", [&](auto& n, auto& name) { r.port = port(n, name); }},
+        {"handshake_timeout", [&](auto& n, auto& name) { r.handshake_timeout = positive_duration(n, name); }},
     });
   }
 
   void srt(const toml::table& t, SrtSettings& r) {
-    flat_section(t, "srt", kSrtKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "enabled") r.enabled = bool_value(n, name);
-      else if (k == "listen") r.listen = address(n, name);
-      else if (k == "port") r.port = port(n, name);
-      else if (k == "latency") r.latency = duration(n, name);
-      else if (k == "passphrase") {
-        r.passphrase = string_value(n, name);
-        if (!r.passphrase.empty() && (r.passphrase.size() < 10 || r.passphrase.size() > 79))
-          fail(at(n), name + ": SRT passphrases are 10 to 79 characters (this one has " +
-                          std::to_string(r.passphrase.size()) + "); use \"\" for no encryption");
-      } else return false;
-      return true;
+    read_section(t, "srt", {
+        {"enabled", [&](auto& n, auto& name) { r.enabled = bool_value(n, name); }},
+        {"listen", [&](auto& n, auto& name) { r.listen = address(n, name); }},
+        {"port", [&](auto& n, auto& name) { r.port = port(n, name); }},
+        {"latency", [&](auto& n, auto& name) { r.latency = duration(n, name); }},
+        {"passphrase", [&](auto& n, auto& name) {
+          r.passphrase = string_value(n, name);
+          if (!r.passphrase.empty() && (r.passphrase.size() < 10 || r.passphrase.size() > 79))
+            fail(at(n), name + ": SRT passphrases are 10 to 79 characters (this one has " +
+                            std::to_string(r.passphrase.size()) + "); use \"\" for no encryption");
+        }},
     });
   }
 
   void http(const toml::table& t, HttpSettings& r) {
-    flat_section(t, "http", kHttpKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "enabled") r.enabled = bool_value(n, name);
-      else if (k == "listen") r.listen = address(n, name);
-      else if (k == "port") r.port = port(n, name);
-      else if (k == "idle_timeout") r.idle_timeout = positive_duration(n, name);
-      else if (k == "web_root") {
-        r.web_root = string_value(n, name);
-        std::error_code ec;
-        if (!r.web_root.empty() && !std::filesystem::is_directory(r.web_root, ec))
-          fail(at(n), name + ": " + show(n) + " is not a directory; give the folder share/scripts/install-web.sh "
-                      "installed hls.js into (bash share/scripts/install-web.sh DIR)");
-      } else if (k == "public_url") {
-        r.public_url = string_value(n, name);
-        while (!r.public_url.empty() && r.public_url.back() == '/') r.public_url.pop_back();
-        if (!r.public_url.empty() && r.public_url.rfind("http://", 0) != 0 && r.public_url.rfind("https://", 0) != 0)
-          fail(at(n), name + ": " + show(n) + " is not an http(s) URL; use e.g. \"https://live.example.com\"");
-      } else return false;
-      return true;
+    read_section(t, "http", {
+        {"enabled", [&](auto& n, auto& name) { r.enabled = bool_value(n, name); }},
+        {"listen", [&](auto& n, auto& name) { r.listen = address(n, name); }},
+        {"port", [&](auto& n, auto& name) { r.port = port(n, name); }},
+        {"idle_timeout", [&](auto& n, auto& name) { r.idle_timeout = positive_duration(n, name); }},
+        {"web_root", [&](auto& n, auto& name) {
+          r.web_root = string_value(n, name);
+          std::error_code ec;
+          if (!r.web_root.empty() && !std::filesystem::is_directory(r.web_root, ec))
+            fail(at(n), name + ": " + show(n) + " is not a directory; give the folder share/scripts/install-web.sh "
+                        "installed hls.js into (bash share/scripts/install-web.sh DIR)");
+        }},
+        {"public_url", [&](auto& n, auto& name) {
+          r.public_url = string_value(n, name);
+          while (!r.public_url.empty() && r.public_url.back() == '/') r.public_url.pop_back();
+          if (!r.public_url.empty() && r.public_url.rfind("http://", 0) != 0 && r.public_url.rfind("https://", 0) != 0)
+            fail(at(n), name + ": " + show(n) + " is not an http(s) URL; use e.g. \"https://live.example.com\"");
+        }},
     });
   }
 
   void api(const toml::table& t, ApiSettings& r) {
-    const toml::node* listen_node = nullptr;
-    flat_section(t, "api", kApiKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "enabled") r.enabled = bool_value(n, name);
-      else if (k == "listen") {
-        r.listen = address(n, name);
-        listen_node = &n;
-      } else if (k == "port") r.port = port(n, name);
-      else if (k == "insecure_remote") r.insecure_remote = bool_value(n, name);
-      else if (k == "max_upload_bytes")
-        r.max_upload_bytes = static_cast<std::uint64_t>(int_in(n, name, 1024, std::int64_t{1} << 50, "bytes"));
-      else if (k == "rate_limit") r.rate_limit = number_in(n, name, 0.1, 1e6, "requests per second per key");
-      else if (k == "rate_burst") r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000000, "requests at once"));
-      else return false;
-      return true;
+    read_section(t, "api", {
+        {"enabled", [&](auto& n, auto& name) { r.enabled = bool_value(n, name); }},
+        {"listen", [&](auto& n, auto& name) {
+          r.listen = address(n, name);
+          api_listen_ = at(n);
+          api_listen_text_ = show(n);
+        }},
+        {"port", [&](auto& n, auto& name) { r.port = port(n, name); }},
+        {"insecure_remote", [&](auto& n, auto& name) { r.insecure_remote = bool_value(n, name); }},
+        {"max_upload_bytes", [&](auto& n, auto& name) { r.max_upload_bytes = static_cast<std::uint64_t>(int_in(n, name, 1024, std::int64_t{1} << 50, "bytes")); }},
+        {"rate_limit", [&](auto& n, auto& name) { r.rate_limit = number_in(n, name, 0.1, 1e6, "requests per second per key"); }},
+        {"rate_burst", [&](auto& n, auto& name) { r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000000, "requests at once")); }},
     });
-    // API keys would cross the network in the clear: only by an explicit choice.
-    if (r.enabled && listen_node && !is_loopback_address(r.listen) && !r.insecure_remote)
-      fail(at(*listen_node), "api.listen: " + show(*listen_node) +
-                                 " is not a loopback address, and the API speaks plain HTTP: keys would cross the "
-                                 "network in the clear. Keep 127.0.0.1 (and put a TLS proxy in front), or set "
-                                 "api.insecure_remote = true to accept that");
+  }
+
+  // API keys would cross the network in the clear: only over TLS or by an explicit choice.
+  // Checked once every table is read, as [tls] may come after [api].
+  void check_api_exposure(const Settings& s) const {
+    const ApiSettings& r = s.api;
+    if (!r.enabled || !api_listen_ || is_loopback_address(r.listen) || r.insecure_remote) return;
+    if (s.tls.enabled() && s.tls.api) return;
+    fail(*api_listen_, "api.listen: " + api_listen_text_ +
+                           " is not a loopback address, and the API speaks plain HTTP: keys would cross the "
+                           "network in the clear. Set tls.api = true (with [tls] certificate and key), keep "
+                           "127.0.0.1 behind a TLS proxy, or set api.insecure_remote = true to accept that");
+  }
+
+  void tls(const toml::table& t, TlsSettings& r) {
+    // Nodes are noted before their files are checked, so a file that fails is reported as
+    // itself, not as a missing half of the pair.
+    const toml::node* cert_node = nullptr;
+    const toml::node* key_node = nullptr;
+    std::vector<const toml::node*> needs_certificate;  // keys that mean nothing without TLS
+    read_section(t, "tls", {
+        {"certificate", [&](auto& n, auto& name) {
+          cert_node = &n;
+          r.certificate = readable_file(n, name, "the certificate chain in PEM (certbot's fullchain.pem)");
+        }},
+        {"key", [&](auto& n, auto& name) {
+          key_node = &n;
+          r.key = readable_file(n, name, "the private key in PEM (certbot's privkey.pem)");
+        }},
+        {"https", [&](auto& n, auto& name) { r.https = bool_value(n, name); }},
+        {"https_port", [&](auto& n, auto& name) { r.https_port = port(n, name); }},
+        {"rtmps", [&](auto& n, auto& name) { r.rtmps = bool_value(n, name); }},
+        {"rtmps_port", [&](auto& n, auto& name) { r.rtmps_port = port(n, name); }},
+        {"api", [&](auto& n, auto& name) {
+          r.api = bool_value(n, name);
+          if (r.api) needs_certificate.push_back(&n);
+        }},
+        {"redirect_http", [&](auto& n, auto& name) {
+          r.redirect_http = bool_value(n, name);
+          if (r.redirect_http) needs_certificate.push_back(&n);
+        }},
+        {"hsts_max_age", [&](auto& n, auto& name) { r.hsts_max_age = int_in(n, name, 0, 2LL * 365 * 86400, "seconds (0 = no HSTS)"); }},
+    });
+    if ((cert_node == nullptr) != (key_node == nullptr)) {
+      const toml::node* given = cert_node ? cert_node : key_node;
+      fail(at(*given), std::string("[tls] has a ") + (cert_node ? "certificate but no key" : "key but no certificate") +
+                           "; give both certificate and key (PEM files), or neither for no TLS");
+    }
+    if (!cert_node && !needs_certificate.empty())
+      fail(at(*needs_certificate.front()),
+           "[tls] has no certificate, so there is no HTTPS for this to use; give certificate and key (PEM files)");
+  }
+
+  // A file the daemon must read (at start and on every reload): named now, checked now.
+  std::string readable_file(const toml::node& n, const std::string& name, const std::string& what) const {
+    const std::string path = string_value(n, name);
+    if (path.empty()) fail(at(n), name + ": empty; give " + what + ", or leave [tls] out for no TLS");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      fail(at(n), name + ": " + show(n) + " is not a file; give " + what);
+    if (::access(path.c_str(), R_OK) != 0)
+      fail(at(n), name + ": " + show(n) + " cannot be read by this user (" + std::strerror(errno) +
+                      "); let the daemon's user read it (e.g. a certbot deploy hook copying it, or group bvlive)");
+    return path;
   }
 
   void webrtc(const toml::table& t, WebrtcSettings& r) {
-    flat_section(t, "webrtc", kWebrtcKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "enabled") r.enabled = bool_value(n, name);
-      else if (k == "listen") r.listen = address(n, name);
-      else if (k == "port") r.port = port(n, name);
-      else if (k == "consent_timeout") r.consent_timeout = positive_duration(n, name);
-      else if (k == "candidates") {
-        const toml::array* arr = n.as_array();
-        if (!arr) wrong_type(n, name, "an array of IP addresses, e.g. [\"203.0.113.7\"]");
-        r.candidates.clear();
-        for (const auto& item : *arr) r.candidates.push_back(address(item, name));
-      } else return false;
-      return true;
+    read_section(t, "webrtc", {
+        {"enabled", [&](auto& n, auto& name) { r.enabled = bool_value(n, name); }},
+        {"listen", [&](auto& n, auto& name) { r.listen = address(n, name); }},
+        {"port", [&](auto& n, auto& name) { r.port = port(n, name); }},
+        {"consent_timeout", [&](auto& n, auto& name) { r.consent_timeout = positive_duration(n, name); }},
+        {"candidates", [&](auto& n, auto& name) {
+          const toml::array* arr = n.as_array();
+          if (!arr) wrong_type(n, name, "an array of IP addresses, e.g. [\"203.0.113.7\"]");
+          r.candidates.clear();
+          for (const auto& item : *arr) r.candidates.push_back(address(item, name));
+        }},
     });
   }
 
@@ -515,87 +563,95 @@ class Loader {
   }
 
   void security(const toml::table& t, SecuritySettings& r) {
-    flat_section(t, "security", kSecurityKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "device_idle") r.device_idle = positive_duration(n, name);
-      else if (k == "missing_origin") r.allow_missing_origin = allow_or_deny(n, name);
-      else if (k == "key_rotation") {
-        r.key_rotation = positive_duration(n, name);
-        if (r.key_rotation < 10'000) fail(at(n), name + ": " + show(n) + " is shorter than 10s; keys change at most every 10s");
-      } else if (k == "geo_database") {
-        r.geo_database = string_value(n, name);
-        // Opened here too, so --check-config and a reload catch a wrong path.
-        try {
-          if (!r.geo_database.empty()) security::GeoDatabase check(r.geo_database);
-        } catch (const std::runtime_error& e) {
-          fail(at(n), name + ": " + e.what());
-        }
-      }
-      else if (k == "unknown_country") r.allow_unknown_country = allow_or_deny(n, name);
-      else if (k == "trusted_proxies") {
-        const toml::array* arr = n.as_array();
-        if (!arr) wrong_type(n, name, "an array of addresses or networks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]");
-        r.trusted_proxies.clear();
-        for (const auto& item : *arr) {
-          const std::string text = string_value(item, name);
-          const auto range = security::parse_address_range(text);
-          if (const auto* why = std::get_if<std::string>(&range)) fail(at(item), name + ": " + *why);
-          r.trusted_proxies.push_back(std::get<security::AddressRange>(range).to_string());
-        }
-      }
-      else return false;
-      return true;
+    read_section(t, "security", {
+        {"device_idle", [&](auto& n, auto& name) { r.device_idle = positive_duration(n, name); }},
+        {"missing_origin", [&](auto& n, auto& name) { r.allow_missing_origin = allow_or_deny(n, name); }},
+        {"key_rotation", [&](auto& n, auto& name) {
+          r.key_rotation = positive_duration(n, name);
+          if (r.key_rotation < 10'000) fail(at(n), name + ": " + show(n) + " is shorter than 10s; keys change at most every 10s");
+        }},
+        {"geo_database", [&](auto& n, auto& name) {
+          r.geo_database = string_value(n, name);
+          // Opened here too, so --check-config and a reload catch a wrong path.
+          try {
+            if (!r.geo_database.empty()) security::GeoDatabase check(r.geo_database);
+          } catch (const std::runtime_error& e) {
+            fail(at(n), name + ": " + e.what());
+          }
+        }},
+        {"unknown_country", [&](auto& n, auto& name) { r.allow_unknown_country = allow_or_deny(n, name); }},
+        {"trusted_proxies", [&](auto& n, auto& name) {
+          const toml::array* arr = n.as_array();
+          if (!arr) wrong_type(n, name, "an array of addresses or networks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]");
+          r.trusted_proxies.clear();
+          for (const auto& item : *arr) {
+            const std::string text = string_value(item, name);
+            const auto range = security::parse_address_range(text);
+            if (const auto* why = std::get_if<std::string>(&range)) fail(at(item), name + ": " + *why);
+            r.trusted_proxies.push_back(std::get<security::AddressRange>(range).to_string());
+          }
+        }},
     });
   }
 
   void chat(const toml::table& t, ChatSettings& r) {
-    flat_section(t, "chat", kChatKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "max_length") r.max_length = static_cast<int>(int_in(n, name, 1, 5000, "characters in a message"));
-      else if (k == "history") r.history = static_cast<int>(int_in(n, name, 0, 1000, "messages a page opens with"));
-      else if (k == "rate_burst") r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000, "messages posted at once"));
-      else if (k == "rate_interval") {
-        r.rate_interval = duration(n, name);
-        if (r.rate_interval < 100 || r.rate_interval > 3'600'000)
-          fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1h\" (one message per that long)");
-      } else return false;
-      return true;
+    read_section(t, "chat", {
+        {"max_length", [&](auto& n, auto& name) { r.max_length = static_cast<int>(int_in(n, name, 1, 5000, "characters in a message")); }},
+        {"history", [&](auto& n, auto& name) { r.history = static_cast<int>(int_in(n, name, 0, 1000, "messages a page opens with")); }},
+        {"rate_burst", [&](auto& n, auto& name) { r.rate_burst = static_cast<int>(int_in(n, name, 1, 1000, "messages posted at once")); }},
+        {"rate_interval", [&](auto& n, auto& name) {
+          r.rate_interval = duration(n, name);
+          if (r.rate_interval < 100 || r.rate_interval > 3'600'000)
+            fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1h\" (one message per that long)");
+        }},
     });
   }
 
   void media(const toml::table& t, MediaSettings& r) {
-    flat_section(t, "media", kMediaKeys, [&](const std::string& k, const std::string& name, const toml::node& n) {
-      if (k == "ffmpeg") {
-        r.ffmpeg = string_value(n, name);
-        if (r.ffmpeg.empty()) fail(at(n), name + ": empty; use \"ffmpeg\" or a path to the binary");
-      } else if (k == "remux") {
-        const std::string v = string_value(n, name);
-        if (v == "bvlived") r.remux = RemuxMode::bvlived;
-        else if (v == "ffmpeg") r.remux = RemuxMode::ffmpeg;
-        else fail(at(n), name + ": " + json_quoted(v) + " is not a remuxer; use \"bvlived\" (in-process) or \"ffmpeg\" (a child per push)");
-      } else if (k == "ffprobe") {
-        r.ffprobe = string_value(n, name);
-        if (r.ffprobe.empty()) fail(at(n), name + ": empty; use \"ffprobe\" or a path to the binary");
-      } else if (k == "segment_duration") {
-        r.segment_duration = seconds_in(n, name, 0.5, 30);
-      } else if (k == "ull_segment_duration") {
-        r.ull_segment_duration = seconds_in(n, name, 0.5, 30);
-      } else if (k == "ull_part_target") {
-        r.ull_part_target = duration(n, name);
-        if (r.ull_part_target < 100 || r.ull_part_target > 1000)
-          fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1s\" (Apple advises 200ms to 500ms)");
-      } else if (k == "live_window") {
-        r.live_window = static_cast<int>(int_in(n, name, 2, 1000, "segments in a live playlist"));
-      } else if (k == "keep_segments") {
-        r.keep_segments = static_cast<int>(int_in(n, name, 2, 100000, "segments kept on disk per live"));
-      } else if (k == "session_max_duration") {
-        r.session_max_duration = positive_duration(n, name);
-      } else if (k == "first_segment_timeout") {
-        r.first_segment_timeout = positive_duration(n, name);
-      } else if (k == "signal_timeout") {
-        r.signal_timeout = positive_duration(n, name);
-      } else if (k == "slate") {
-        r.slate = bool_value(n, name);
-      } else return false;
-      return true;
+    read_section(t, "media", {
+        {"ffmpeg", [&](auto& n, auto& name) {
+          r.ffmpeg = string_value(n, name);
+          if (r.ffmpeg.empty()) fail(at(n), name + ": empty; use \"ffmpeg\" or a path to the binary");
+        }},
+        {"remux", [&](auto& n, auto& name) {
+          const std::string v = string_value(n, name);
+          if (v == "bvlived") r.remux = RemuxMode::bvlived;
+          else if (v == "ffmpeg") r.remux = RemuxMode::ffmpeg;
+          else fail(at(n), name + ": " + json_quoted(v) + " is not a remuxer; use \"bvlived\" (in-process) or \"ffmpeg\" (a child per push)");
+        }},
+        {"ffprobe", [&](auto& n, auto& name) {
+          r.ffprobe = string_value(n, name);
+          if (r.ffprobe.empty()) fail(at(n), name + ": empty; use \"ffprobe\" or a path to the binary");
+        }},
+        {"segment_duration", [&](auto& n, auto& name) {
+          r.segment_duration = seconds_in(n, name, 0.5, 30);
+        }},
+        {"ull_segment_duration", [&](auto& n, auto& name) {
+          r.ull_segment_duration = seconds_in(n, name, 0.5, 30);
+        }},
+        {"ull_part_target", [&](auto& n, auto& name) {
+          r.ull_part_target = duration(n, name);
+          if (r.ull_part_target < 100 || r.ull_part_target > 1000)
+            fail(at(n), name + ": " + show(n) + " is out of range; use \"100ms\" to \"1s\" (Apple advises 200ms to 500ms)");
+        }},
+        {"live_window", [&](auto& n, auto& name) {
+          r.live_window = static_cast<int>(int_in(n, name, 2, 1000, "segments in a live playlist"));
+        }},
+        {"keep_segments", [&](auto& n, auto& name) {
+          r.keep_segments = static_cast<int>(int_in(n, name, 2, 100000, "segments kept on disk per live"));
+        }},
+        {"session_max_duration", [&](auto& n, auto& name) {
+          r.session_max_duration = positive_duration(n, name);
+        }},
+        {"first_segment_timeout", [&](auto& n, auto& name) {
+          r.first_segment_timeout = positive_duration(n, name);
+        }},
+        {"signal_timeout", [&](auto& n, auto& name) {
+          r.signal_timeout = positive_duration(n, name);
+        }},
+        {"slate", [&](auto& n, auto& name) {
+          r.slate = bool_value(n, name);
+        }},
     });
     if (static_cast<double>(r.ull_part_target) / 1000 > r.ull_segment_duration)
       fail(at(t), "media.ull_part_target is longer than media.ull_segment_duration; a part is a piece of a segment");
@@ -620,27 +676,30 @@ class Loader {
   }
 
   void transcode(const toml::table& t, TranscodeSettings& r) {
-    flat_section(t, "transcode", kTranscodeKeys, [&](const std::string& k, const std::string& name,
-                                                     const toml::node& n) {
-      if (k == "abr") r.abr = bool_value(n, name);
-      else if (k == "preset") {
-        r.preset = string_value(n, name);
-        if (std::find(kX264Presets.begin(), kX264Presets.end(), r.preset) == kX264Presets.end())
-          fail(at(n), name + ": " + json_quoted(r.preset) + " is not an x264 preset; use one of " + key_list(kX264Presets));
-      } else if (k == "keyframe_interval") {
-        const DurationMs d = positive_duration(n, name);
-        if (d < 250 || d > 10'000) fail(at(n), name + ": " + show(n) + " is out of range; use \"250ms\" to \"10s\"");
-        r.keyframe_interval = static_cast<double>(d) / 1000;
-      } else if (k == "audio_kbps") {
-        r.audio_kbps = static_cast<int>(int_in(n, name, 16, 512, "kbit/s of re-encoded AAC audio"));
-      } else if (k == "watermark_width") {
-        r.watermark_width = number_in(n, name, 0.01, 1, "the watermark's width as a fraction of the frame's");
-      } else if (k == "watermark_margin") {
-        r.watermark_margin = number_in(n, name, 0, 0.4, "the margin as a fraction of the frame's height");
-      } else if (k == "ladder") {
-        r.ladder = ladder_table(n, name);
-      } else return false;
-      return true;
+    read_section(t, "transcode", {
+        {"abr", [&](auto& n, auto& name) { r.abr = bool_value(n, name); }},
+        {"preset", [&](auto& n, auto& name) {
+          r.preset = string_value(n, name);
+          if (std::find(kX264Presets.begin(), kX264Presets.end(), r.preset) == kX264Presets.end())
+            fail(at(n), name + ": " + json_quoted(r.preset) + " is not an x264 preset; use one of " + key_list(kX264Presets));
+        }},
+        {"keyframe_interval", [&](auto& n, auto& name) {
+          const DurationMs d = positive_duration(n, name);
+          if (d < 250 || d > 10'000) fail(at(n), name + ": " + show(n) + " is out of range; use \"250ms\" to \"10s\"");
+          r.keyframe_interval = static_cast<double>(d) / 1000;
+        }},
+        {"audio_kbps", [&](auto& n, auto& name) {
+          r.audio_kbps = static_cast<int>(int_in(n, name, 16, 512, "kbit/s of re-encoded AAC audio"));
+        }},
+        {"watermark_width", [&](auto& n, auto& name) {
+          r.watermark_width = number_in(n, name, 0.01, 1, "the watermark's width as a fraction of the frame's");
+        }},
+        {"watermark_margin", [&](auto& n, auto& name) {
+          r.watermark_margin = number_in(n, name, 0, 0.4, "the margin as a fraction of the frame's height");
+        }},
+        {"ladder", [&](auto& n, auto& name) {
+          r.ladder = ladder_table(n, name);
+        }},
     });
   }
 
@@ -682,11 +741,17 @@ class Loader {
     return d;
   }
 
-  void lives(const toml::key& key, const toml::node& node, Settings& s) {
+  void lives(const toml::node& node, Settings& s) {
+    if (listing_) {  // [[live]] takes any create-body field; the schedule keys are its own
+      LiveDecl d;
+      for (const auto& r : schedule_readers(d)) listing_->push_back("live." + std::string(r.key));
+      return;
+    }
     const toml::array* arr = node.as_array();
     if (!arr) {
       if (node.is_table())
-        fail(at(key), "'live' is a single table; declare each live with [[live]] (two brackets)");
+        fail(reading_key_ ? at(*reading_key_) : at(node),
+             "'live' is a single table; declare each live with [[live]] (two brackets)");
       wrong_type(node, "live", "[[live]] tables");
     }
     std::map<std::string, SourcePos> seen;  // custom_id -> where it was first declared
@@ -699,9 +764,29 @@ class Loader {
     }
   }
 
+  // The keys of a [[live]] table that are not create-body fields: its automation.
+  std::vector<KeyReader> schedule_readers(LiveDecl& d) const {
+    return {
+        {"auto_preview", [&](const toml::node& n, const std::string& name) {
+          if (auto b = n.as_boolean()) {
+            if (b->get()) d.schedule.auto_preview = 0;
+            else d.schedule.auto_preview.reset();
+          } else if (n.is_string() || n.is_integer()) {
+            d.schedule.auto_preview = duration(n, name);
+          } else {
+            wrong_type(n, name, "a duration such as \"15m\", or true (as soon as possible)");
+          }
+        }},
+        {"auto_start", [&](const toml::node& n, const std::string& name) { d.schedule.auto_start = bool_value(n, name); }},
+        {"auto_end", [&](const toml::node& n, const std::string& name) { d.schedule.auto_end = duration(n, name); }},
+        {"close_after", [&](const toml::node& n, const std::string& name) { d.schedule.close_after = duration(n, name); }},
+    };
+  }
+
   std::optional<LiveDecl> live(const toml::table& t, std::map<std::string, SourcePos>& seen) {
     LiveDecl d;
     d.pos = at(t);
+    const std::vector<KeyReader> schedule = schedule_readers(d);
     const std::size_t before = problems_.size();
     if (!t.contains("custom_id"))
       fail(d.pos, "[[live]] has no custom_id; add a line such as custom_id = \"sunday-service\"");
@@ -723,28 +808,16 @@ class Loader {
           seen.emplace(id, at(n));
           d.custom_id = id;
           d.body["custom_id"] = id;
-        } else if (k == "auto_preview") {
-          if (auto b = n.as_boolean()) {
-            if (b->get()) d.schedule.auto_preview = 0;
-            else d.schedule.auto_preview.reset();
-          } else if (n.is_string() || n.is_integer()) {
-            d.schedule.auto_preview = duration(n, name);
-          } else {
-            wrong_type(n, name, "a duration such as \"15m\", or true (as soon as possible)");
-          }
-        } else if (k == "auto_start") {
-          d.schedule.auto_start = bool_value(n, name);
-        } else if (k == "auto_end") {
-          d.schedule.auto_end = duration(n, name);
-        } else if (k == "close_after") {
-          d.schedule.close_after = duration(n, name);
         } else if (k == "scheduled_at") {
           d.body[k] = scheduled_at(n, name);
+        } else if (const auto r = std::find_if(schedule.begin(), schedule.end(), [&](auto& r) { return r.key == k; });
+                   r != schedule.end()) {
+          r->read(n, name);
         } else {
           // A near miss of a schedule key would silently become a body field.
-          for (auto sk : kScheduleKeys)
-            if (edit_distance(k, sk) <= 2)
-              fail(at(key), "unknown key 'live." + k + "'; did you mean 'live." + std::string(sk) + "'?");
+          for (const auto& sk : schedule)
+            if (edit_distance(k, sk.key) <= 2)
+              fail(at(key), "unknown key 'live." + k + "'; did you mean 'live." + std::string(sk.key) + "'?");
           d.body[k] = to_json(n, name);
         }
       });
@@ -847,9 +920,16 @@ class Loader {
 
   std::string file_;
   std::vector<Problem> problems_;
+  // Listing mode (keys()): readers record their tables' keys instead of reading.
+  std::vector<std::string>* listing_ = nullptr;
+  const toml::key* reading_key_ = nullptr;  // the key whose reader runs, for errors about the key itself
+  std::optional<SourcePos> api_listen_;  // where [api] listen was set, for check_api_exposure
+  std::string api_listen_text_;
 };
 
 }  // namespace
+
+std::vector<std::string> config_keys() { return Loader("").keys(); }
 
 Settings parse_config(std::string_view text, const std::string& file_name) {
   toml::table root;

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "config/settings.hpp"
 
@@ -19,5 +20,9 @@ class ConfigError : public std::runtime_error {
 Settings parse_config(std::string_view text, const std::string& file_name);
 // Reads and parses the file. A missing file is a ConfigError.
 Settings load_config_file(const std::string& path);
+// Every key the loader reads, as "table.key" in file order of the tables ("rtmp.port",
+// "live.auto_start" for [[live]]'s schedule keys): `bvlived --config-keys`, which the docs
+// check compares with the man page.
+std::vector<std::string> config_keys();
 
 }  // namespace bvlive

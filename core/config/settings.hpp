@@ -99,6 +99,22 @@ struct ApiSettings {
   bool operator==(const ApiSettings&) const = default;
 };
 
+// [tls]: HTTPS and RTMPS, on their own ports beside the plain ones, with one certificate.
+// TLS is on when `certificate` is set; the files are read again on reload (SIGHUP).
+struct TlsSettings {
+  std::string certificate;         // PEM: the certificate, then its chain (certbot's fullchain.pem)
+  std::string key;                 // PEM: its private key (certbot's privkey.pem)
+  bool https = true;               // serve the HTTPS origin: playback, viewer page, WHIP (on [http] listen)
+  int https_port = 8443;           // 0 = any free port (tests)
+  bool rtmps = true;               // take RTMPS ingest (on [rtmp] listen)
+  int rtmps_port = 1936;           // 0 = any free port (tests)
+  bool api = false;                // the [api] listener speaks HTTPS instead of HTTP
+  bool redirect_http = false;      // the plain [http] port answers 308 to HTTPS (except /healthz, /metrics)
+  std::int64_t hsts_max_age = 0;   // seconds; > 0 sends Strict-Transport-Security on HTTPS answers
+  bool enabled() const { return !certificate.empty(); }
+  bool operator==(const TlsSettings&) const = default;
+};
+
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_address(std::string_view host);
 
@@ -197,6 +213,7 @@ struct Settings {
   SrtSettings srt;
   HttpSettings http;
   ApiSettings api;
+  TlsSettings tls;
   WebrtcSettings webrtc;
   MediaSettings media;
   SecuritySettings security;

@@ -70,7 +70,7 @@ ApiServer::ApiServer(uv_loop_t* loop, const ApiSettings& settings, std::uint64_t
   });
 }
 
-int ApiServer::listen() { return http_.listen(settings_.listen, settings_.port); }
+int ApiServer::listen(const tls::TlsContext* tls) { return http_.listen(settings_.listen, settings_.port, tls); }
 
 void ApiServer::set_rate(double per_second, int burst) {
   settings_.rate_limit = per_second;

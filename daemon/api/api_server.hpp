@@ -41,8 +41,9 @@ class ApiServer {
 
   ApiServer(uv_loop_t* loop, const ApiSettings& settings, std::uint64_t idle_timeout_ms, api::ApiKeyRegistry& keys,
             Hooks hooks);
-  // Binds [api] listen:port and returns the port. Throws std::runtime_error naming the address.
-  int listen();
+  // Binds [api] listen:port (HTTPS with `tls`) and returns the port. Throws
+  // std::runtime_error naming the address.
+  int listen(const tls::TlsContext* tls = nullptr);
   // New limits for every key (a reload).
   void set_rate(double per_second, int burst);
 

@@ -23,6 +23,7 @@
 
 #include "http/unique_fd.hpp"
 #include "log/log.hpp"
+#include "net/tls/tls_socket.hpp"
 #include "protocols/http/byte_range.hpp"
 #include "protocols/http/content_type.hpp"
 #include "protocols/http/request_parser.hpp"
@@ -45,6 +46,10 @@ constexpr std::uint64_t kLingerMs = 2000;
 constexpr std::uint64_t kAcceptRetryMs = 100;
 // A streamed body (server-sent events) whose reader lets this much pile up is dropped.
 constexpr std::size_t kStreamBacklog = 1 << 20;
+// A TLS client has this long to finish its handshake, whatever the idle timeout.
+constexpr std::uint64_t kHandshakeMs = 10000;
+// Without kernel TLS, file bodies go through user space in chunks of this size.
+constexpr std::size_t kTlsFileChunk = 256 * 1024;
 
 constexpr const char* kExposeHeaders = "Content-Length, Content-Range, Location, ETag";
 constexpr const char* kAllowMethods = "GET, HEAD, POST, DELETE, PATCH, OPTIONS";
@@ -138,6 +143,7 @@ struct HttpServer::Listener {
   uv::UvHandle<uv_timer_t> retry;  // resumes accepting after running out of descriptors
   HttpServer* server = nullptr;
   std::string where;
+  const tls::TlsContext* tls = nullptr;  // an HTTPS listener
 };
 
 // A request answered later (Response::later): its send holds only a weak reference, so
@@ -151,6 +157,11 @@ struct HttpServer::Connection {
   explicit Connection(ParserLimits limits) : parser(limits) {}
 
   UniqueFd sock;
+  std::unique_ptr<tls::TlsSocket> tls;  // HTTPS: every byte in and out goes through it
+  // What a TLS read or write that could not go on waits for (UV_READABLE / UV_WRITABLE; 0:
+  // nothing): a handshake message may have to be sent before reading, or one read before writing.
+  int tls_read_needs = 0;
+  int tls_write_needs = 0;
   UniqueFd file;  // the file body being sent, if any
   uv::UvHandle<uv_poll_t> poll;
   uv::UvHandle<uv_timer_t> idle;
@@ -162,6 +173,7 @@ struct HttpServer::Connection {
   std::optional<ParseError> parse_error;  // answered after `pending`, then the connection closes
   std::string out;                      // head (and string body) being written
   std::size_t out_off = 0;
+  bool out_started = false;             // write_some has run for this response
   std::uint64_t file_off = 0;
   std::uint64_t file_left = 0;
   bool responding = false;   // a response is being written; nothing else is read meanwhile
@@ -210,12 +222,13 @@ void HttpServer::close() {
   }
 }
 
-int HttpServer::listen(const std::string& host, int port) {
+int HttpServer::listen(const std::string& host, int port, const tls::TlsContext* tls) {
   const bool any = host.empty() || host == "*";
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : (any ? "*" : host);
   const std::string where = shown_host + ":" + std::to_string(port);
   auto fail = [&](const std::string& reason, const std::string& hint) -> std::runtime_error {
-    return std::runtime_error("cannot listen on " + where + " for HTTP: " + reason + "; " + hint);
+    return std::runtime_error("cannot listen on " + where + (tls ? " for HTTPS: " : " for HTTP: ") + reason + "; " +
+                              hint);
   };
   if (port < 0 || port > 65535) throw fail("invalid port", "use a port between 1 and 65535 (0 picks a free one)");
 
@@ -233,6 +246,7 @@ int HttpServer::listen(const std::string& host, int port) {
 
   auto l = std::make_unique<Listener>();
   l->server = this;
+  l->tls = tls;
   l->fd.reset(::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!l->fd) throw fail(std::strerror(errno), listen_hint(errno, host));
   int one = 1;
@@ -276,7 +290,7 @@ void HttpServer::on_acceptable(Listener& l) {
       }
       return;  // EAGAIN: nothing more to accept
     }
-    accept_one(fd, client_info(ss));
+    accept_one(fd, client_info(ss), l.tls);
   }
 }
 
@@ -296,8 +310,14 @@ void HttpServer::pause_accepting(Listener& l) {
       kAcceptRetryMs, 0);
 }
 
-void HttpServer::accept_one(int fd, const ClientInfo& peer) {
+void HttpServer::accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls) {
   UniqueFd sock(fd);
+  peer.secure = tls != nullptr;
+  if (connections_.size() >= options_.max_connections && tls) {
+    ++stats_.responses_by_status[503];  // no handshake for a connection refused anyway
+    log::debug("http", "refused " + peer.address + ": " + std::to_string(connections_.size()) + " connections open");
+    return;
+  }
   if (connections_.size() >= options_.max_connections) {
     const std::string body = "too many connections; try again later\n";
     const std::string msg = serialize_head(503, {{"Content-Type", "text/plain; charset=utf-8"}, {"Connection", "close"},
@@ -317,6 +337,14 @@ void HttpServer::accept_one(int fd, const ClientInfo& peer) {
   Connection& c = *owned;
   c.server = this;
   c.peer = peer;
+  if (tls) {
+    try {
+      c.tls = std::make_unique<tls::TlsSocket>(tls->current(), sock.get());
+    } catch (const std::exception& e) {
+      log::warn("http", std::string("HTTPS connection refused: ") + e.what());
+      return;
+    }
+  }
   if (uv_poll_init(loop_, c.poll.get(), sock.get()) != 0) return;
   c.poll.mark_initialized();
   if (uv_timer_init(loop_, c.idle.get()) != 0) return;
@@ -335,8 +363,13 @@ void HttpServer::accept_one(int fd, const ClientInfo& peer) {
 
 void HttpServer::touch(Connection& c) {
   const std::uint64_t idle = options_.idle_timeout_ms;
-  if (idle == 0 && !c.lingering) return;  // 0: no idle timeout
-  const std::uint64_t timeout = c.lingering ? (idle == 0 ? kLingerMs : std::min(kLingerMs, idle)) : idle;
+  const bool handshaking = c.tls && !c.tls->handshake_done();
+  if (idle == 0 && !c.lingering && !handshaking) {  // 0: no idle timeout
+    uv_timer_stop(c.idle.get());
+    return;
+  }
+  std::uint64_t timeout = c.lingering ? (idle == 0 ? kLingerMs : std::min(kLingerMs, idle)) : idle;
+  if (handshaking) timeout = idle == 0 ? kHandshakeMs : std::min(kHandshakeMs, idle);
   uv_timer_start(
       c.idle.get(),
       [](uv_timer_t* t) {
@@ -349,7 +382,13 @@ void HttpServer::touch(Connection& c) {
       timeout, 0);
 }
 
-void HttpServer::on_idle(Connection& c) { drop(c, c.lingering ? "closed after the last answer" : "idle timeout"); }
+void HttpServer::on_idle(Connection& c) {
+  if (c.tls && !c.tls->handshake_done()) {
+    ++stats_.tls_handshake_failures;
+    return drop(c, "TLS handshake not finished in time");
+  }
+  drop(c, c.lingering ? "closed after the last answer" : "idle timeout");
+}
 
 void HttpServer::update_poll(Connection& c) {
   if (c.dead) return;
@@ -364,6 +403,9 @@ void HttpServer::update_poll(Connection& c) {
     events = 0;  // nothing to write yet, and nothing more is read until the answer is out
   else if (!c.peer_eof && !c.parse_error && c.pending.empty())
     events = UV_READABLE;
+  // TLS may need the other direction first (a handshake message out before reading on).
+  if ((events & UV_READABLE) && c.tls_read_needs == UV_WRITABLE) events |= UV_WRITABLE;
+  if ((events & UV_WRITABLE) && c.responding && c.tls_write_needs == UV_READABLE) events |= UV_READABLE;
   if (events == c.poll_events) return;
   c.poll_events = events;
   if (events == 0) {
@@ -384,21 +426,45 @@ void HttpServer::on_poll(Connection& c, int status, int events) {
     drop(c, uv_strerror(status));
     return;
   }
-  if (c.lingering) {
+  if (c.lingering) {  // what comes now is discarded, TLS records included
     const ssize_t n = ::recv(c.sock.get(), read_buffer_.data(), read_buffer_.size(), 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) drop(c, "closed after the last answer");
     return;
   }
-  if ((events & UV_WRITABLE) && c.responding) write_some(c);
-  else if (events & UV_READABLE) on_readable(c);
+  const bool write_turn = c.responding && ((events & UV_WRITABLE) ||
+                                           (c.tls_write_needs == UV_READABLE && (events & UV_READABLE)));
+  if (write_turn) write_some(c);
+  else if ((events & UV_READABLE) || (c.tls_read_needs == UV_WRITABLE && (events & UV_WRITABLE))) on_readable(c);
   if (c.streaming && c.peer_eof && !c.dead) return drop(c, "client left the stream");
   serve_next(c);
 }
 
+ssize_t HttpServer::io_read(Connection& c, void* buf, std::size_t len) {
+  if (!c.tls) return ::recv(c.sock.get(), buf, len, 0);
+  const bool was_done = c.tls->handshake_done();
+  const ssize_t n = c.tls->read(buf, len);
+  c.tls_read_needs = n < 0 && errno == EAGAIN ? (c.tls->wants_write() ? UV_WRITABLE : UV_READABLE) : 0;
+  if (!was_done && c.tls->handshake_done()) {
+    ++stats_.tls_handshakes;
+    if (c.tls->can_sendfile()) ++stats_.tls_kernel_offload;
+    touch(c);  // from the handshake deadline to the idle timeout (a browser's preconnect waits)
+  } else if (!was_done && (n == 0 || (n < 0 && errno != EAGAIN))) {
+    ++stats_.tls_handshake_failures;
+  }
+  return n;
+}
+
+ssize_t HttpServer::io_write(Connection& c, const void* buf, std::size_t len) {
+  if (!c.tls) return ::send(c.sock.get(), buf, len, MSG_NOSIGNAL);
+  const ssize_t n = c.tls->write(buf, len);
+  c.tls_write_needs = n < 0 && errno == EAGAIN ? (c.tls->wants_write() ? UV_WRITABLE : UV_READABLE) : 0;
+  return n;
+}
+
 void HttpServer::on_readable(Connection& c) {
-  const ssize_t n = ::recv(c.sock.get(), read_buffer_.data(), read_buffer_.size(), 0);
+  const ssize_t n = io_read(c, read_buffer_.data(), read_buffer_.size());
   if (n < 0) {
-    if (errno != EAGAIN && errno != EINTR) drop(c, std::strerror(errno));
+    if (errno != EAGAIN && errno != EINTR) drop(c, c.tls ? c.tls->error_text().c_str() : std::strerror(errno));
     return;
   }
   touch(c);
@@ -412,7 +478,10 @@ void HttpServer::on_readable(Connection& c) {
     // 25-byte write to an idle socket does not block; if it is short, the client's own
     // timeout sends the body anyway.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    [[maybe_unused]] const ssize_t sent = ::send(c.sock.get(), kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+    const ssize_t sent = io_write(c, kContinue.data(), kContinue.size());
+    // A TLS write left half done must be retried with the same bytes, which the response
+    // would not be: such a client starts again.
+    if (c.tls && sent != static_cast<ssize_t>(kContinue.size())) return drop(c, "TLS write blocked on 100 Continue");
   }
   for (auto& r : result.requests) c.pending.push_back(std::move(r));
   if (result.error && !c.parse_error) c.parse_error = std::move(result.error);
@@ -533,6 +602,8 @@ void HttpServer::start_response(Connection& c, Response resp, const Request* req
     if (!resp.header("content-type")) resp.set("Content-Type", "text/plain; charset=utf-8");
   }
   add_cors(resp);
+  if (c.tls && options_.hsts_max_age > 0 && !resp.header("strict-transport-security"))
+    resp.set("Strict-Transport-Security", "max-age=" + std::to_string(options_.hsts_max_age));
 
   // A streamed body ends when the connection closes.
   auto open_stream = std::move(resp.stream);
@@ -550,6 +621,7 @@ void HttpServer::start_response(Connection& c, Response resp, const Request* req
   if (open_stream) length.reset();
   c.out = serialize_head(resp.status, resp.headers, length, date_now());
   c.out_off = 0;
+  c.out_started = false;
   if (head_only || status_has_no_body(resp.status)) {
     c.file.reset();
     c.file_left = 0;
@@ -640,35 +712,70 @@ void HttpServer::attach_file(Connection& c, Response& resp, const Request* req) 
   }
 }
 
+// Without kernel TLS a file body is read into the output buffer and encrypted from there:
+// appended to what is still unsent (the head: one TLS record carries both, as a small file
+// then needs one encryption and one write), or in place of what went out. False when the
+// file ended early.
+bool HttpServer::refill_from_file(Connection& c, std::size_t want) {
+  if (c.out_off >= c.out.size()) {
+    c.out.clear();
+    c.out_off = 0;
+  }
+  const std::size_t at = c.out.size();
+  c.out.resize(at + want);
+  const ssize_t n = ::pread(c.file.get(), c.out.data() + at, want, static_cast<off_t>(c.file_off));
+  if (n <= 0) {
+    c.out.resize(at);
+    return false;
+  }
+  c.out.resize(at + static_cast<std::size_t>(n));
+  c.file_off += static_cast<std::uint64_t>(n);
+  c.file_left -= static_cast<std::uint64_t>(n);
+  return true;
+}
+
 void HttpServer::write_some(Connection& c) {
   std::uint64_t budget = kWriteBudget;
-  while (c.out_off < c.out.size()) {
-    const ssize_t n = ::send(c.sock.get(), c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) drop(c, std::strerror(errno));
-      return;
+  auto failed = [&](const char* what) {
+    if (errno == EAGAIN) return;
+    drop(c, c.tls && !c.tls->error_text().empty() ? c.tls->error_text().c_str() : what);
+  };
+  // The head goes out with the start of the body (only before the first write: a write
+  // that must be retried is retried with the bytes it had).
+  if (c.tls && !c.tls->can_sendfile() && c.file_left > 0 && c.out_off == 0 && !c.out_started &&
+      !refill_from_file(c, static_cast<std::size_t>(std::min<std::uint64_t>(c.file_left, kTlsFileChunk))))
+    return drop(c, "file truncated while sending");
+  c.out_started = true;
+  for (;;) {
+    while (c.out_off < c.out.size()) {
+      const ssize_t n = io_write(c, c.out.data() + c.out_off, c.out.size() - c.out_off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return failed(std::strerror(errno));
+      }
+      c.out_off += static_cast<std::size_t>(n);
+      stats_.bytes_out += static_cast<std::uint64_t>(n);
+      budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
+      touch(c);
     }
-    c.out_off += static_cast<std::size_t>(n);
-    stats_.bytes_out += static_cast<std::uint64_t>(n);
-    budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
-    touch(c);
-  }
-  while (c.file_left > 0) {
+    if (c.file_left == 0) break;
     if (budget == 0) return;  // the socket is still writable: the poll comes back next iteration
-    auto off = static_cast<off_t>(c.file_off);
     const std::size_t want = static_cast<std::size_t>(std::min({c.file_left, kSendfileChunk, budget}));
-    const ssize_t n = ::sendfile(c.sock.get(), c.file.get(), &off, want);
+    if (c.tls && !c.tls->can_sendfile()) {
+      if (!refill_from_file(c, std::min(want, kTlsFileChunk))) return drop(c, "file truncated while sending");
+      continue;
+    }
+    auto off = static_cast<off_t>(c.file_off);
+    const ssize_t n = c.tls ? c.tls->sendfile(c.file.get(), off, want) : ::sendfile(c.sock.get(), c.file.get(), &off, want);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) drop(c, std::strerror(errno));
-      return;
+      return failed(std::strerror(errno));
     }
     if (n == 0) {  // the file shrank under us: the promised length cannot be sent
       drop(c, "file truncated while sending");
       return;
     }
-    c.file_off = static_cast<std::uint64_t>(off);
+    c.file_off += static_cast<std::uint64_t>(n);
     c.file_left -= static_cast<std::uint64_t>(n);
     stats_.bytes_out += static_cast<std::uint64_t>(n);
     budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(n));
@@ -697,6 +804,7 @@ void HttpServer::response_done(Connection& c) {
 }
 
 void HttpServer::linger_close(Connection& c) {
+  if (c.tls) c.tls->shutdown();  // close_notify, so the client knows the answer is whole
   ::shutdown(c.sock.get(), SHUT_WR);
   c.lingering = true;
   c.pending.clear();

@@ -21,11 +21,16 @@
 #include "protocols/http/request_parser.hpp"
 #include "protocols/http/response.hpp"
 
+namespace bvlive::tls {
+class TlsContext;
+}
+
 namespace bvlive::http {
 
 struct ClientInfo {
   std::string address;  // "127.0.0.1", "::1" (IPv4-mapped IPv6 shown as IPv4)
   int port = 0;
+  bool secure = false;  // came over TLS (an HTTPS listener)
 };
 
 // Runs on the loop thread for every request except CORS preflights. May throw: the
@@ -38,6 +43,7 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16384;   // request line + headers; more is a 431 (414 for the target)
   std::size_t max_body_bytes = 1 << 20;   // more is a 413
   std::size_t max_connections = 10000;    // more are answered 503 and closed
+  std::int64_t hsts_max_age = 0;          // > 0: HTTPS answers carry Strict-Transport-Security
 };
 
 struct ServerStats {
@@ -45,6 +51,9 @@ struct ServerStats {
   std::uint64_t bytes_out = 0;  // heads and bodies, sendfile included
   std::uint64_t connections_open = 0;
   std::uint64_t connections_total = 0;
+  std::uint64_t tls_handshakes = 0;        // completed
+  std::uint64_t tls_handshake_failures = 0;  // refused, broken or timed out before completing
+  std::uint64_t tls_kernel_offload = 0;    // connections whose records the kernel encrypts (kTLS)
 };
 
 class HttpServer {
@@ -56,9 +65,10 @@ class HttpServer {
 
   // Listens on host:port (an IPv4 or IPv6 literal or a host name; "" or "*" = every
   // IPv4 address) and returns the bound port (port 0 picks a free one). May be called
-  // again for more addresses. Throws std::runtime_error
+  // again for more addresses. With `tls` (which must outlive the server) the port speaks
+  // HTTPS with its current certificate. Throws std::runtime_error
   // "cannot listen on HOST:PORT for HTTP: <reason>; <what to do>".
-  int listen(const std::string& host, int port);
+  int listen(const std::string& host, int port, const tls::TlsContext* tls = nullptr);
   // Stops accepting and closes every connection at once. Idempotent.
   void close();
   // Where request bodies go (uploads streamed to a file), decided per request from its head;
@@ -81,7 +91,10 @@ class HttpServer {
 
   void on_acceptable(Listener& l);
   void pause_accepting(Listener& l);
-  void accept_one(int fd, const ClientInfo& peer);
+  void accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls);
+  ssize_t io_read(Connection& c, void* buf, std::size_t len);
+  ssize_t io_write(Connection& c, const void* buf, std::size_t len);
+  bool refill_from_file(Connection& c, std::size_t want);
   void on_poll(Connection& c, int status, int events);
   void on_readable(Connection& c);
   void on_idle(Connection& c);

@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash share/scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build bvlived bvlive
+# web_assets: hls.js from the npm registry into build/web (Debian's nodejs and npm first when
+# npm is missing), which bvlived serves as /assets/hls.min.js to its viewer page; without it
+# the page falls back to the browser's own HLS, which Firefox lacks and Chromium's cannot
+# decrypt (AES-128). tests/quickstart/check_quickstart_player.sh checks this line.
+ninja -C build bvlived bvlive web_assets
 bvlived=$PWD/build/daemon/bvlived
 bvlive=$PWD/build/cli/bvlive
 logs=${TMPDIR:-/tmp}
@@ -20,6 +24,16 @@ if ! "$bvlive" status >/dev/null 2>&1; then
 fi
 
 field() { "$bvlive" show demo | awk -v k="$1:" '$1 == k { print $2; exit }'; }
+# The daemon that answers (maybe one started before, from elsewhere) serves the page's player?
+player_library() {
+  local url
+  url=$(field player_url)
+  url=${url%%/watch/*}/assets/hls.min.js
+  command -v curl >/dev/null || return 0
+  curl -sf -o /dev/null "$url" && return 0
+  echo "warning: could not fetch $url, the viewer page's player (hls.js); a bvlived that does not serve it" \
+       "wants [http] web_root = \"$PWD/build/web\" (or stop it and run this again)" >&2
+}
 "$bvlive" show demo >/dev/null 2>&1 || "$bvlive" create --name "Demo channel" --custom-id demo --chat-live dark --polls -q
 [[ $(field state) == WAIT_FOR_PREVIEW ]] && "$bvlive" preview demo
 [[ $(field state) == PREVIEW || $(field state) == LIVE ]] || {
@@ -43,6 +57,7 @@ echo
 echo
 echo "Watch:   ffplay $(field playback_url)    (or open it in VLC, Safari or any HLS player)"
 echo "Player:  $(field player_url)    (the viewer page, with its chat and polls, in a browser)"
+player_library
 echo "Chat:    build/cli/bvlive chat demo --send 'Hello!'; build/cli/bvlive poll create demo 'Like it?' Yes No"
 echo "Preview: $(field preview_url)"
 echo "Next:    build/cli/bvlive end demo; build/cli/bvlive --help; man -l man/bvlive.1"

@@ -7,10 +7,9 @@
 #   - man/bvlive.1, man/bvlived.8 or man/bvlived.toml.5 makes groff (or man) warn;
 #   - a subcommand listed by `bvlive --help` has no subsection in bvlive.1's COMMANDS,
 #     or an option shown by `bvlive [COMMAND] --help` is not mentioned in bvlive.1;
-#   - a config key the loader accepts (the uncommented keys of [daemon], [defaults],
-#     [rtmp], [srt], [http], [api], [webrtc], [media], [transcode], [security] and [chat] in share/bvlived.toml, the [[live]] keys
-#     listed in its comments, and the key lists of core/config/config_loader.cpp) has no
-#     entry in its section of bvlived.toml.5;
+#   - a config key (the uncommented keys of the tables of share/bvlived.toml, the [[live]]
+#     keys listed in its comments, and every key `bvlived --config-keys` prints) has no
+#     entry in its section of bvlived.toml.5, or a table has no section there;
 #   - an exit code of bvlive (0 1 2 3 4 69, and any in `bvlive --help`) is missing from
 #     bvlive.1's EXIT STATUS, or one of bvlived (0 1 2 78, and any in `bvlived --help`
 #     when the binary sits beside bvlive's build dir) from bvlived.8's EXIT STATUS;
@@ -164,7 +163,6 @@ fi
 
 # ------------------------------------------------------------------ bvlived.toml(5)
 example=$src/share/bvlived.toml
-loader=$src/core/config/config_loader.cpp
 if [[ -f $toml_5 ]]; then
   declare -A want=()  # "section key" -> where it came from
   if [[ -f $example ]]; then
@@ -174,7 +172,7 @@ if [[ -f $toml_5 ]]; then
     done < <(awk '
       /^[ \t]*\[\[/ { sec = ""; next }
       /^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec); next }
-      sec ~ /^(daemon|defaults|rtmp|srt|http|api|webrtc|media|transcode|security|chat)$/ && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
+      sec != "" && sec !~ /\./ && match($0, /^[ \t]*[a-z_]+[ \t]*=/) {
         key = substr($0, RSTART, RLENGTH); gsub(/[ \t=]/, "", key); print sec, key
       }
     ' "$example")
@@ -189,23 +187,20 @@ if [[ -f $toml_5 ]]; then
   else
     fail "$example does not exist"
   fi
-  if [[ -f $loader ]]; then
-    # const std::initializer_list<std::string_view> kDaemonKeys = {"socket", ...};
-    for pair in daemon:kDaemonKeys defaults:kDefaultsKeys rtmp:kRtmpKeys srt:kSrtKeys http:kHttpKeys api:kApiKeys \
-      webrtc:kWebrtcKeys media:kMediaKeys transcode:kTranscodeKeys security:kSecurityKeys chat:kChatKeys \
-      live:kScheduleKeys; do
-      sec=${pair%%:*} var=${pair#*:}
-      list=$(awk -v var="$var" '
-        index($0, var " =") { inside = 1 }
-        inside { print; if (index($0, ";")) exit }
-      ' "$loader" | grep -Eo '"[a-z_]+"' | tr -d '"')
-      [[ -n $list ]] || fail "found no $var list in $loader"
-      for key in $list; do want["$sec $key"]=config_loader.cpp; done
-    done
+  # Every key the loader reads, as the daemon itself lists them ("rtmp.port", "live.auto_start").
+  bvlived=$(dirname "$bvlive")/../daemon/bvlived
+  if [[ -x $bvlived ]]; then
+    keys=$("$bvlived" --config-keys) || fail "'$bvlived --config-keys' exited non-zero"
+    [[ -n $keys ]] || fail "'$bvlived --config-keys' printed nothing"
+    while IFS=. read -r sec key; do
+      [[ -n $sec && -n $key ]] && want["$sec $key"]="bvlived --config-keys"
+    done <<<"$keys"
+  else
+    fail "no bvlived beside $bvlive to list the config keys"
   fi
   ((${#want[@]})) || fail "found no config keys to check"
   declare -A section_text=()
-  for sec in daemon defaults rtmp srt http api webrtc media transcode security chat; do
+  for sec in $(printf '%s\n' "${!want[@]}" | cut -d' ' -f1 | sort -u | grep -vx live); do
     section_text[$sec]=$(section "$toml_5" "[$sec]")
     [[ -n ${section_text[$sec]} ]] || fail "bvlived.toml.5 has no [$sec] section"
   done

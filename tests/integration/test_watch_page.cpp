@@ -15,6 +15,10 @@
 //   - the VOD: a catchup live pushed to and ended becomes a VOD; the page plays it from the
 //     start with the full progress bar, for its whole duration as `bvlive vod` gives it, no
 //     cover over it, and a pause puts up the player_pause cover there too.
+//   - the controls: play/pause, mute and full screen are drawn icons (an inline <svg> each,
+//     in the button's color, no characters a font may lack), and their icon and aria-label
+//     follow the clicks (Play <-> Pause, Mute <-> Unmute, Full screen <-> Exit full screen);
+//     screenshots of the player with its controls up.
 // Screenshots are kept in BUILD/artifacts/watch_page_*.png.
 #define BOOST_TEST_MODULE watch_page
 #include <boost/test/unit_test.hpp>
@@ -24,6 +28,7 @@
 #include <csignal>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -156,7 +161,173 @@ void screenshot(const std::string& url, const TempDir& dir, const std::string& n
   BOOST_TEST_MESSAGE("screenshot: " << shot);
 }
 
+// The controls check's browser driver, run with node and playwright-core as
+// tests/browser/interactions.mjs is: one viewer of a playing live. What each control button
+// shows (its aria-label, the icon it names, any text in it, the box of its <svg> and of the
+// shape drawn there, the svg's fill and the button's color) while playing, after pause, mute,
+// unmute, play, full screen and back; screenshots of the player with the controls up. Prints
+// ONE JSON object (with "failure" and exit 1 when a wait runs out).
+constexpr const char* kControlsDriver = R"js(
+import { createRequire } from "node:module";
+import path from "node:path";
+const [url, outDir] = process.argv.slice(2);
+const { chromium } = createRequire(path.join(process.env.BVLIVE_BROWSER_DRIVER_DIR, "package.json"))("playwright-core");
+const WAIT = 15000;
+const seen = { page_errors: [], screenshots: [] };
+const controls = (page) => page.evaluate(() => {
+  const out = {};
+  for (const id of ["play", "mute", "full"]) {
+    const b = document.getElementById(id), svg = b.querySelector("svg"), use = svg && svg.querySelector("use");
+    const box = (e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
+    let shape = null;
+    try { if (use) { const r = use.getBBox(); shape = [r.width, r.height]; } } catch (e) { /* not rendered */ }
+    out[id] = { label: b.getAttribute("aria-label"), icon: b.dataset.icon || null, text: b.textContent.trim(),
+                href: use ? use.getAttribute("href") : null, button: box(b), svg: svg ? box(svg) : null, shape,
+                fill: svg ? getComputedStyle(svg).fill : null, color: getComputedStyle(b).color };
+  }
+  return out;
+});
+const video = (page, test) => page.waitForFunction(test, null, { timeout: WAIT, polling: 100 });
+// After a click, the page's handlers have a moment to swap the icon; the test checks the result.
+const settle = (page, id, label) => page.waitForFunction(
+  ([i, l]) => document.getElementById(i).getAttribute("aria-label") === l, [id, label],
+  { timeout: 3000, polling: 50 }).catch(() => {});
+let browser, failed = null, step = "";
+try {
+  step = "launching chromium";
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true,
+    timeout: WAIT, args: ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required",
+                          "--no-first-run", "--disable-dev-shm-usage"] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (e) => seen.page_errors.push(String((e && e.message) || e)));
+  const shot = async (name) => {
+    const file = path.join(outDir, name);
+    await page.locator("#player").screenshot({ path: file, timeout: WAIT });
+    seen.screenshots.push(file);
+  };
+  const controlsUp = async () => {
+    await page.hover("#player", { timeout: WAIT });
+    await page.waitForFunction(() => getComputedStyle(document.getElementById("controls")).opacity === "1",
+                               null, { timeout: WAIT });
+  };
+  step = "opening the page";
+  await page.goto(url, { waitUntil: "domcontentloaded", timeout: WAIT });
+  step = "waiting for the video to play";
+  await page.waitForFunction(() => { const v = document.getElementById("video"); return !v.paused && v.currentTime > 1; },
+                             null, { timeout: 4 * WAIT, polling: 100 });
+  step = "waiting for the controls";
+  await controlsUp();
+  seen.playing = await controls(page);
+  await shot("controls_playing.png");
+  step = "pausing with #play";
+  await page.click("#play", { timeout: WAIT });
+  await video(page, () => document.getElementById("video").paused);
+  await settle(page, "play", "Play");
+  seen.paused = await controls(page);
+  step = "muting with #mute";
+  await page.click("#mute", { timeout: WAIT });
+  await video(page, () => document.getElementById("video").muted);
+  await settle(page, "mute", "Unmute");
+  seen.paused_muted = await controls(page);
+  await controlsUp();
+  await shot("controls_paused_muted.png");
+  step = "unmuting with #mute";
+  await page.click("#mute", { timeout: WAIT });
+  await video(page, () => !document.getElementById("video").muted);
+  await settle(page, "mute", "Mute");
+  seen.unmuted = await controls(page);
+  step = "playing with #play";
+  await page.click("#play", { timeout: WAIT });
+  await video(page, () => !document.getElementById("video").paused);
+  await settle(page, "play", "Pause");
+  seen.resumed = await controls(page);
+  step = "full screen with #full";
+  await page.click("#full", { timeout: WAIT });
+  await page.waitForFunction(() => !!document.fullscreenElement, null, { timeout: WAIT });
+  await settle(page, "full", "Exit full screen");
+  seen.full_screen = await controls(page);
+  step = "leaving full screen with #full";
+  await controlsUp();
+  await page.click("#full", { timeout: WAIT });
+  await page.waitForFunction(() => !document.fullscreenElement, null, { timeout: WAIT });
+  await settle(page, "full", "Full screen");
+  seen.windowed = await controls(page);
+} catch (e) {
+  failed = step + ": " + ((e && e.message) || e);
+  seen.failure = failed;
+}
+try { if (browser) await browser.close(); } catch (e) { /* going anyway */ }
+process.stdout.write(JSON.stringify(seen) + "\n");
+process.exit(failed ? 1 : 0);
+)js";
+
+// Runs kControlsDriver on `url`: its observations (its screenshots kept as
+// BUILD/artifacts/watch_page_controls_*.png).
+json click_the_controls(const TempDir& dir, const std::string& url, const std::string& context) {
+  const std::string script = dir / "controls.mjs", out = dir / "driver-controls";
+  write_file(script, kControlsDriver);
+  std::filesystem::create_directories(out);
+  BackgroundProcess driver({"env", std::string("BVLIVE_BROWSER_DRIVER_DIR=") + BVLIVE_BROWSER_DRIVER_DIR, "node",
+                            script, url, out},
+                           dir / "driver-controls.log");
+  const auto code = driver.wait(120s);
+  BOOST_TEST_REQUIRE(code.has_value(), "the controls driver did not finish:\n" << tail(driver.log()) << context);
+  json seen;
+  std::istringstream lines(driver.log());
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("{")) seen = json::parse(line, nullptr, false);
+  BOOST_TEST_REQUIRE((seen.is_object() && !seen.is_discarded()),
+                     "the controls driver printed no JSON:\n" << tail(driver.log()) << context);
+  keep_screenshots(seen, BVLIVE_ARTIFACTS_DIR, "watch_page_");
+  BOOST_TEST_REQUIRE(*code == 0, "the controls driver failed: " << seen.value("failure", "?") << "\n"
+                                                                << tail(driver.log()) << context);
+  BOOST_TEST(seen["page_errors"].empty(), "script errors on the page: " << seen["page_errors"].dump());
+  return seen;
+}
+
+// Button `id` of `controls` (what the driver read at one moment, `when`) shows the icon
+// `icon` and says `label`: an <svg> of a real size inside the button, drawing the icon's
+// shape in the button's color, and no text (characters such as U+25B6 or U+1F50A, which
+// Debian's default fonts lack, drew empty boxes).
+void check_button(const json& controls, const std::string& id, const std::string& icon, const std::string& label,
+                  const std::string& when) {
+  BOOST_TEST_CONTEXT(when << ", button #" << id << ": " << controls[id].dump()) {
+    const json& b = controls[id];
+    BOOST_TEST(b["label"] == label);
+    BOOST_TEST(b["icon"] == icon);
+    BOOST_TEST(b["text"] == "", "text in the button instead of an icon");
+    BOOST_TEST_REQUIRE(b["svg"].is_array(), "no <svg> in the button");
+    const double w = b["svg"][0].get<double>(), h = b["svg"][1].get<double>();
+    BOOST_TEST((w >= 16 && h >= 16), "the icon's box is " << w << " x " << h);
+    BOOST_TEST((w <= b["button"][0].get<double>() && h <= b["button"][1].get<double>()), "the icon overflows");
+    BOOST_TEST(b["href"] == "#icon-" + icon);
+    BOOST_TEST_REQUIRE(b["shape"].is_array(), "nothing drawn in the <svg>");
+    BOOST_TEST((b["shape"][0].get<double>() >= 4 && b["shape"][1].get<double>() >= 4),
+               "the icon's shape is empty (its symbol missing?)");
+    BOOST_TEST(b["fill"] == b["color"], "the icon is not drawn in the button's color");
+  }
+}
+
 }  // namespace
+
+BOOST_FIXTURE_TEST_CASE(the_controls_are_drawn_icons_that_follow_the_clicks, WatchFixture) {
+  const std::string id = create({"--name", "Controls", "--broadcast-mode", "traditional"});
+  push(id);
+  start(id);
+  const json seen = click_the_controls(dir, base() + "/watch/" + id, "\ndaemon log:\n" + tail(daemon->log()));
+
+  check_button(seen["playing"], "play", "pause", "Pause", "playing");
+  check_button(seen["playing"], "mute", "volume", "Mute", "playing");
+  check_button(seen["playing"], "full", "fullscreen", "Full screen", "playing");
+  check_button(seen["paused"], "play", "play", "Play", "paused with #play");
+  check_button(seen["paused"], "mute", "volume", "Mute", "paused with #play");
+  check_button(seen["paused_muted"], "mute", "muted", "Unmute", "muted with #mute");
+  check_button(seen["paused_muted"], "play", "play", "Play", "muted with #mute");
+  check_button(seen["unmuted"], "mute", "volume", "Mute", "unmuted with #mute");
+  check_button(seen["resumed"], "play", "pause", "Pause", "played again with #play");
+  check_button(seen["full_screen"], "full", "fullscreen-exit", "Exit full screen", "full screen with #full");
+  check_button(seen["windowed"], "full", "fullscreen", "Full screen", "out of full screen with #full");
+}
 
 BOOST_FIXTURE_TEST_CASE(the_page_plays_a_live_and_shows_its_end_without_reload, WatchFixture) {
   const std::string name = "Evening <b>news</b> & \"weather\"";  // markup in data stays text

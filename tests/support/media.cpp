@@ -129,7 +129,7 @@ Ports ports_of(const Cli& cli) {
     const auto& v = s["listeners"][name];
     return v.is_number() ? v.get<int>() : 0;
   };
-  return {port("rtmp"), port("srt"), port("http"), port("webrtc"), port("api")};
+  return {port("rtmp"), port("srt"), port("http"), port("webrtc"), port("api"), port("https"), port("rtmps")};
 }
 
 std::vector<std::string> children_of(pid_t parent) {

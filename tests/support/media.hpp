@@ -40,7 +40,7 @@ nlohmann::json ffprobe_streams(const std::string& url, Ms timeout = 30s);
 std::unique_ptr<DaemonProcess> start_daemon(const TempDir& dir, const std::string& config_text = "");
 
 struct Ports {
-  int rtmp = 0, srt = 0, http = 0, webrtc = 0, api = 0;
+  int rtmp = 0, srt = 0, http = 0, webrtc = 0, api = 0, https = 0, rtmps = 0;
 };
 Ports ports_of(const Cli& cli);  // from `bvlive status --json`
 

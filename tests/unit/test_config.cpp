@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE config
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -659,4 +660,25 @@ BOOST_AUTO_TEST_CASE(chat_keys) {
   expect_error("[chat]\nmax_length = 0\n", "bvlived.toml:2:14: ", "out of range");
   expect_error("[chat]\nrate_interval = \"10ms\"\n", "bvlived.toml:2:17: ", "\"100ms\" to \"1h\"");
   expect_error("[chat]\nhistroy = 5\n", "bvlived.toml:2:1: ", "history");
+}
+
+// `bvlived --config-keys` lists what the loader reads: every listed key is accepted in its
+// table (a value of the wrong type is refused for its value, never as an unknown key), and
+// a key that is not listed is unknown.
+BOOST_AUTO_TEST_CASE(config_keys_are_the_keys_the_loader_reads) {
+  const auto keys = config_keys();
+  BOOST_TEST_REQUIRE(keys.size() > 60u);
+  for (const char* expected : {"daemon.socket", "rtmp.port", "tls.certificate", "tls.hsts_max_age", "media.remux",
+                               "transcode.ladder", "chat.history", "live.auto_start", "live.close_after"})
+    BOOST_TEST((std::find(keys.begin(), keys.end(), expected) != keys.end()), expected << " is not listed");
+  for (const auto& key : keys) {
+    const auto dot = key.find('.');
+    const std::string table = key.substr(0, dot), name = key.substr(dot + 1);
+    // An array of tables is no valid value for any key; [[live]] needs its custom_id.
+    const std::string text = table == "live" ? "[[live]]\ncustom_id = \"x\"\n" + name + " = [[1]]\n"
+                                             : "[" + table + "]\n" + name + " = [{a = 1}]\n";
+    const std::string msg = error_of(text);
+    BOOST_TEST(msg.find("unknown key") == std::string::npos, key << ": " << msg);
+  }
+  BOOST_TEST(error_of("[rtmp]\nnot_a_key = 1\n").find("unknown key 'rtmp.not_a_key'") != std::string::npos);
 }

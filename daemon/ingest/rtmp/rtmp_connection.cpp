@@ -22,7 +22,9 @@ struct WriteReq {
 
 }  // namespace
 
-RtmpConnection::RtmpConnection(RtmpServer& server, uv_loop_t* loop) : server_(server), deadline_(loop), kick_(loop) {
+RtmpConnection::RtmpConnection(RtmpServer& server, uv_loop_t* loop, const tls::TlsContext* tls)
+    : server_(server), deadline_(loop), kick_(loop) {
+  if (tls) tls_ = std::make_unique<tls::TlsPipe>(tls->current());
   if (uv_tcp_init(loop, tcp_.get()) != 0) throw std::runtime_error("uv_tcp_init failed");
   tcp_.mark_initialized();
   tcp_->data = this;
@@ -71,7 +73,19 @@ void RtmpConnection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (nread == 0) return;
   last_read_ms_ = uv_now(tcp_->loop);
   server_.stats_.bytes_in += static_cast<std::uint64_t>(nread);
-  handle(session_->feed({reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)}));
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buf->base),
+                                            static_cast<std::size_t>(nread));
+  if (!tls_) return handle(session_->feed(bytes));
+  std::vector<std::uint8_t> plain;
+  const bool ok = tls_->receive(bytes, plain);
+  if (!flush_tls()) return;
+  if (!ok) return close(tls_->error_text());
+  if (!plain.empty()) handle(session_->feed(plain));
+}
+
+bool RtmpConnection::flush_tls() {
+  write_raw(tls_->take_output());
+  return !closed_;
 }
 
 void RtmpConnection::handle(rtmp::SessionOutput out) {
@@ -139,6 +153,13 @@ void RtmpConnection::forward_media(const rtmp::MediaMessage& m) {
 }
 
 void RtmpConnection::send(std::vector<std::uint8_t> bytes) {
+  if (closed_ || bytes.empty()) return;
+  if (!tls_) return write_raw(std::move(bytes));
+  if (!tls_->send(bytes)) return close(tls_->error_text());
+  flush_tls();
+}
+
+void RtmpConnection::write_raw(std::vector<std::uint8_t> bytes) {
   if (closed_ || bytes.empty()) return;
   auto w = std::make_unique<WriteReq>();
   w->data = std::move(bytes);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/ingest/publication.hpp"
+#include "net/tls/tls_pipe.hpp"
 #include "protocols/rtmp/publish_session.hpp"
 #include "uv/handle.hpp"
 #include "uv/timer.hpp"
@@ -20,7 +21,8 @@ class RtmpServer;
 
 class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
  public:
-  RtmpConnection(RtmpServer& server, uv_loop_t* loop);
+  // With `tls`, the connection is RTMPS: TLS first, then RTMP inside it.
+  RtmpConnection(RtmpServer& server, uv_loop_t* loop, const tls::TlsContext* tls = nullptr);
   ~RtmpConnection();
 
   uv_tcp_t* tcp() { return tcp_.get(); }
@@ -33,7 +35,9 @@ class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
   void handle(rtmp::SessionOutput out);
   void decide_publish(const std::string& key);
   void forward_media(const rtmp::MediaMessage& m);
-  void send(std::vector<std::uint8_t> bytes);
+  void send(std::vector<std::uint8_t> bytes);  // RTMP bytes, encrypted first on RTMPS
+  void write_raw(std::vector<std::uint8_t> bytes);
+  bool flush_tls();  // writes what TLS produced; false (and closed) on a TLS error
   void on_write_done();
   void check_idle();
 
@@ -42,6 +46,7 @@ class RtmpConnection : public std::enable_shared_from_this<RtmpConnection> {
   uv::Timer deadline_;
   uv::Timer kick_;
   std::optional<rtmp::PublishSession> session_;
+  std::unique_ptr<tls::TlsPipe> tls_;
   std::unique_ptr<ingest::Publication> publication_;
   std::string remote_;
   bool closed_ = false;

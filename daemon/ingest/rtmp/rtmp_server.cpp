@@ -20,36 +20,54 @@ RtmpServer::~RtmpServer() {
 }
 
 int RtmpServer::listen() {
-  const std::string where = settings_.listen + ":" + std::to_string(settings_.port);
-  sockaddr_storage addr{};
-  net::parse_address(settings_.listen, settings_.port, addr);
-  if (uv_tcp_init(loop_, listener_.get()) != 0) throw std::runtime_error("uv_tcp_init failed");
-  listener_.mark_initialized();
-  listener_->data = this;
-  int rc = uv_tcp_bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), 0);
-  if (rc == 0)
-    rc = uv_listen(listener_.stream(), 128, [](uv_stream_t* s, int status) {
-      if (auto* self = static_cast<RtmpServer*>(s->data)) self->on_connection(status);
-    });
-  if (rc != 0)
-    throw std::runtime_error("cannot listen for RTMP on " + where + ": " + uv_strerror(rc) +
-                             "; set [rtmp] port in bvlived.toml to a free port, or enabled = false");
-  sockaddr_storage bound{};
-  int len = sizeof bound;
-  uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
-  const int port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                               : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  log::info("rtmp", "listening on " + settings_.listen + ":" + std::to_string(port));
-  return port;
+  return bind_and_listen(listener_, settings_.port, "RTMP",
+                         "set [rtmp] port in bvlived.toml to a free port, or enabled = false");
 }
 
-void RtmpServer::on_connection(int status) {
+int RtmpServer::listen_tls(int port, const tls::TlsContext& tls) {
+  tls_ = &tls;
+  return bind_and_listen(tls_listener_, port, "RTMPS",
+                         "set [tls] rtmps_port in bvlived.toml to a free port, or rtmps = false");
+}
+
+int RtmpServer::bind_and_listen(uv::UvHandle<uv_tcp_t>& listener, int port, const char* protocol,
+                                const char* hint) {
+  const std::string where = settings_.listen + ":" + std::to_string(port);
+  sockaddr_storage addr{};
+  net::parse_address(settings_.listen, port, addr);
+  if (uv_tcp_init(loop_, listener.get()) != 0) throw std::runtime_error("uv_tcp_init failed");
+  listener.mark_initialized();
+  listener->data = this;
+  int rc = uv_tcp_bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), 0);
+  if (rc == 0)
+    rc = uv_listen(listener.stream(), 128, [](uv_stream_t* s, int status) {
+      if (auto* self = static_cast<RtmpServer*>(s->data)) self->on_connection(s, status);
+    });
+  if (rc != 0)
+    throw std::runtime_error(std::string("cannot listen for ") + protocol + " on " + where + ": " + uv_strerror(rc) + "; " + hint);
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &len);
+  const int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                                     : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  log::info("rtmp", std::string(protocol) + " listening on " + settings_.listen + ":" + std::to_string(bound_port));
+  return bound_port;
+}
+
+void RtmpServer::on_connection(uv_stream_t* listener, int status) {
   if (status < 0) {
     log::warn("rtmp", std::string("accept failed: ") + uv_strerror(status));
     return;
   }
-  auto conn = std::make_shared<RtmpConnection>(*this, loop_);
-  if (uv_accept(listener_.stream(), reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) return;
+  const bool secure = listener == tls_listener_.stream();
+  std::shared_ptr<RtmpConnection> conn;
+  try {
+    conn = std::make_shared<RtmpConnection>(*this, loop_, secure ? tls_ : nullptr);
+  } catch (const std::exception& e) {
+    log::warn("rtmp", std::string("connection refused: ") + e.what());
+    return;
+  }
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) return;
   ++stats_.connections_total;
   connections_.emplace(conn.get(), conn);
   conn->start();

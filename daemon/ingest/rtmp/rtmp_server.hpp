@@ -12,6 +12,7 @@
 
 #include "config/settings.hpp"
 #include "daemon/ingest/publication.hpp"
+#include "net/tls/tls_context.hpp"
 #include "uv/handle.hpp"
 #include "uv/timer.hpp"
 
@@ -35,19 +36,25 @@ class RtmpServer {
   // Binds settings.listen:port and listens; returns the bound port (port 0 = any free one).
   // Throws std::runtime_error saying what to change.
   int listen();
+  // Also listens for RTMPS (TLS, then RTMP) on settings.listen:port with `tls`'s current
+  // certificate; `tls` must outlive the server. Returns the bound port; throws like listen().
+  int listen_tls(int port, const tls::TlsContext& tls);
 
   std::size_t connections() const { return connections_.size(); }
   const RtmpStats& stats() const { return stats_; }
 
  private:
   friend class RtmpConnection;
-  void on_connection(int status);
+  int bind_and_listen(uv::UvHandle<uv_tcp_t>& listener, int port, const char* protocol, const char* hint);
+  void on_connection(uv_stream_t* listener, int status);
   void forget(RtmpConnection* c);
 
   uv_loop_t* loop_;
   RtmpSettings settings_;
   ingest::IngestHandler& handler_;
   uv::UvHandle<uv_tcp_t> listener_;
+  uv::UvHandle<uv_tcp_t> tls_listener_;
+  const tls::TlsContext* tls_ = nullptr;
   std::map<RtmpConnection*, std::shared_ptr<RtmpConnection>> connections_;
   // Closed connections are freed on the next loop turn, never inside their own callbacks.
   std::vector<std::shared_ptr<RtmpConnection>> graveyard_;

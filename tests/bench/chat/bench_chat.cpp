@@ -3,7 +3,7 @@
 // For each SQLite durability mode ([daemon] sync = "full", the default, then "normal") it
 // starts a bvlived of its own (fresh state dir, loopback, port 0, a config that raises
 // [chat] rate_burst / rate_interval so the poster is not refused), creates a live with a
-// chatroom (`bvlive create --chat-live dark`), reads the HTTP port from `bvlive status`, then:
+// chatroom (`bvlive create --chat-live dark`), reads the HTTP port from daemon.status, then:
 //   1. fan-out: N viewers hold /live/ID/events open (plain non-blocking sockets, one epoll
 //      loop, no thread per viewer); a poster sends M messages at a fixed rate with
 //      POST /live/ID/chat; for every (viewer, message) pair, the time from just before the
@@ -18,43 +18,31 @@
 // 2 on bad usage.
 //
 // Run: share/scripts/bench.sh --only bench_chat [--quick] [--viewers N] [--messages M] ...
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_http.hpp"
 #include "../common/bench_options.hpp"
+#include "../common/bench_process.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
 
@@ -64,27 +52,28 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bvbench::Broken;
 using bvbench::check_signal;
+using bvbench::Daemon;
 using bvbench::errno_text;
 using bvbench::Fd;
 using bvbench::fmt;
+using bvbench::HttpResponse;
 using bvbench::loadavg;
-using bvbench::tail_of_file;
+using bvbench::ms_between;
+using bvbench::Stats;
+using bvbench::stats_of;
+using bvbench::trimmed;
 
 constexpr const char* kName = "bench_chat";
 
 // ---------------------------------------------------------------- options
 
-struct Options {
+struct Options : bvbench::RunOptions {
   int viewers = 200;           // event streams held open during the fan-out
   int messages = 200;          // messages posted at `rate` during the fan-out
   int rate = 20;               // fan-out messages per second
   int posts = 1000;            // back-to-back posts for the post cost
   int history_requests = 200;  // GET /live/ID/interaction for the history figure
   int warmup = 20;             // untimed requests before each timed series
-  std::string base_dir;        // where mkdtemp makes the work directory
-  std::string bvlived = BVLIVED_BIN;
-  std::string bvlive = BVLIVE_BIN;
-  bool keep = false;
 };
 
 void print_help() {
@@ -107,349 +96,36 @@ void print_help() {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  std::optional<int> viewers, messages, rate, posts, history;
-  bool quick = false;
   bvbench::OptionTable(kName, print_help)
-      .flag("--quick", quick)
-      .number("--viewers", viewers, 20000)
-      .number("--messages", messages, 100000)
-      .number("--rate", rate, 1000)
-      .number("--posts", posts, 1000000)
-      .number("--history-requests", history, 1000000)
-      .text("--dir", o.base_dir)
-      .text("--bvlived", o.bvlived)
-      .text("--bvlive", o.bvlive)
-      .flag("--keep", o.keep)
+      .preset("--quick",
+              [&] {
+                o.viewers = 50;
+                o.messages = 40;
+                o.posts = 300;
+                o.history_requests = 100;
+                o.warmup = 10;
+              })
+      .number("--viewers", o.viewers, 20000)
+      .number("--messages", o.messages, 100000)
+      .number("--rate", o.rate, 1000)
+      .number("--posts", o.posts, 1000000)
+      .number("--history-requests", o.history_requests, 1000000)
+      .run_options(o)
       .parse(argc, argv);
-  if (quick) {
-    o.viewers = 50;
-    o.messages = 40;
-    o.posts = 300;
-    o.history_requests = 100;
-    o.warmup = 10;
-  }
-  if (viewers) o.viewers = *viewers;
-  if (messages) o.messages = *messages;
-  if (rate) o.rate = *rate;
-  if (posts) o.posts = *posts;
-  if (history) o.history_requests = *history;
-  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
-// ---------------------------------------------------------------- small helpers
+// ---------------------------------------------------------------- the daemon
 
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
+// Embedded defaults, except the durability under test and a poster that may post fast.
+std::string config_for(const std::string& sync) {
+  return "# bench_chat: embedded defaults, except the durability under test and a poster\n"
+         "# that may post fast (the rate limit is not what is measured)\n"
+         "[daemon]\nsync = \"" + sync + "\"\n\n"
+         "[chat]\nrate_burst = 1000\nrate_interval = \"100ms\"\n";
 }
-
-struct Stats {
-  std::size_t n = 0;
-  double p50 = 0, p95 = 0, p99 = 0, max = 0;
-};
-
-// Nearest-rank percentiles.
-Stats stats_of(std::vector<double> v) {
-  Stats s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    auto r = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::clamp<std::size_t>(r, 1, v.size()) - 1];
-  };
-  s.n = v.size();
-  s.p50 = rank(50);
-  s.p95 = rank(95);
-  s.p99 = rank(99);
-  s.max = v.back();
-  return s;
-}
-
-// ---------------------------------------------------------------- child processes
-
-// Forks argv[0] (a path) with stdin from /dev/null and stdout/stderr to the given files
-// ("" = /dev/null).
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Broken(errno_text("fork"));
-  if (pid == 0) {
-    ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the benchmark, which stops its children in order
-    auto open_out = [](const std::string& p) {
-      return p.empty() ? ::open("/dev/null", O_WRONLY) : ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    };
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out = open_out(out_path);
-    const int err = err_path == out_path ? out : open_out(err_path);
-    if (in >= 0) ::dup2(in, STDIN_FILENO);
-    if (out >= 0) ::dup2(out, STDOUT_FILENO);
-    if (err >= 0) ::dup2(err, STDERR_FILENO);
-    ::execv(args[0], args.data());
-    const char msg[] = "bench_chat: exec failed\n";
-    ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(127);
-  }
-  return pid;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs `bvlive ARGS...` to completion (at most 15 s); stdout and stderr through files in dir.
-CliResult run_cli(const std::string& bvlive, const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), bvlive);
-  const std::string out = dir + "/cli.out", err = dir + "/cli.err";
-  const pid_t pid = spawn(args, out, err);
-  const auto t0 = Clock::now();
-  int status = 0;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) throw Broken(errno_text("waitpid"));
-    if (Clock::now() - t0 > std::chrono::seconds(15)) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      throw Broken("`bvlive " + args.at(args.size() > 3 ? 3 : 1) + "` did not finish within 15 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
-}
-
-// One bvlived of the benchmark's, with its own state dir, socket, config and log;
-// SIGTERM (then SIGKILL) when destroyed.
-class Daemon {
- public:
-  Daemon(const Options& o, const std::string& dir, const std::string& sync)
-      : dir_(dir), socket_(dir + "/bvlived.sock"), log_(dir + "/bvlived.log"), bvlive_(o.bvlive) {
-    std::filesystem::create_directories(dir);
-    const std::string config = dir + "/bvlived.toml";
-    {
-      std::ofstream f(config);
-      f << "# bench_chat: embedded defaults, except the durability under test and a poster\n"
-           "# that may post fast (the rate limit is not what is measured)\n"
-           "[daemon]\nsync = \"" << sync << "\"\n\n"
-           "[chat]\nrate_burst = 1000\nrate_interval = \"100ms\"\n";
-    }
-    const auto t0 = Clock::now();
-    pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", dir + "/state", "--log-level",
-                  "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0",
-                  "--webrtc-port", "0"},
-                 log_, log_);
-    try {
-      wait_ready(t0);
-    } catch (...) {
-      stop();  // the destructor does not run for a constructor that throws
-      throw;
-    }
-    ready_ms_ = ms_between(t0, Clock::now());
-  }
-  ~Daemon() { stop(); }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-
-  // Ready when `bvlive status` answers; it names the HTTP port the daemon bound.
-  void wait_ready(Clock::time_point t0) {
-    for (;;) {
-      check_signal();
-      if (!running()) throw broken("exited during start-up (" + exit_text() + ")");
-      const CliResult r = run_cli(bvlive_, dir_, {"--socket", socket_, "status", "--json"});
-      if (r.exit_code == 0) {
-        const json status = json::parse(r.out, nullptr, false);
-        const json* port = nullptr;
-        if (status.is_object() && status.contains("listeners") && status["listeners"].is_object() &&
-            status["listeners"].contains("http"))
-          port = &status["listeners"]["http"];
-        if (!port || !port->is_number_integer())
-          throw broken("`bvlive status --json` printed no HTTP listener port (output: '" + trimmed(r.out) + "')");
-        http_port_ = port->get<int>();
-        break;
-      }
-      if (Clock::now() - t0 > std::chrono::seconds(15))
-        throw broken("did not answer `bvlive status` within 15 s (last: " + trimmed(r.err) + ")");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-
-  // A live with a dark chatroom while live (it is open from creation: WAIT_FOR_PREVIEW is
-  // in the live phase).
-  std::string create_live() {
-    const CliResult r = run_cli(bvlive_, dir_,
-                                {"--socket", socket_, "create", "--name", "bench chat", "--chat-live", "dark", "-q"});
-    const std::string id = trimmed(r.out);
-    if (r.exit_code != 0 || id.empty() || id.find_first_of(" \n") != std::string::npos)
-      throw Broken("`bvlive create --chat-live dark -q` exited " + std::to_string(r.exit_code) + ": " +
-                   trimmed(r.err.empty() ? r.out : r.err));
-    return id;
-  }
-
-  bool running() {
-    if (pid_ <= 0) return false;
-    const pid_t r = ::waitpid(pid_, &status_, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // SIGTERM, SIGKILL after 10 s; returns how it ended ("exited 0" is a clean stop).
-  std::string stop() {
-    if (pid_ <= 0) return exit_text();
-    ::kill(pid_, SIGTERM);
-    const auto t0 = Clock::now();
-    while (running()) {
-      if (Clock::now() - t0 > std::chrono::seconds(10)) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status_, 0);
-        pid_ = -1;
-        return "killed: no exit within 10 s of SIGTERM";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return exit_text();
-  }
-
-  std::string exit_text() const {
-    if (WIFEXITED(status_)) return "exited " + std::to_string(WEXITSTATUS(status_));
-    if (WIFSIGNALED(status_)) return "killed by signal " + std::to_string(WTERMSIG(status_));
-    return "wait status " + std::to_string(status_);
-  }
-
-  // A failure of the daemon's, with the end of its log.
-  Broken broken(const std::string& what) const {
-    return Broken("bvlived " + what + "; its log (" + log_ + "):\n" + tail_of_file(log_, 20));
-  }
-
-  pid_t pid() const { return pid_; }
-  int http_port() const { return http_port_; }
-  double ready_ms() const { return ready_ms_; }
-
- private:
-  std::string dir_, socket_, log_, bvlive_;
-  pid_t pid_ = -1;
-  int status_ = 0;
-  int http_port_ = 0;
-  double ready_ms_ = 0;
-};
 
 // ---------------------------------------------------------------- HTTP client side
-
-// A TCP connection to 127.0.0.1:port from `source` (another loopback address when the
-// poster needs a fresh rate-limit allowance), non-blocking once connected.
-Fd connect_loopback(int port, const std::string& source, bool blocking_connect) {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking_connect ? 0 : SOCK_NONBLOCK), 0));
-  if (!fd) throw Broken(errno_text("socket"));
-  const int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (!source.empty()) {
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0)
-      throw Broken(errno_text("bind " + source));
-  }
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<std::uint16_t>(port));
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int rc;
-  do {
-    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0 && !(errno == EINPROGRESS && !blocking_connect))
-    throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port)));
-  if (blocking_connect) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
-  return fd;
-}
-
-// Writes all of `data` to a non-blocking socket, waiting at most 10 s for room.
-void send_all(int fd, const std::string& data) {
-  std::size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 10000) == 0) throw Broken("the daemon took no bytes for 10 s");
-    } else if (n < 0 && errno != EINTR) {
-      throw Broken(errno_text("send"));
-    }
-  }
-}
-
-struct HttpResponse {
-  int status = 0;
-  std::string status_line, body;
-  Clock::time_point done;
-};
-
-// Reads HTTP/1.1 responses with a Content-Length from bytes fed in as they come.
-class ResponseReader {
- public:
-  void feed(const char* p, std::size_t n) { buf_.append(p, n); }
-
-  std::optional<HttpResponse> next() {
-    const auto end = buf_.find("\r\n\r\n");
-    if (end == std::string::npos) return std::nullopt;
-    std::size_t length = 0;
-    const std::string head = buf_.substr(0, end);
-    std::size_t pos = head.find("\r\n");
-    while (pos != std::string::npos) {
-      const std::size_t eol = head.find("\r\n", pos + 2);
-      std::string line = head.substr(pos + 2, eol == std::string::npos ? std::string::npos : eol - pos - 2);
-      std::transform(line.begin(), line.end(), line.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (line.rfind("content-length:", 0) == 0) length = std::strtoull(line.c_str() + 15, nullptr, 10);
-      pos = eol;
-    }
-    if (buf_.size() < end + 4 + length) return std::nullopt;
-    HttpResponse r;
-    r.status_line = head.substr(0, head.find("\r\n"));
-    if (r.status_line.size() > 12) r.status = std::atoi(r.status_line.c_str() + 9);
-    r.body = buf_.substr(end + 4, length);
-    buf_.erase(0, end + 4 + length);
-    return r;
-  }
-
- private:
-  std::string buf_;
-};
-
-// Reads what the socket has now into `reader`; false when the peer closed it.
-bool read_available(int fd, ResponseReader& reader) {
-  char chunk[65536];
-  for (;;) {
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n > 0) {
-      reader.feed(chunk, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n == 0) return false;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-    throw Broken(errno_text("recv"));
-  }
-}
 
 // The poster's identity: which device cookie and source address post number `n` uses. The
 // config allows a device a burst of 1000 and an address 4x that; a new device every 500
@@ -465,10 +141,12 @@ std::string address_for(std::uint64_t n) {
   return "127.0." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1);
 }
 
+
 // A keep-alive client for one request at a time (the poster, the history reader).
 class Client {
  public:
-  Client(int port, std::string live, std::uint64_t salt) : port_(port), live_(std::move(live)), salt_(salt) {}
+  Client(int port, std::string live, std::uint64_t salt)
+      : conn_(port, "bvlived"), port_(port), live_(std::move(live)), salt_(salt) {}
 
   // The request of post number `n` (its device cookie, its text "bench message N").
   std::string post_request(std::uint64_t n) const {
@@ -484,51 +162,27 @@ class Client {
 
   // Connected from the source address post `n` must come from (reconnects when it changes).
   int fd_for(std::uint64_t n) {
-    const std::string source = address_for(n);
-    if (!fd_ || source != source_) {
-      fd_ = connect_loopback(port_, source, true);
-      source_ = source;
-      reader_ = ResponseReader();
-    }
-    return fd_.get();
+    conn_.use_source(address_for(n));
+    conn_.open();
+    return conn_.fd();
   }
 
-  // Sends `request` and waits (at most 10 s) for the whole answer.
+  // Sends `request` and waits for the whole answer.
   HttpResponse exchange(std::uint64_t n, const std::string& request) {
-    const int fd = fd_for(n);
-    send_all(fd, request);
-    return await(fd);
+    fd_for(n);
+    return conn_.exchange(request);
   }
 
   // The answer to the request in flight, when it is complete.
-  std::optional<HttpResponse> poll_answer() {
-    if (!read_available(fd_.get(), reader_)) throw Broken("the daemon closed the poster's connection");
-    auto r = reader_.next();
-    if (r) r->done = Clock::now();
-    return r;
-  }
-
-  int fd() const { return fd_.get(); }
+  std::optional<HttpResponse> poll_answer() { return conn_.poll_answer(); }
 
  private:
-  HttpResponse await(int fd) {
-    const auto t0 = Clock::now();
-    for (;;) {
-      if (auto r = poll_answer()) return *r;
-      pollfd p{fd, POLLIN, 0};
-      const int left = 10000 - static_cast<int>(ms_between(t0, Clock::now()));
-      if (left <= 0 || ::poll(&p, 1, left) == 0) throw Broken("no answer from the daemon within 10 s");
-      check_signal();
-    }
-  }
-
+  bvbench::HttpConnection conn_;
   int port_;
   std::string live_;
   std::uint64_t salt_;
-  Fd fd_;
-  std::string source_;
-  ResponseReader reader_;
 };
+
 
 // A refused or malformed post: what the daemon said, and what it means here.
 [[noreturn]] void post_refused(const HttpResponse& r) {
@@ -603,34 +257,6 @@ void parse_viewer(Viewer& v, std::size_t index) {
   v.buf.erase(0, start);
 }
 
-class Epoll {
- public:
-  Epoll() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (!fd_) throw Broken(errno_text("epoll_create1"));
-  }
-  void add(int fd, std::uint32_t events, std::uint64_t tag) {
-    epoll_event e{};
-    e.events = events;
-    e.data.u64 = tag;
-    if (::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &e) != 0) throw Broken(errno_text("epoll_ctl add"));
-  }
-  void modify(int fd, std::uint32_t events, std::uint64_t tag) {
-    epoll_event e{};
-    e.events = events;
-    e.data.u64 = tag;
-    if (::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &e) != 0) throw Broken(errno_text("epoll_ctl mod"));
-  }
-  void remove(int fd) { ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
-  int wait(std::vector<epoll_event>& out, int timeout_ms) {
-    const int n = ::epoll_wait(fd_.get(), out.data(), static_cast<int>(out.size()), timeout_ms);
-    if (n < 0 && errno != EINTR) throw Broken(errno_text("epoll_wait"));
-    return std::max(n, 0);
-  }
-
- private:
-  Fd fd_;
-};
-
 constexpr std::uint64_t kPosterTag = ~0ULL;
 
 // ---------------------------------------------------------------- one daemon's figures
@@ -656,7 +282,7 @@ void fan_out(const Options& o, Daemon& d, const std::string& live, Client& poste
   const int port = d.http_port();
   const std::string get = "GET /live/" + live + "/events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                           "\r\nAccept: text/event-stream\r\n\r\n";
-  Epoll ep;
+  bvbench::Epoll ep;
   std::vector<epoll_event> ready(static_cast<std::size_t>(o.viewers) + 8);
   std::vector<Viewer> viewers(static_cast<std::size_t>(o.viewers));
   std::vector<std::size_t> touched;
@@ -679,7 +305,7 @@ void fan_out(const Options& o, Daemon& d, const std::string& live, Client& poste
           throw Broken("viewer " + std::to_string(tag) + ": connect to 127.0.0.1:" + std::to_string(port) + ": " +
                        std::strerror(err));
         v.connecting = false;
-        send_all(v.fd.get(), get);
+        bvbench::send_all(v.fd.get(), get, "bvlived");
         ep.modify(v.fd.get(), EPOLLIN, tag);
         continue;
       }
@@ -716,7 +342,7 @@ void fan_out(const Options& o, Daemon& d, const std::string& live, Client& poste
     for (std::size_t i = 0; i < opened; ++i) (viewers[i].ready ? ready_count : pending) += 1;
     if (ready_count == viewers.size()) break;
     while (opened < viewers.size() && pending < 64) {
-      viewers[opened].fd = connect_loopback(port, "", false);
+      viewers[opened].fd = bvbench::connect_loopback(port, false);
       ep.add(viewers[opened].fd.get(), EPOLLOUT, opened);
       ++opened;
       ++pending;
@@ -770,7 +396,7 @@ void fan_out(const Options& o, Daemon& d, const std::string& live, Client& poste
         poster_fd = fd;
       }
       sent[next] = Clock::now();
-      send_all(fd, request);
+      bvbench::send_all(fd, request, "bvlived");
       in_flight = true;
       ++next;
     }
@@ -875,10 +501,12 @@ Figures run_one(const Options& o, const std::string& dir, const std::string& syn
   std::printf("== [daemon] sync = \"%s\"%s\n", sync.c_str(),
               sync == "full" ? " (SQLite synchronous=FULL, the default)" : " (SQLite synchronous=NORMAL)");
   std::fflush(stdout);
-  Daemon d(o, dir, sync);
+  Daemon d(o.bvlived, o.bvlive, dir, config_for(sync));
+  d.start();
   f.ready_ms = d.ready_ms();
-  const std::string live = d.create_live();
-  std::printf("[start] bvlived pid %d, http port %d (from `bvlive status`), ready %.0f ms after fork; live %s\n",
+  // A dark chatroom while live (it is open from creation: WAIT_FOR_PREVIEW is in the live phase).
+  const std::string live = d.create_live({"--name", "bench chat", "--chat-live", "dark"});
+  std::printf("[start] bvlived pid %d, http port %d (from daemon.status), ready %.0f ms after fork; live %s\n",
               d.pid(), d.http_port(), f.ready_ms, live.c_str());
   std::fflush(stdout);
 
@@ -929,21 +557,10 @@ Figures run_one(const Options& o, const std::string& dir, const std::string& syn
 }
 
 // Enough descriptors for every viewer (the daemon, forked after this, inherits the limit).
-void raise_fd_limit(int viewers) {
-  rlimit l{};
-  if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return;
-  const rlim_t want = static_cast<rlim_t>(viewers) + 256;
-  if (l.rlim_cur >= want) return;
-  if (l.rlim_max != RLIM_INFINITY && l.rlim_max < want)
-    throw Broken("--viewers " + std::to_string(viewers) + " needs " + std::to_string(want) +
-                 " open files; the hard limit is " + std::to_string(l.rlim_max) + " (raise it with ulimit -Hn)");
-  l.rlim_cur = want;
-  if (::setrlimit(RLIMIT_NOFILE, &l) != 0) throw Broken(errno_text("setrlimit RLIMIT_NOFILE"));
-}
-
 int run(const Options& o) {
-  for (const char* v : {"BVLIVE_CONFIG", "BVLIVE_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) ::unsetenv(v);
-  raise_fd_limit(o.viewers);
+  bvbench::scrub_environment();
+  // Every viewer's connection (the daemon, forked after this, inherits the limit).
+  bvbench::raise_fd_limit(static_cast<rlim_t>(o.viewers) + 256, "--viewers " + std::to_string(o.viewers));
   const bvbench::WorkDir work(o.base_dir, kName, o.keep);
   const std::string& dir = work.path();
 

@@ -1,6 +1,7 @@
 // Files every benchmark holds: its temporary work directory (made fresh, removed afterwards
-// unless kept), owned file descriptors (and a connection to the daemon's control socket), and
-// the name of the file system a path is on (tmpfs or a disk changes what a figure means).
+// unless kept), owned file descriptors (and a connection to the daemon's control socket), the
+// text of small files (a child's output), and the name of the file system a path is on (tmpfs
+// or a disk changes what a figure means).
 #pragma once
 
 #include <poll.h>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -26,6 +29,18 @@ namespace bvbench {
 inline std::string default_base_dir() {
   const char* t = std::getenv("TMPDIR");
   return t && *t == '/' ? t : "/tmp";
+}
+
+// A whole file's text, "" when it cannot be read.
+inline std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// `s` without its trailing newlines and spaces (a child's one-line output).
+inline std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 // The file system `path` is on ("tmpfs", "ext2/3/4", ...), its statfs magic in hex when

@@ -1,5 +1,6 @@
-// What every benchmark prints around its figures: elapsed time, fixed-point numbers, the
-// machine (CPU model, load average, work directory) and the tail of a child's log when it fails.
+// What every benchmark prints around its figures: elapsed time, percentiles, fixed-point
+// numbers, the machine (CPU model, load average, work directory) and the tail of a child's log
+// when it fails.
 #pragma once
 
 #include <sched.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -20,6 +22,35 @@ namespace bvbench {
 
 inline double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+inline double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// A series of samples summed up; percentiles by nearest rank (p99 of 20 samples is the max).
+struct Stats {
+  std::size_t n = 0;
+  double p50 = 0, p95 = 0, p99 = 0, max = 0, mean = 0;
+};
+
+inline Stats stats_of(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double p) {
+    const auto r = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+    return v[std::clamp<std::size_t>(r, 1, v.size()) - 1];
+  };
+  s.n = v.size();
+  s.p50 = rank(50);
+  s.p95 = rank(95);
+  s.p99 = rank(99);
+  s.max = v.back();
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(v.size());
+  return s;
 }
 
 inline std::string fmt(double v, int prec) {

@@ -1,11 +1,12 @@
 // bench_control: the control path, measured against the targets in docs/ARCHITECTURE.md#benchmarks.
 //
 // Starts a real bvlived in a fresh mkdtemp directory (its control socket there, its HTTP
-// API on a free loopback port, the media listeners on free loopback ports), then measures:
+// API on a free loopback port, the media listeners on free loopback ports; bvbench::Daemon),
+// then measures:
 //   1. `bvlive show ID` as a whole process (fork/exec/wait), N times;
 //   2. a raw JSON-RPC `live.get`, on one persistent connection and as connect+call+close,
 //      and the HTTP API's GET /bv/cms/v1/lives/{id} on one keep-alive connection and with a
-//      new TCP connection per request (a small blocking HTTP/1.1 client below, no libcurl);
+//      new TCP connection per request (the benches' small HTTP/1.1 client, no libcurl);
 //   3. live.create throughput while filling the store with LIVES lives (default 10,000);
 //   4. `live.list` (raw RPC, whole reply read and parsed) and `bvlive list` (whole process,
 //      stdout to /dev/null) over those lives, and one page of 100 of them over the socket
@@ -24,44 +25,27 @@
 // 1 only when something broke (the daemon did not start, a call failed), 2 on bad usage.
 //
 // Run: share/scripts/bench.sh [--quick] [--lives N] [--iterations N] ...
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <sys/types.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_http.hpp"
 #include "../common/bench_options.hpp"
+#include "../common/bench_process.hpp"
 #include "../common/bench_report.hpp"
+#include "../common/bench_run.hpp"
 #include "rpc/jsonrpc.hpp"
-#include "util/ascii.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -70,7 +54,7 @@ using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------- options
 
-struct Options {
+struct Options : bvbench::RunOptions {
   int show_runs = 300;      // `bvlive show` process round trips
   int rpc_runs = 5000;      // raw live.get calls (each mode)
   int lives = 10000;        // lives in the store for the list figures
@@ -78,10 +62,6 @@ struct Options {
   int page_runs = 200;      // one page of 100 lives, socket and HTTP (each)
   int http_creates = 2000;  // creates over HTTP in [6], and as many over the socket beside them
   int warmup = 10;          // untimed runs before each timed series
-  std::string base_dir;     // where mkdtemp makes the work directory (default $TMPDIR or /tmp)
-  std::string bvlived = BVLIVED_BIN;
-  std::string bvlive = BVLIVE_BIN;
-  bool keep = false;        // keep the work directory
 };
 
 void print_help() {
@@ -106,48 +86,40 @@ void print_help() {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  std::optional<int> lives, iterations, rpc_iterations, list_runs, page_runs, http_creates;
-  bool quick = false;
+  std::optional<int> iterations, rpc_iterations;  // the one sets the other's default
   constexpr long kMax = 100000000;
   bvbench::OptionTable("bench_control", print_help)
-      .flag("--quick", quick)
-      .number("--lives", lives, kMax)
+      .preset("--quick",
+              [&] {
+                o.show_runs = 30;
+                o.rpc_runs = 500;
+                o.lives = 1000;
+                o.list_runs = 5;
+                o.page_runs = 50;
+                o.http_creates = 200;
+                o.warmup = 3;
+              })
+      .number("--lives", o.lives, kMax)
       .number("--iterations", iterations, kMax)
       .number("--rpc-iterations", rpc_iterations, kMax)
-      .number("--list-runs", list_runs, kMax)
-      .number("--page-runs", page_runs, kMax)
-      .number("--http-creates", http_creates, kMax)
-      .text("--dir", o.base_dir)
-      .text("--bvlived", o.bvlived)
-      .text("--bvlive", o.bvlive)
-      .flag("--keep", o.keep)
+      .number("--list-runs", o.list_runs, kMax)
+      .number("--page-runs", o.page_runs, kMax)
+      .number("--http-creates", o.http_creates, kMax)
+      .run_options(o)
       .parse(argc, argv);
-  if (quick) {
-    o.show_runs = 30;
-    o.rpc_runs = 500;
-    o.lives = 1000;
-    o.list_runs = 5;
-    o.page_runs = 50;
-    o.http_creates = 200;
-    o.warmup = 3;
-  }
-  if (lives) o.lives = *lives;
   if (iterations) {
     o.show_runs = *iterations;
-    if (!rpc_iterations) o.rpc_runs = std::max(1, static_cast<int>(std::lround(*iterations * 50.0 / 3.0)));
+    o.rpc_runs = std::max(1, static_cast<int>(std::lround(*iterations * 50.0 / 3.0)));
   }
   if (rpc_iterations) o.rpc_runs = *rpc_iterations;
-  if (list_runs) o.list_runs = *list_runs;
-  if (page_runs) o.page_runs = *page_runs;
-  if (http_creates) o.http_creates = *http_creates;
-  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
 // ---------------------------------------------------------------- failures
 
 using bvbench::Broken;
-using bvbench::errno_text;
+using bvbench::check_signal;
+using bvbench::RpcConnection;
 
 // ---------------------------------------------------------------- statistics
 
@@ -213,91 +185,18 @@ std::string with_commas(long long v) {
   return out;
 }
 
-// ---------------------------------------------------------------- JSON-RPC client
-
-class Connection {
- public:
-  explicit Connection(const std::string& path) : fd_(bvbench::connect_unix(path)) {}
-
-  void send_all(const std::string& data) {
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-      ssize_t n = ::send(fd_.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw Broken(errno_text("send"));
-      }
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-
-  // Reads one reply line (without '\n'). When first_byte is given, it is set to the time
-  // the first byte of the reply arrived.
-  std::string read_line(Clock::time_point* first_byte = nullptr) {
-    bool got_first = !buf_.empty();
-    if (got_first && first_byte) *first_byte = Clock::now();
-    std::size_t scanned = 0;
-    for (;;) {
-      if (auto nl = buf_.find('\n', scanned); nl != std::string::npos) {
-        std::string line = buf_.substr(0, nl);
-        buf_.erase(0, nl + 1);
-        return line;
-      }
-      scanned = buf_.size();
-      const std::size_t n = bvbench::recv_some(fd_.get(), chunk_, sizeof chunk_, "bvlived");
-      if (n == 0) throw Broken("bvlived closed the connection");
-      if (!got_first) {
-        got_first = true;
-        if (first_byte) *first_byte = Clock::now();
-      }
-      buf_.append(chunk_, n);
-    }
-  }
-
-  // One call; returns the result, throws Broken on an error reply.
-  json call(const std::string& method, const json& params) {
-    send_all(bvlive::make_request_line(++next_id_, method, params));
-    return result_of(method, read_line());
-  }
-
-  static json result_of(const std::string& method, const std::string& line) {
-    json reply = json::parse(line, nullptr, false);
-    if (reply.is_discarded() || !reply.is_object()) throw Broken(method + ": reply is not a JSON object");
-    if (auto e = reply.find("error"); e != reply.end())
-      throw Broken(method + " failed: " + e->dump());
-    auto r = reply.find("result");
-    if (r == reply.end()) throw Broken(method + ": reply has no result");
-    return std::move(*r);
-  }
-
-  int next_id() { return ++next_id_; }
-
- private:
-  bvbench::Fd fd_;
-  int next_id_ = 0;
-  std::string buf_;
-  char chunk_[1 << 16];
-};
-
 // ---------------------------------------------------------------- HTTP/1.1 client
 
-// A blocking HTTP/1.1 client for the daemon's API on loopback: one request at a time, the
-// request written with one send(), the reply's head parsed and its body read by
-// Content-Length (a reply without one is read to EOF), keep-alive unless the request or the
-// reply says `Connection: close`; a closed connection is reopened by the next request.
-// Every wait is bounded (connect 10 s, each read 30 s, each write 30 s); TCP_NODELAY is set,
-// as any latency-minded client does, so that a delay seen here is the server's.
+// The API's client: bvbench::HttpConnection (one request at a time, written with one send(),
+// the reply's body read by Content-Length, keep-alive unless the request or the reply says
+// `Connection: close`; a closed connection is reopened by the next request; TCP_NODELAY, so
+// that a delay seen here is the server's), with the API's key and JSON bodies.
 class HttpClient {
  public:
-  struct Reply {
-    int status = 0;
-    std::string body;
-  };
+  HttpClient(int port, std::string key) : conn_(port, "the API"), port_(port), key_(std::move(key)) {}
 
-  HttpClient(int port, std::string key) : port_(port), key_(std::move(key)) {}
-
-  Reply request(const char* method, const std::string& target, const std::string& body = {}, bool close = false) {
-    if (!fd_) open();
+  bvbench::HttpResponse request(const char* method, const std::string& target, const std::string& body = {},
+                                bool close = false) {
     std::string req;
     req.reserve(256 + body.size());
     req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:");
@@ -308,19 +207,14 @@ class HttpClient {
     }
     if (close) req.append("Connection: close\r\n");
     req.append("\r\n").append(body);
-    send_all(req);
-    Reply reply;
-    const bool closing = read_reply(reply) || close;
-    if (closing) {
-      fd_.reset();
-      buf_.clear();
-    }
+    bvbench::HttpResponse reply = conn_.exchange(req);
+    if (close) conn_.reset();
     return reply;
   }
 
   // A JSON reply of status 2xx, parsed; anything else is Broken.
   json call(const char* method, const std::string& target, const std::string& body = {}, bool close = false) {
-    Reply r = request(method, target, body, close);
+    const bvbench::HttpResponse r = request(method, target, body, close);
     json j = json::parse(r.body, nullptr, false);
     if (r.status / 100 != 2 || j.is_discarded() || !j.is_object())
       throw Broken(std::string(method) + " " + target + ": status " + std::to_string(r.status) + ", body " +
@@ -328,164 +222,21 @@ class HttpClient {
     return j;
   }
 
-  int connects() const { return connects_; }
+  int connects() const { return conn_.connects(); }
 
  private:
-  void open() {
-    bvbench::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) throw Broken(errno_text("socket"));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-      if (errno != EINPROGRESS) throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port_)));
-      pollfd pfd{fd.get(), POLLOUT, 0};
-      int pr;
-      do pr = ::poll(&pfd, 1, 10000);
-      while (pr < 0 && errno == EINTR);
-      if (pr == 0) throw Broken("connect 127.0.0.1:" + std::to_string(port_) + ": no answer within 10 s");
-      int err = 0;
-      socklen_t len = sizeof err;
-      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-      if (pr < 0 || err != 0) {
-        errno = pr < 0 ? errno : err;
-        throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port_)));
-      }
-    }
-    const int flags = ::fcntl(fd.get(), F_GETFL);
-    ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-    int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    timeval tv{30, 0};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    fd_ = std::move(fd);
-    buf_.clear();
-    ++connects_;
-  }
-
-  void send_all(const std::string& data) {
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-      ssize_t n = ::send(fd_.get(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) throw Broken("the API did not read a request within 30 s");
-        throw Broken(errno_text("send to the API"));
-      }
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-
-  // Appends what arrives to buf_; false on EOF.
-  bool fill() {
-    const std::size_t n = bvbench::recv_some(fd_.get(), chunk_, sizeof chunk_, "the API");
-    if (n == 0) return false;
-    buf_.append(chunk_, n);
-    return true;
-  }
-
-
-
-  // Reads one reply into `out`; true when the server closes the connection after it.
-  bool read_reply(Reply& out) {
-    std::size_t head_end;
-    std::size_t scanned = 0;
-    while ((head_end = buf_.find("\r\n\r\n", scanned)) == std::string::npos) {
-      if (buf_.size() > (64u << 10)) throw Broken("the API's reply head exceeds 64 KiB");
-      scanned = buf_.size() >= 3 ? buf_.size() - 3 : 0;
-      if (!fill()) throw Broken("the API closed the connection before a reply");
-    }
-    const std::string_view head(buf_.data(), head_end);
-    if (head.size() < 12 || head.substr(0, 7) != "HTTP/1.")
-      throw Broken("the API's reply does not start with HTTP/1.x: " + std::string(head.substr(0, 40)));
-    out.status = std::atoi(std::string(head.substr(9, 3)).c_str());
-    std::optional<std::size_t> length;
-    bool close = head.substr(0, 8) == "HTTP/1.0";
-    for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
-      const std::size_t start = pos + 2;
-      const std::size_t end = std::min(head.find("\r\n", start), head.size());
-      const std::string_view line = head.substr(start, end - start);
-      pos = end < head.size() ? end : std::string_view::npos;
-      const auto colon = line.find(':');
-      if (colon == std::string_view::npos) continue;
-      const std::string_view name = line.substr(0, colon);
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-      if (bvlive::iequals(name, "content-length")) {
-        length = std::strtoull(std::string(value).c_str(), nullptr, 10);
-      } else if (bvlive::iequals(name, "connection")) {
-        if (bvlive::iequals(value, "close")) close = true;
-      } else if (bvlive::iequals(name, "transfer-encoding")) {
-        throw Broken("the API answered with Transfer-Encoding: " + std::string(value) +
-                     "; this client reads Content-Length bodies only");
-      }
-    }
-    const std::size_t body_at = head_end + 4;
-    if (length) {
-      while (buf_.size() < body_at + *length)
-        if (!fill()) throw Broken("the API closed the connection inside a reply body");
-      out.body.assign(buf_, body_at, *length);
-      buf_.erase(0, body_at + *length);
-      return close;
-    }
-    while (fill()) {
-    }
-    out.body.assign(buf_, body_at);
-    buf_.clear();
-    return true;
-  }
-
+  bvbench::HttpConnection conn_;
   int port_;
   std::string key_;
-  bvbench::Fd fd_;
-  std::string buf_;
-  int connects_ = 0;
-  char chunk_[1 << 16];
 };
 
 // ---------------------------------------------------------------- processes
 
-// fork/exec argv with stdout/stderr sent to /dev/null (stderr kept when keep_stderr),
-// and an environment stripped of anything that would point a bvlive program elsewhere.
-pid_t spawn(const std::vector<std::string>& argv, bool keep_stderr) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) throw Broken(errno_text("fork"));
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      ::dup2(devnull, STDIN_FILENO);
-      ::dup2(devnull, STDOUT_FILENO);
-      if (!keep_stderr) ::dup2(devnull, STDERR_FILENO);
-      if (devnull > STDERR_FILENO) ::close(devnull);
-    }
-    ::execv(args[0], args.data());
-    const char msg[] = "bench_control: exec failed\n";
-    ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Broken(errno_text("waitpid"));
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-// Runs argv to completion and returns its wall time in us; a non-zero exit is Broken.
+// Runs argv to completion (stdout to /dev/null, stderr the benchmark's) and returns its wall
+// time in us; a non-zero exit is Broken.
 double run_timed(const std::vector<std::string>& argv) {
   auto t0 = Clock::now();
-  pid_t pid = spawn(argv, true);
-  int rc = wait_exit(pid);
+  const int rc = bvbench::reap(bvbench::spawn(argv, "", "-"));
   auto t1 = Clock::now();
   if (rc != 0) {
     std::string cmd;
@@ -495,111 +246,26 @@ double run_timed(const std::vector<std::string>& argv) {
   return elapsed_us(t0, t1);
 }
 
-void scrub_environment() {
-  // The daemon and the CLI get their paths from the flags, their defaults from nothing.
-  for (const char* v : {"BVLIVE_CONFIG", "BVLIVE_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"})
-    ::unsetenv(v);
-}
-
-// ---------------------------------------------------------------- the daemon
-
-std::optional<long> rss_kib(pid_t pid, const char* field = "VmRSS:") {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind(field, 0) == 0) {
-      std::istringstream in(line.substr(std::strlen(field)));
-      long kib = 0;
-      if (in >> kib) return kib;
-    }
-  }
-  return std::nullopt;
-}
-
-class Daemon {
- public:
-  Daemon(const Options& o, const std::string& dir) : socket_(dir + "/bvlived.sock") {
-    const std::string state = dir + "/state";
-    const std::string config = dir + "/bvlived.toml";
-    // Embedded defaults, whatever /etc/bvlive holds on this host, except the API's per-key
-    // rate limit (20/s, burst 100 by default), which would throttle the HTTP figures.
-    {
-      std::ofstream(config) << "# bench_control: embedded defaults but the API's rate limit\n"
-                               "[api]\nrate_limit = 1000000\nrate_burst = 1000000\n";
-    }
-    pid_ = spawn({o.bvlived, "--config", config, "--socket", socket_, "--state-dir", state,
-                  "--log-level", "warn", "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0",
-                  "--http-port", "0", "--webrtc-port", "0", "--api-port", "0"},
-                 true);
-    auto t0 = Clock::now();
-    for (;;) {
-      int status = 0;
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        throw Broken("bvlived exited during start-up (status " + std::to_string(status) + ")");
-      }
-      try {
-        Connection c(socket_);
-        c.call("daemon.status", json::object());
-        break;
-      } catch (const Broken&) {
-        // not listening yet
-      }
-      if (elapsed_us(t0, Clock::now()) > 10e6) throw Broken("bvlived did not answer within 10 s");
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ready_ms_ = elapsed_us(t0, Clock::now()) / 1000;
-  }
-
-  ~Daemon() { stop(); }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-
-  // SIGTERM, then SIGKILL after 5 s. Returns the exit code (-1 when killed or not running).
-  int stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    auto t0 = Clock::now();
-    int status = 0;
-    for (;;) {
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno != EINTR)) break;
-      if (elapsed_us(t0, Clock::now()) > 5e6) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  bool alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
-  pid_t pid() const { return pid_; }
-  const std::string& socket() const { return socket_; }
-  double ready_ms() const { return ready_ms_; }
-
- private:
-  std::string socket_;
-  pid_t pid_ = -1;
-  double ready_ms_ = 0;
-};
-
 // ---------------------------------------------------------------- machine facts
 
 using bvbench::loadavg;
 
 // ---------------------------------------------------------------- benchmarks
 
+// Ctrl-C is seen between two runs: the children ignore it, and the Broken it becomes unwinds
+// the stack, whose destructors stop them.
 template <typename F>
 std::vector<double> series(int warmup, int runs, F&& one) {
-  for (int i = 0; i < warmup; ++i) one();
+  for (int i = 0; i < warmup; ++i) {
+    check_signal();
+    one();
+  }
   std::vector<double> v;
   v.reserve(static_cast<std::size_t>(runs));
-  for (int i = 0; i < runs; ++i) v.push_back(one());
+  for (int i = 0; i < runs; ++i) {
+    check_signal();
+    v.push_back(one());
+  }
   return v;
 }
 
@@ -611,11 +277,17 @@ struct Timed {
 
 template <typename F>
 Timed timed_series(int warmup, int runs, F&& one) {
-  for (int i = 0; i < warmup; ++i) one();
+  for (int i = 0; i < warmup; ++i) {
+    check_signal();
+    one();
+  }
   std::vector<double> v;
   v.reserve(static_cast<std::size_t>(runs));
   const auto t0 = Clock::now();
-  for (int i = 0; i < runs; ++i) v.push_back(one());
+  for (int i = 0; i < runs; ++i) {
+    if (i % 64 == 0) check_signal();  // a rate: not one check per request
+    v.push_back(one());
+  }
   const double wall_s = elapsed_us(t0, Clock::now()) / 1e6;
   Timed t;
   t.stats = stats_of(std::move(v));
@@ -647,7 +319,7 @@ struct PairRow {
 };
 
 int run(const Options& o) {
-  scrub_environment();
+  bvbench::scrub_environment();
   const bvbench::WorkDir work(o.base_dir, "bench_control", o.keep);
   const std::string& dir = work.path();
 
@@ -660,19 +332,23 @@ int run(const Options& o) {
               o.rpc_runs, o.page_runs, with_commas(o.http_creates).c_str());
   std::fflush(stdout);
 
-  Daemon d(o, dir);
+  // Embedded defaults, whatever /etc/bvlive holds on this host, except the API's per-key
+  // rate limit (20/s, burst 100 by default), which would throttle the HTTP figures.
+  bvbench::Daemon d(o.bvlived, o.bvlive, dir, "# bench_control: embedded defaults but the API's rate limit\n"
+                                              "[api]\nrate_limit = 1000000\nrate_burst = 1000000\n");
+  d.start();
   const pid_t dpid = d.pid();
   std::printf("[start] bvlived pid %d answered daemon.status %.1f ms after fork\n", dpid, d.ready_ms());
 
   // 5a. Idle RSS, 0 lives: measured right after it answers.
-  const auto rss_idle = rss_kib(dpid);
-  const auto hwm_idle = rss_kib(dpid, "VmHWM:");
-  if (!rss_idle) throw Broken("cannot read VmRSS of bvlived");
-  std::printf("[rss] idle, 0 lives: VmRSS %ld KiB = %.1f MB (VmHWM %ld KiB)\n\n", *rss_idle,
-              *rss_idle * 1024.0 / 1e6, hwm_idle.value_or(0));
+  const long rss_idle = bvbench::status_kb(dpid, "VmRSS:");
+  const long hwm_idle = bvbench::status_kb(dpid, "VmHWM:");
+  if (rss_idle <= 0) throw Broken("cannot read VmRSS of bvlived");
+  std::printf("[rss] idle, 0 lives: VmRSS %ld KiB = %.1f MB (VmHWM %ld KiB)\n\n", rss_idle,
+              rss_idle * 1024.0 / 1e6, hwm_idle);
   std::fflush(stdout);
 
-  Connection conn(d.socket());
+  RpcConnection conn(d.socket());
   const json probe = conn.call("live.create", create_body(0));
   const std::string probe_id = probe.at("live").at("id").get<std::string>();
 
@@ -717,7 +393,7 @@ int run(const Options& o) {
   const Timed get_fresh_t = timed_series(o.warmup * 10, o.rpc_runs, [&] {
     auto t0 = Clock::now();
     {
-      Connection c(d.socket());
+      RpcConnection c(d.socket());
       json r = c.call("live.get", get_params);
       if (!r.contains("live")) throw Broken("live.get: no live in the result");
     }
@@ -772,6 +448,7 @@ int run(const Options& o) {
   const auto fill0 = Clock::now();
   auto last_report = fill0;
   for (int i = 1; i < o.lives; ++i) {
+    check_signal();
     auto t0 = Clock::now();
     conn.call("live.create", create_body(i));
     auto t1 = Clock::now();
@@ -806,7 +483,7 @@ int run(const Options& o) {
     Clock::time_point tf;
     std::string line = conn.read_line(&tf);
     auto t1 = Clock::now();
-    json r = Connection::result_of("live.list", line);
+    json r = RpcConnection::result_of("live.list", line);
     auto t2 = Clock::now();
     const auto it = r.find("lives");
     if (it == r.end() || !it->is_array() || it->size() != static_cast<std::size_t>(o.lives))
@@ -866,11 +543,11 @@ int run(const Options& o) {
   std::printf("\n");
 
   // 5b. RSS after the fill.
-  const auto rss_full = rss_kib(dpid);
-  const auto hwm_full = rss_kib(dpid, "VmHWM:");
-  if (!rss_full) throw Broken("cannot read VmRSS of bvlived");
+  const long rss_full = bvbench::status_kb(dpid, "VmRSS:");
+  const long hwm_full = bvbench::status_kb(dpid, "VmHWM:");
+  if (rss_full <= 0) throw Broken("cannot read VmRSS of bvlived");
   std::printf("[rss] after %s lives and the list runs: VmRSS %ld KiB = %.1f MB (VmHWM %ld KiB)\n\n",
-              with_commas(o.lives).c_str(), *rss_full, *rss_full * 1024.0 / 1e6, hwm_full.value_or(0));
+              with_commas(o.lives).c_str(), rss_full, rss_full * 1024.0 / 1e6, hwm_full);
 
   // 6. live.create over the socket beside POST /lives over HTTP, alternating blocks (which
   // goes first alternates too), so that both rates see the same disk, store size and load.
@@ -903,6 +580,7 @@ int run(const Options& o) {
     http_create_s += elapsed_us(b0, Clock::now()) / 1e6;
   };
   for (int done = 0, block = 0; done < o.http_creates; ++block) {
+    check_signal();
     const int n = std::min(kBlock, o.http_creates - done);
     if (block % 2 == 0) {
       socket_block(n);
@@ -928,9 +606,9 @@ int run(const Options& o) {
   std::printf("\n");
   std::fflush(stdout);
 
-  if (!d.alive()) throw Broken("bvlived died during the benchmark");
-  const int drc = d.stop();
-  if (drc != 0) throw Broken("bvlived exited " + std::to_string(drc) + " on SIGTERM");
+  if (!d.running()) throw d.broken("died during the benchmark (" + d.exit_text() + ")");
+  const std::string stopped = d.stop();
+  if (stopped != "exited 0") throw d.broken("did not stop cleanly on SIGTERM (" + stopped + ")");
 
   std::printf("load average at end: %s\n\n", loadavg().c_str());
 
@@ -946,8 +624,8 @@ int run(const Options& o) {
       {"live.list " + lives_txt + " lives (raw RPC), p99", fmt(list_raw.p99 / 1000, 1) + " ms", "< 100 ms", list_raw.p99 / 1000 / 100},
       {"bvlive list " + lives_txt + " lives, median", fmt(list_cli.median / 1000, 1) + " ms", "< 100 ms", list_cli.median / 1000 / 100},
       {"bvlive list " + lives_txt + " lives, p99", fmt(list_cli.p99 / 1000, 1) + " ms", "< 100 ms", list_cli.p99 / 1000 / 100},
-      {"idle daemon RSS (VmRSS), 0 lives", fmt(*rss_idle * 1024.0 / 1e6, 1) + " MB", "< 30 MB", *rss_idle * 1024.0 / 30e6},
-      {"daemon RSS (VmRSS), " + lives_txt + " lives", fmt(*rss_full * 1024.0 / 1e6, 1) + " MB", "< 30 MB", *rss_full * 1024.0 / 30e6},
+      {"idle daemon RSS (VmRSS), 0 lives", fmt(rss_idle * 1024.0 / 1e6, 1) + " MB", "< 30 MB", rss_idle * 1024.0 / 30e6},
+      {"daemon RSS (VmRSS), " + lives_txt + " lives", fmt(rss_full * 1024.0 / 1e6, 1) + " MB", "< 30 MB", rss_full * 1024.0 / 30e6},
   };
   std::printf("Summary (ratio = measured / target; <= 1.00 meets it; MB = 10^6 bytes)%s\n",
               o.lives != 10000 ? "  [NOTE: lives != 10,000, list rows are not the target's figure]" : "");
@@ -995,16 +673,5 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  ::signal(SIGPIPE, SIG_IGN);
-  try {
-    return run(o);
-  } catch (const Broken& e) {
-    std::fflush(stdout);
-    std::cerr << "bench_control: BROKEN: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "bench_control: BROKEN: " << e.what() << "\n";
-    return 1;
-  }
+  return bvbench::run_bench("bench_control", [&] { return run(o); });
 }

@@ -1,6 +1,7 @@
 // bench_playlists: what the origin's media playlists cost on a real bvlived over loopback HTTP,
 // in the two cases that render the most: a long DVR playlist and a fan-out of held LL-HLS
-// requests (docs/ARCHITECTURE.md#benchmarks; the rendered-playlist cache is what they measure).
+// requests (docs/ARCHITECTURE.md#benchmarks; the rendered-playlist cache is what they measure),
+// side by side with nginx serving the same playlist as a static file where nginx can.
 //
 //   1. A 6-hour DVR playlist. A DVR live (`bvlive create --broadcast-mode dvr`) is started
 //      (preview, start: no encoder needed), the daemon is stopped, and its SQLite store is
@@ -9,7 +10,10 @@
 //      again on the same state dir. After index.m3u8 (whose URI names the media playlist),
 //      T client threads (default 1, 4, 16), each on one keep-alive connection, GET the media
 //      playlist back to back for a few seconds: requests/s, round-trip p50/p99, the response
-//      size and the daemon's CPU time per request (all its threads, /proc/PID/task/*/schedstat).
+//      size and the server's CPU time per request (all its threads and processes,
+//      /proc/PID/task/*/schedstat). The peer: the bytes bvlived served, written to a file at
+//      the same path under a directory that nginx (one worker, sendfile) serves on another
+//      loopback port; each thread count runs against bvlived, then against nginx, alike.
 //   2. VIEWERS held LL-HLS requests woken by one part. A fresh bvlived, an ull live
 //      (`bvlive create --ull`) pushed by ffmpeg over RTMP (testsrc2 320x180 30 fps, 1 s GOP).
 //      Once its playlist lists parts, VIEWERS connections (default 1000, one epoll loop) are
@@ -23,6 +27,7 @@
 //      distinct bodies, VmRSS with them held. A round is clean when the daemon's
 //      bvlive_http_held_answered_total grew by VIEWERS (every request was held, then woken);
 //      others (the part came while requests were still arriving) are retried and counted.
+//      No peer: nginx has no blocking playlist reload.
 //
 // Benchmarks report, they never fail on timing: exit 0 when the figures are printed, 1 when
 // something broke (a daemon did not start, a playlist is wrong, an answer is not 200),
@@ -30,26 +35,14 @@
 //
 // Run: share/scripts/bench.sh --only bench_playlists [--quick] [--viewers N] [--segments N]
 //      [--bvlived PATH --bvlive PATH]   (an older build for "before")
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -58,6 +51,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -69,9 +63,12 @@
 #include <vector>
 
 #include "../common/bench_files.hpp"
+#include "../common/bench_http.hpp"
 #include "../common/bench_options.hpp"
+#include "../common/bench_process.hpp"
 #include "../common/bench_report.hpp"
 #include "../common/bench_run.hpp"
+#include "../common/nginx_rtmp.hpp"
 #include "store/sqlite.hpp"
 
 namespace {
@@ -80,28 +77,31 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using bvbench::Broken;
 using bvbench::check_signal;
-using bvbench::errno_text;
-using bvbench::Fd;
+using bvbench::cpu_ns;
+using bvbench::Daemon;
 using bvbench::fmt;
+using bvbench::HttpConnection;
+using bvbench::HttpResponse;
 using bvbench::loadavg;
-using bvbench::tail_of_file;
+using bvbench::ms_between;
+using bvbench::Stats;
+using bvbench::stats_of;
+using bvbench::status_kb;
+using bvbench::trimmed;
 
 constexpr const char* kName = "bench_playlists";
 
 // ---------------------------------------------------------------- options
 
-struct Options {
+struct Options : bvbench::RunOptions {
   int segments = 10800;               // 2 s segments seeded into the DVR live (10,800 = 6 h)
   std::vector<int> threads{1, 4, 16};  // client threads (one keep-alive connection each)
   int seconds = 5;                    // timed GETs per thread count
   int viewers = 1000;                 // held LL-HLS requests per round
   int rounds = 10;                    // clean fan-out rounds
   bool dvr = true, ll = true;         // which parts run
-  std::string base_dir;
-  std::string bvlived = BVLIVED_BIN;
-  std::string bvlive = BVLIVE_BIN;
   std::string ffmpeg = "ffmpeg";
-  bool keep = false;
+  std::string nginx = "/usr/sbin/nginx";  // the DVR playlist's peer (nginx-light)
 };
 
 void print_help() {
@@ -118,6 +118,7 @@ void print_help() {
       "  --bvlived PATH    daemon binary (default: the one built with this benchmark)\n"
       "  --bvlive PATH     CLI binary (default: the one built with this benchmark)\n"
       "  --ffmpeg PATH     the encoder that pushes the LL-HLS live (default: ffmpeg from PATH)\n"
+      "  --nginx PATH      the peer serving the DVR playlist as a static file (default /usr/sbin/nginx)\n"
       "  --keep            keep the work directory (databases, logs) afterwards\n"
       "Exit status: 0 figures printed, 1 something broke (daemon, playlist, answer), 2 usage.\n";
 }
@@ -133,458 +134,48 @@ std::vector<int> parse_list(const char* v) {
 
 Options parse_args(int argc, char** argv) {
   Options o;
-  std::optional<int> segments, seconds, viewers, rounds;
-  std::optional<std::vector<int>> threads;
   std::string only;
-  bool quick = false;
   bvbench::OptionTable(kName, print_help)
-      .flag("--quick", quick)
-      .number("--segments", segments, 1000000)
-      .value("--threads", [&](const char* v) { threads = parse_list(v); })
-      .number("--seconds", seconds, 3600)
-      .number("--viewers", viewers, 9000)  // [http] max_connections is 10,000
-      .number("--rounds", rounds, 10000)
+      .preset("--quick",
+              [&] {
+                o.threads = {1, 4};
+                o.seconds = 1;
+                o.viewers = 200;
+                o.rounds = 3;
+              })
+      .number("--segments", o.segments, 1000000)
+      .value("--threads", [&](const char* v) { o.threads = parse_list(v); })
+      .number("--seconds", o.seconds, 3600)
+      .number("--viewers", o.viewers, 9000)  // [http] max_connections is 10,000
+      .number("--rounds", o.rounds, 10000)
       .text("--only", only)
-      .text("--dir", o.base_dir)
-      .text("--bvlived", o.bvlived)
-      .text("--bvlive", o.bvlive)
       .text("--ffmpeg", o.ffmpeg, true)
-      .flag("--keep", o.keep)
+      .text("--nginx", o.nginx, true)
+      .run_options(o)
       .parse(argc, argv);
-  if (quick) {
-    o.threads = {1, 4};
-    o.seconds = 1;
-    o.viewers = 200;
-    o.rounds = 3;
-  }
-  if (segments) o.segments = *segments;
-  if (threads) o.threads = *threads;
-  if (seconds) o.seconds = *seconds;
-  if (viewers) o.viewers = *viewers;
-  if (rounds) o.rounds = *rounds;
   if (!only.empty()) {
     if (only != "dvr" && only != "ll") bvbench::usage_error(kName, "--only takes dvr or ll, not '" + only + "'");
     o.dvr = only == "dvr";
     o.ll = only == "ll";
   }
-  if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
 
-// ---------------------------------------------------------------- small helpers
+// ---------------------------------------------------------------- the daemon
 
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
+constexpr const char* kConfig =
+    "# bench_playlists: the embedded defaults ([http] max_connections 10000, [media] live_window 6,\n"
+    "# ull_segment_duration 1, ull_part_target 333ms)\n";
+
+// A live from `flags`, taken through preview and start: LIVE, no encoder needed.
+std::string start_live(const Daemon& d, const std::vector<std::string>& flags) {
+  const std::string id = d.create_live(flags);
+  d.cli_ok({"preview", id});
+  d.cli_ok({"start", id});
+  return id;
 }
 
-struct Stats {
-  std::size_t n = 0;
-  double p50 = 0, p99 = 0, max = 0, mean = 0;
-};
-
-// Nearest-rank percentiles.
-Stats stats_of(std::vector<double> v) {
-  Stats s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    auto r = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::clamp<std::size_t>(r, 1, v.size()) - 1];
-  };
-  s.n = v.size();
-  s.p50 = rank(50);
-  s.p99 = rank(99);
-  s.max = v.back();
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / static_cast<double>(v.size());
-  return s;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// An executable named without a slash, looked up in PATH; "" when not found.
-std::string find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
-  const char* path = std::getenv("PATH");
-  std::stringstream in(path ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(in, dir, ':')) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// ---------------------------------------------------------------- the daemon's resources
-
-// CPU time of every thread of `pid`, in ns: /proc/PID/task/*/schedstat (nanoseconds), else
-// utime + stime of /proc/PID/stat (clock ticks).
-std::int64_t cpu_ns(pid_t pid) {
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  std::int64_t sum = 0;
-  bool any = false;
-  if (DIR* d = ::opendir(tasks.c_str())) {
-    while (const dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream f(tasks + "/" + e->d_name + "/schedstat");
-      long long run = 0;
-      if (f >> run) {
-        sum += run;
-        any = true;
-      }
-    }
-    ::closedir(d);
-  }
-  if (any) return sum;
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::stringstream in(stat.substr(close + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::atoll(field.c_str());
-    if (i == 15) stime = std::atoll(field.c_str());
-  }
-  return (utime + stime) * (1000000000LL / ::sysconf(_SC_CLK_TCK));
-}
-
-// A "VmRSS:"-style line of /proc/PID/status, in kB (0 when unknown).
-long status_kb(pid_t pid, const char* field) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  const std::size_t n = std::strlen(field);
-  while (std::getline(f, line))
-    if (line.compare(0, n, field) == 0) return std::atol(line.c_str() + n);
-  return 0;
-}
-
-// ---------------------------------------------------------------- child processes
-
-// Forks argv[0] (a path) with stdin from /dev/null and stdout/stderr to the given files
-// ("" = /dev/null).
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Broken(errno_text("fork"));
-  if (pid == 0) {
-    ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the benchmark, which stops its children in order
-    auto open_out = [](const std::string& p) {
-      return p.empty() ? ::open("/dev/null", O_WRONLY) : ::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    };
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out = open_out(out_path);
-    const int err = err_path == out_path ? out : open_out(err_path);
-    if (in >= 0) ::dup2(in, STDIN_FILENO);
-    if (out >= 0) ::dup2(out, STDOUT_FILENO);
-    if (err >= 0) ::dup2(err, STDERR_FILENO);
-    ::execv(args[0], args.data());
-    const char msg[] = "bench_playlists: exec failed\n";
-    ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)ignored;
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Waits for `pid` at most `limit`; true when it exited (status in `status`).
-bool wait_exit(pid_t pid, int& status, std::chrono::milliseconds limit) {
-  const auto t0 = Clock::now();
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return true;
-    if (r < 0 && errno != EINTR) return true;  // not ours any more
-    if (Clock::now() - t0 > limit) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
-std::string exit_text(int status) {
-  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "wait status " + std::to_string(status);
-}
-
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs `bvlive ARGS...` to completion (at most 15 s); stdout and stderr through files in dir.
-CliResult run_cli(const std::string& bvlive, const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), bvlive);
-  const std::string out = dir + "/cli.out", err = dir + "/cli.err";
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  const pid_t pid = spawn(args, out, err);
-  int status = 0;
-  if (!wait_exit(pid, status, std::chrono::seconds(15))) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    throw Broken("`bvlive " + args.at(args.size() > 3 ? 3 : 1) + "` did not finish within 15 s");
-  }
-  CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
-}
-
-// One bvlived of the benchmark's on its own state dir, socket, config and log. start() and
-// stop() may alternate (a restart keeps the state dir); SIGTERM (then SIGKILL) when destroyed.
-class Daemon {
- public:
-  Daemon(const Options& o, const std::string& dir)
-      : dir_(dir), socket_(dir + "/bvlived.sock"), log_(dir + "/bvlived.log"), config_(dir + "/bvlived.toml"),
-        bvlived_(o.bvlived), bvlive_(o.bvlive) {
-    std::filesystem::create_directories(dir);
-    std::ofstream f(config_);
-    f << "# bench_playlists: the embedded defaults ([http] max_connections 10000, [media] live_window 6,\n"
-         "# ull_segment_duration 1, ull_part_target 333ms)\n";
-  }
-  ~Daemon() { stop(); }
-  Daemon(const Daemon&) = delete;
-  Daemon& operator=(const Daemon&) = delete;
-
-  void start() {
-    const auto t0 = Clock::now();
-    pid_ = spawn({bvlived_, "--config", config_, "--socket", socket_, "--state-dir", state_dir(), "--log-level", "warn",
-                  "--listen", "127.0.0.1", "--rtmp-port", "0", "--srt-port", "0", "--http-port", "0", "--api-port", "0",
-                  "--webrtc-port", "0"},
-                 log_, log_);
-    try {
-      wait_ready(t0);
-    } catch (...) {
-      stop();
-      throw;
-    }
-    ready_ms_ = ms_between(t0, Clock::now());
-  }
-
-  // Ready when `bvlive status` answers; it names the ports the daemon bound.
-  void wait_ready(Clock::time_point t0) {
-    for (;;) {
-      check_signal();
-      if (!running()) throw broken("exited during start-up (" + exit_text(status_) + ")");
-      const CliResult r = cli({"status", "--json"});
-      if (r.exit_code == 0) {
-        const json status = json::parse(r.out, nullptr, false);
-        const json* port = nullptr;
-        if (status.is_object() && status.contains("listeners") && status["listeners"].is_object() &&
-            status["listeners"].contains("http"))
-          port = &status["listeners"]["http"];
-        if (!port || !port->is_number_integer())
-          throw broken("`bvlive status --json` printed no HTTP listener port (output: '" + trimmed(r.out) + "')");
-        http_port_ = port->get<int>();
-        return;
-      }
-      if (Clock::now() - t0 > std::chrono::seconds(15))
-        throw broken("did not answer `bvlive status` within 15 s (last: " + trimmed(r.err) + ")");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-
-  CliResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--socket", socket_});
-    return run_cli(bvlive_, dir_, std::move(args));
-  }
-  // A CLI call that must succeed; its stdout.
-  std::string cli_ok(const std::vector<std::string>& args) {
-    const CliResult r = cli(args);
-    if (r.exit_code != 0) {
-      std::string line = "bvlive";
-      for (const auto& a : args) line += " " + a;
-      throw Broken("`" + line + "` exited " + std::to_string(r.exit_code) + ": " + trimmed(r.err.empty() ? r.out : r.err));
-    }
-    return r.out;
-  }
-
-  // A live from `flags`, taken through preview and start: LIVE, no encoder needed.
-  std::string create_live_and_start(std::vector<std::string> flags) {
-    flags.insert(flags.begin(), {"create", "-q"});
-    const std::string id = trimmed(cli_ok(flags));
-    if (id.empty() || id.find_first_of(" \n") != std::string::npos) throw Broken("`bvlive create -q` printed '" + id + "'");
-    cli_ok({"preview", id});
-    cli_ok({"start", id});
-    return id;
-  }
-
-  bool running() {
-    if (pid_ <= 0) return false;
-    const pid_t r = ::waitpid(pid_, &status_, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // SIGTERM, SIGKILL after 10 s; how it ended ("exited 0" is a clean stop).
-  std::string stop() {
-    if (pid_ <= 0) return exit_text(status_);
-    ::kill(pid_, SIGTERM);
-    if (!wait_exit(pid_, status_, std::chrono::seconds(10))) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-      return "killed: no exit within 10 s of SIGTERM";
-    }
-    pid_ = -1;
-    return exit_text(status_);
-  }
-
-  Broken broken(const std::string& what) const {
-    return Broken("bvlived " + what + "; its log (" + log_ + "):\n" + tail_of_file(log_, 20));
-  }
-
-  std::string state_dir() const { return dir_ + "/state"; }
-  pid_t pid() const { return pid_; }
-  int http_port() const { return http_port_; }
-  double ready_ms() const { return ready_ms_; }
-
- private:
-  std::string dir_, socket_, log_, config_, bvlived_, bvlive_;
-  pid_t pid_ = -1;
-  int status_ = 0;
-  int http_port_ = 0;
-  double ready_ms_ = 0;
-};
-
-// ---------------------------------------------------------------- HTTP client side
-
-// A TCP connection to 127.0.0.1:port. Blocking ones wait at most 10 s in send and recv.
-Fd connect_loopback(int port, bool blocking) {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0));
-  if (!fd) throw Broken(errno_text("socket"));
-  const int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (blocking) {
-    timeval tv{10, 0};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<std::uint16_t>(port));
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int rc;
-  do {
-    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0 && !(errno == EINPROGRESS && !blocking)) throw Broken(errno_text("connect 127.0.0.1:" + std::to_string(port)));
-  return fd;
-}
-
-// Writes all of `data`; a non-blocking socket waits for room (at most 10 s).
-void send_all(int fd, std::string_view data) {
-  std::size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 10000) == 0) throw Broken("the daemon took no bytes for 10 s");
-    } else if (n < 0 && errno != EINTR) {
-      throw Broken(errno_text("send"));
-    }
-  }
-}
-
-struct Answer {
-  int status = 0;
-  std::string status_line;
-  std::size_t body_size = 0;
-  std::string body;  // when kept
-};
-
-// Takes one whole HTTP/1.1 response (Content-Length framed) off the front of `buf`.
-bool take_answer(std::string& buf, Answer& a, bool keep_body) {
-  const auto end = buf.find("\r\n\r\n");
-  if (end == std::string::npos) return false;
-  std::size_t length = 0;
-  std::size_t pos = buf.find("\r\n");
-  while (pos < end) {
-    const std::size_t eol = buf.find("\r\n", pos + 2);
-    if (eol - pos - 2 > 15 && strncasecmp(buf.data() + pos + 2, "content-length:", 15) == 0)
-      length = std::strtoull(buf.c_str() + pos + 17, nullptr, 10);
-    pos = eol;
-  }
-  if (buf.size() < end + 4 + length) return false;
-  a.status_line = buf.substr(0, buf.find("\r\n"));
-  a.status = a.status_line.size() > 12 ? std::atoi(a.status_line.c_str() + 9) : 0;
-  a.body_size = length;
-  if (keep_body) a.body.assign(buf, end + 4, length);
-  else a.body.clear();
-  if (buf.size() == end + 4 + length) buf.clear();
-  else buf.erase(0, end + 4 + length);
-  return true;
-}
-
-// Reads what a non-blocking socket has now into `buf`; false when the peer closed it.
-bool read_available(int fd, std::string& buf) {
-  char chunk[65536];
-  for (;;) {
-    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n > 0) {
-      buf.append(chunk, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n == 0) return false;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-    throw Broken(errno_text("recv"));
-  }
-}
-
-// One request and its whole answer on a blocking keep-alive connection.
-Answer exchange(int fd, std::string_view request, std::string& buf, bool keep_body) {
-  send_all(fd, request);
-  Answer a;
-  static thread_local std::vector<char> chunk(256 * 1024);
-  while (!take_answer(buf, a, keep_body)) {
-    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
-    if (n > 0) {
-      buf.append(chunk.data(), static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      throw Broken("the daemon closed a keep-alive connection");
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      throw Broken("no answer from the daemon within 10 s");
-    } else if (errno != EINTR) {
-      throw Broken(errno_text("recv"));
-    }
-  }
-  return a;
-}
-
-std::string get_request(int port, const std::string& target) {
-  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
-}
-
-// A blocking keep-alive connection for one request at a time.
-class Client {
- public:
-  explicit Client(int port) : port_(port), fd_(connect_loopback(port, true)) {}
-  Answer get(const std::string& target, bool keep_body = true) {
-    return exchange(fd_.get(), get_request(port_, target), buf_, keep_body);
-  }
-
- private:
-  int port_;
-  Fd fd_;
-  std::string buf_;
-};
+// ---------------------------------------------------------------- HTTP
 
 // A sample of `name` in Prometheus text ("name value" or "name{...} value"), -1 when absent.
 double metric(const std::string& text, const std::string& name) {
@@ -607,6 +198,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+
 // ---------------------------------------------------------------- 1. the DVR playlist
 
 struct DvrRun {
@@ -614,8 +206,8 @@ struct DvrRun {
   std::size_t requests = 0;
   double seconds = 0, per_s = 0;
   Stats rtt;                       // ms
-  double cpu_ms_per_request = 0;   // the daemon's, all threads
-  double cpu_busy = 0;             // the daemon's CPU time / wall time
+  double cpu_ms_per_request = 0;   // the server's, all threads and processes
+  double cpu_busy = 0;             // the server's CPU time / wall time
 };
 
 struct DvrFigures {
@@ -628,6 +220,9 @@ struct DvrFigures {
   std::size_t listed = 0;  // its EXTINF lines
   long rss_kb = 0;         // after the runs
   std::vector<DvrRun> runs;
+  // nginx serving the same bytes as a static file: its runs, at the same thread counts.
+  std::vector<DvrRun> nginx_runs;
+  long nginx_rss_kb = 0;   // master and worker, after the runs
 };
 
 // The rows of a 6-hour (by default) DVR recording of one ended push: 2 s segments dated from
@@ -682,12 +277,16 @@ double seed_segments(const std::string& db_path, const std::string& live, int co
   return ms_between(t0, Clock::now());
 }
 
-// T threads, each GETting `target` back to back on its own keep-alive connection until
-// `seconds` have passed; every answer must be 200 with `bytes` of body.
-DvrRun dvr_clients(Daemon& d, const std::string& target, int threads, double seconds, std::size_t bytes) {
-  const int port = d.http_port();
-  std::vector<std::unique_ptr<Client>> clients;
-  for (int i = 0; i < threads; ++i) clients.push_back(std::make_unique<Client>(port));
+// T threads, each GETting `target` from 127.0.0.1:PORT back to back on its own keep-alive
+// connection until `seconds` have passed; every answer must be 200 with `bytes` of body. The
+// CPU time is that of the server's processes `server`.
+DvrRun dvr_clients(int port, const std::string& peer, const std::vector<pid_t>& server, const std::string& target,
+                   int threads, double seconds, std::size_t bytes) {
+  std::vector<std::unique_ptr<HttpConnection>> clients;
+  for (int i = 0; i < threads; ++i) {
+    clients.push_back(std::make_unique<HttpConnection>(port, peer));
+    clients.back()->open();  // connected before the clock starts
+  }
   std::vector<std::vector<double>> rtt(static_cast<std::size_t>(threads));
   std::vector<std::exception_ptr> failed(static_cast<std::size_t>(threads));
   std::atomic<int> ready{0};
@@ -703,11 +302,11 @@ DvrRun dvr_clients(Daemon& d, const std::string& target, int threads, double sec
       try {
         while (Clock::now() < deadline && !bvbench::g_signal) {
           const auto s = Clock::now();
-          const Answer a = clients[k]->get(target, false);
-          rtt[k].push_back(ms_between(s, Clock::now()));
-          if (a.status != 200) throw Broken("GET " + target + " answered '" + a.status_line + "'");
+          const HttpResponse a = clients[k]->get(target, false);
+          rtt[k].push_back(ms_between(s, a.done));
+          if (a.status != 200) throw Broken(peer + ": GET " + target + " answered '" + a.status_line + "'");
           if (a.body_size != bytes)
-            throw Broken("GET " + target + " answered " + std::to_string(a.body_size) + " bytes; expected " +
+            throw Broken(peer + ": GET " + target + " answered " + std::to_string(a.body_size) + " bytes; expected " +
                          std::to_string(bytes) + " (the playlist changed)");
         }
       } catch (...) {
@@ -715,13 +314,13 @@ DvrRun dvr_clients(Daemon& d, const std::string& target, int threads, double sec
       }
     });
   while (ready.load() < threads) std::this_thread::yield();
-  const std::int64_t c0 = cpu_ns(d.pid());
+  const std::int64_t c0 = cpu_ns(server);
   const auto t0 = Clock::now();
   deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   go.store(true, std::memory_order_release);
   for (auto& t : pool) t.join();
   const auto t1 = Clock::now();
-  const std::int64_t c1 = cpu_ns(d.pid());
+  const std::int64_t c1 = cpu_ns(server);
   check_signal();
   for (auto& f : failed)
     if (f) std::rethrow_exception(f);
@@ -738,13 +337,23 @@ DvrRun dvr_clients(Daemon& d, const std::string& target, int threads, double sec
   return r;
 }
 
+// One run's line: "  T thread(s) SERVER: N requests in S s = R req/s; round trip ...".
+void print_run(const char* server, const DvrRun& r) {
+  std::printf("  %2d thread(s) %-7s: %6zu requests in %.1f s = %8.1f req/s; round trip p50 %7.2f  p99 %7.2f  max %7.2f "
+              "ms; CPU %.3f ms/request (%.0f%% of a core)\n",
+              r.threads, server, r.requests, r.seconds, r.per_s, r.rtt.p50, r.rtt.p99, r.rtt.max, r.cpu_ms_per_request,
+              r.cpu_busy * 100);
+  std::fflush(stdout);
+}
+
 DvrFigures dvr_part(const Options& o, const std::string& dir) {
   DvrFigures f;
-  std::printf("== 1. a DVR playlist of %d segments of 2 s (%.1f h)\n", o.segments, o.segments * 2.0 / 3600);
+  std::printf("== 1. a DVR playlist of %d segments of 2 s (%.1f h), bvlived and nginx\n", o.segments,
+              o.segments * 2.0 / 3600);
   std::fflush(stdout);
-  Daemon d(o, dir);
+  Daemon d(o.bvlived, o.bvlive, dir + "/bvlived", kConfig);
   d.start();
-  f.live = d.create_live_and_start({"--name", "bench dvr", "--broadcast-mode", "dvr"});
+  f.live = start_live(d, {"--name", "bench dvr", "--broadcast-mode", "dvr"});
   const std::string stopped = d.stop();
   if (stopped != "exited 0") throw d.broken("did not stop cleanly on SIGTERM (" + stopped + ")");
   f.seed_ms = seed_segments(d.state_dir() + "/bvlive.db", f.live, o.segments);
@@ -755,9 +364,9 @@ DvrFigures dvr_part(const Options& o, const std::string& dir) {
   std::fflush(stdout);
 
   // The media playlist's URI, from the multivariant playlist.
-  Client probe(d.http_port());
+  HttpConnection probe(d.http_port(), "bvlived");
   auto s = Clock::now();
-  const Answer master = probe.get("/live/" + f.live + "/index.m3u8");
+  const HttpResponse master = probe.get("/live/" + f.live + "/index.m3u8");
   f.first_ms = ms_between(s, Clock::now());
   if (master.status != 200) throw d.broken("answered '" + master.status_line + "' to index.m3u8: " + master.body);
   std::stringstream lines(master.body);
@@ -767,11 +376,12 @@ DvrFigures dvr_part(const Options& o, const std::string& dir) {
       f.media_uri = trimmed(line);
       break;
     }
-  if (f.media_uri.empty() || f.media_uri.find("://") != std::string::npos || f.media_uri[0] == '/')
+  if (f.media_uri.empty() || f.media_uri.find("://") != std::string::npos || f.media_uri[0] == '/' ||
+      f.media_uri.find("..") != std::string::npos || f.media_uri.find('?') != std::string::npos)
     throw Broken("index.m3u8 names no relative media playlist: " + master.body);
   const std::string target = "/live/" + f.live + "/" + f.media_uri;
   s = Clock::now();
-  const Answer media = probe.get(target);
+  const HttpResponse media = probe.get(target);
   f.single_ms = ms_between(s, Clock::now());
   if (media.status != 200) throw d.broken("answered '" + media.status_line + "' to " + target);
   f.bytes = media.body_size;
@@ -783,23 +393,48 @@ DvrFigures dvr_part(const Options& o, const std::string& dir) {
   std::printf("[playlist] %s: %zu segments, %zu bytes; index.m3u8 right after the restart (loads the index) %.1f ms, "
               "one warm GET %.2f ms\n",
               f.media_uri.c_str(), f.listed, f.bytes, f.first_ms, f.single_ms);
+
+  // The peer: the same bytes at the same path, a static file of nginx's.
+  bvbench::NginxStaticConf nc;
+  nc.dir = dir + "/nginx";
+  nc.root = nc.dir + "/root";
+  nc.http_port = bvbench::free_port();
+  nc.comment = "bench_playlists: nginx serving the playlist bvlived rendered, as a static file";
+  const std::string file = nc.root + target;
+  std::filesystem::create_directories(std::filesystem::path(file).parent_path());
+  std::ofstream(file, std::ios::binary) << media.body;
+  bvbench::NginxServer nginx(o.nginx, nc.dir, bvbench::nginx_static_conf(nc));
+  nginx.wait_serving(
+      [&] {
+        const HttpResponse a = HttpConnection(nc.http_port, "nginx").get(target, false);
+        return std::pair{a.status, a.status_line};
+      },
+      "GET " + target);
+  std::printf("[nginx] %s serves that playlist as %s on port %d (master and worker: pids", o.nginx.c_str(),
+              file.c_str(), nc.http_port);
+  for (pid_t p : nginx.pids()) std::printf(" %d", p);
+  std::printf(")\n");
   std::fflush(stdout);
 
+  // Each thread count against bvlived, then against nginx, so that both see the same load.
+  const std::vector<pid_t> daemon_pids{d.pid()};
   for (int t : o.threads) {
-    dvr_clients(d, target, t, std::min(1.0, o.seconds / 2.0), f.bytes);  // warm-up, not counted
-    const DvrRun r = dvr_clients(d, target, t, o.seconds, f.bytes);
-    std::printf("  %2d thread(s): %6zu requests in %.1f s = %8.1f req/s; round trip p50 %7.2f  p99 %7.2f  max %7.2f ms; "
-                "daemon CPU %.3f ms/request (%.0f%% of a core)\n",
-                t, r.requests, r.seconds, r.per_s, r.rtt.p50, r.rtt.p99, r.rtt.max, r.cpu_ms_per_request,
-                r.cpu_busy * 100);
-    std::fflush(stdout);
-    f.runs.push_back(r);
+    const double warm = std::min(1.0, o.seconds / 2.0);  // a warm-up, not counted
+    dvr_clients(d.http_port(), "bvlived", daemon_pids, target, t, warm, f.bytes);
+    f.runs.push_back(dvr_clients(d.http_port(), "bvlived", daemon_pids, target, t, o.seconds, f.bytes));
+    print_run("bvlived", f.runs.back());
     if (!d.running()) throw d.broken("died during the requests");
+    dvr_clients(nc.http_port, "nginx", nginx.pids(), target, t, warm, f.bytes);
+    f.nginx_runs.push_back(dvr_clients(nc.http_port, "nginx", nginx.pids(), target, t, o.seconds, f.bytes));
+    print_run("nginx", f.nginx_runs.back());
+    if (!nginx.running()) throw nginx.broken("died during the requests");
   }
   f.rss_kb = status_kb(d.pid(), "VmRSS:");
+  f.nginx_rss_kb = status_kb(nginx.pids(), "VmRSS:");
   const std::string stop = d.stop();
   if (stop != "exited 0") throw d.broken("did not stop cleanly on SIGTERM (" + stop + ")");
-  std::printf("[stop] bvlived %s\n\n", stop.c_str());
+  const std::string nginx_stop = nginx.stop();
+  std::printf("[stop] bvlived %s, nginx %s\n\n", stop.c_str(), nginx_stop.c_str());
   std::fflush(stdout);
   return f;
 }
@@ -871,87 +506,24 @@ struct LlFigures {
   Stats spread, cpu, cpu_raw, window;
 };
 
-// An encoder of the benchmark's: SIGTERM (then SIGKILL) when destroyed.
-class Encoder {
- public:
-  Encoder(const std::string& ffmpeg, const std::string& url, const std::string& log) : log_(log) {
-    pid_ = spawn({ffmpeg, "-hide_banner", "-nostats", "-loglevel", "warning", "-re", "-f", "lavfi", "-i",
-                  "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine", "-c:v", "libx264", "-preset",
-                  "ultrafast", "-tune", "zerolatency", "-g", "30", "-c:a", "aac", "-f", "flv", url},
-                 log, log);
-  }
-  ~Encoder() {
-    if (pid_ <= 0) return;
-    int status = 0;
-    ::kill(pid_, SIGTERM);
-    if (!wait_exit(pid_, status, std::chrono::seconds(5))) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  Encoder(const Encoder&) = delete;
-  Encoder& operator=(const Encoder&) = delete;
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  Broken broken(const std::string& what) const {
-    return Broken("ffmpeg " + what + "; its log (" + log_ + "):\n" + tail_of_file(log_, 20));
-  }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-};
-
-class Epoll {
- public:
-  Epoll() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (!fd_) throw Broken(errno_text("epoll_create1"));
-  }
-  void add(int fd, std::uint32_t events, std::uint64_t tag) { ctl(EPOLL_CTL_ADD, fd, events, tag); }
-  void modify(int fd, std::uint32_t events, std::uint64_t tag) { ctl(EPOLL_CTL_MOD, fd, events, tag); }
-  int wait(std::vector<epoll_event>& out, int timeout_ms) {
-    const int n = ::epoll_wait(fd_.get(), out.data(), static_cast<int>(out.size()), timeout_ms);
-    if (n < 0 && errno != EINTR) throw Broken(errno_text("epoll_wait"));
-    return std::max(n, 0);
-  }
-
- private:
-  void ctl(int op, int fd, std::uint32_t events, std::uint64_t tag) {
-    epoll_event e{};
-    e.events = events;
-    e.data.u64 = tag;
-    if (::epoll_ctl(fd_.get(), op, fd, &e) != 0) throw Broken(errno_text("epoll_ctl"));
-  }
-  Fd fd_;
-};
-
 struct Viewer {
-  Fd fd;
-  bool connecting = true;
+  bvbench::Fd fd;
   std::string buf;
   bool answered = false;
-  Answer answer;
-  Clock::time_point at;
+  HttpResponse answer;  // its `done`: when it was read
 };
 
 // Sends `request` on every viewer's connection (their answers come in collect_all).
 void request_all(std::vector<Viewer>& viewers, const std::string& request) {
   for (auto& v : viewers) {
     v.answered = false;
-    send_all(v.fd.get(), request);
+    bvbench::send_all(v.fd.get(), request, "bvlived");
   }
 }
 
 // Reads until every viewer has its answer, at most `limit`; the daemon's CPU time when the
 // last one is read goes to *cpu_at_last.
-void collect_all(std::vector<Viewer>& viewers, Epoll& ep, std::chrono::milliseconds limit, bool keep_body,
+void collect_all(std::vector<Viewer>& viewers, bvbench::Epoll& ep, std::chrono::milliseconds limit, bool keep_body,
                  std::int64_t* cpu_at_last, pid_t daemon) {
   std::vector<epoll_event> ready(viewers.size() + 1);
   std::size_t left = 0;
@@ -964,10 +536,9 @@ void collect_all(std::vector<Viewer>& viewers, Epoll& ep, std::chrono::milliseco
     const int n = ep.wait(ready, 100);
     for (int i = 0; i < n; ++i) {
       Viewer& v = viewers[ready[static_cast<std::size_t>(i)].data.u64];
-      if (!read_available(v.fd.get(), v.buf)) throw Broken("the daemon closed a viewer's connection");
-      if (v.answered || !take_answer(v.buf, v.answer, keep_body)) continue;
+      if (!bvbench::read_available(v.fd.get(), v.buf)) throw Broken("the daemon closed a viewer's connection");
+      if (v.answered || !bvbench::take_response(v.buf, v.answer, keep_body)) continue;
       v.answered = true;
-      v.at = Clock::now();
       if (--left == 0 && cpu_at_last) *cpu_at_last = cpu_ns(daemon);
     }
     check_signal();
@@ -979,11 +550,11 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
   f.viewers = o.viewers;
   std::printf("== 2. %d held LL-HLS requests woken by one part\n", o.viewers);
   std::fflush(stdout);
-  const std::string ffmpeg = find_program(o.ffmpeg);
+  const std::string ffmpeg = bvbench::find_program(o.ffmpeg);
   if (ffmpeg.empty()) throw Broken("no ffmpeg (" + o.ffmpeg + ") to push the LL-HLS live; --ffmpeg PATH names one");
-  Daemon d(o, dir);
+  Daemon d(o.bvlived, o.bvlive, dir, kConfig);
   d.start();
-  f.live = d.create_live_and_start({"--name", "bench ull", "--ull"});
+  f.live = start_live(d, {"--name", "bench ull", "--ull"});
   const json shown = json::parse(d.cli_ok({"show", f.live, "--json"}), nullptr, false);
   std::string rtmp;
   if (shown.is_object() && shown.contains("live") && shown["live"].contains("urls") &&
@@ -994,11 +565,14 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
   if (rtmp.rfind("rtmp://", 0) != 0 || colon == std::string::npos || slash == std::string::npos || colon > slash)
     throw Broken("`bvlive show --json` gave no urls.rtmp of the form rtmp://HOST:PORT/live/KEY: '" + rtmp + "'");
   const std::string url = "rtmp://127.0.0.1" + rtmp.substr(colon);
-  Encoder encoder(ffmpeg, url, dir + "/ffmpeg.log");
+  bvbench::Child encoder("ffmpeg", dir + "/ffmpeg.log");
+  encoder.start({ffmpeg, "-hide_banner", "-nostats", "-loglevel", "warning", "-re", "-f", "lavfi", "-i",
+                 "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine", "-c:v", "libx264", "-preset", "ultrafast",
+                 "-tune", "zerolatency", "-g", "30", "-c:a", "aac", "-f", "flv", url});
 
   // The media playlist, once it lists parts.
-  Client side(d.http_port());
-  const Answer master = side.get("/live/" + f.live + "/index.m3u8");
+  HttpConnection side(d.http_port(), "bvlived");
+  const HttpResponse master = side.get("/live/" + f.live + "/index.m3u8");
   std::string uri = "media.m3u8";
   {
     std::stringstream lines(master.body);
@@ -1016,7 +590,7 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
     check_signal();
     if (!encoder.running()) throw encoder.broken("exited before the live had parts");
     if (!d.running()) throw d.broken("exited while waiting for parts");
-    const Answer a = side.get(playlist);
+    const HttpResponse a = side.get(playlist);
     if (a.status == 200) next = next_part(a.body);
     if (next) break;
     if (Clock::now() - w0 > std::chrono::seconds(30))
@@ -1033,7 +607,7 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
 
   // Open the viewers' connections, at most 64 under way at a time (the listen backlog), then
   // one plain playlist GET on each: every connection accepted and served once.
-  Epoll ep;
+  bvbench::Epoll ep;
   std::vector<Viewer> viewers(static_cast<std::size_t>(o.viewers));
   std::vector<epoll_event> ready(viewers.size() + 1);
   const auto c0 = Clock::now();
@@ -1041,7 +615,7 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
   while (connected < viewers.size()) {
     check_signal();
     while (opened < viewers.size() && pending < 64) {
-      viewers[opened].fd = connect_loopback(d.http_port(), false);
+      viewers[opened].fd = bvbench::connect_loopback(d.http_port(), false);
       ep.add(viewers[opened].fd.get(), EPOLLOUT, opened);
       ++opened;
       ++pending;
@@ -1054,7 +628,6 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
       socklen_t len = sizeof err;
       ::getsockopt(v.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) throw Broken(std::string("viewer connect: ") + std::strerror(err));
-      v.connecting = false;
       ep.modify(v.fd.get(), EPOLLIN, tag);
       ++connected;
       --pending;
@@ -1063,7 +636,7 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
       throw d.broken("accepted only " + std::to_string(connected) + " of " + std::to_string(viewers.size()) +
                      " connections within 30 s");
   }
-  request_all(viewers, get_request(d.http_port(), playlist));
+  request_all(viewers, bvbench::get_request(d.http_port(), playlist));
   collect_all(viewers, ep, std::chrono::milliseconds(10000), false, nullptr, d.pid());
   for (const auto& v : viewers)
     if (v.answer.status != 200) throw d.broken("answered '" + v.answer.status_line + "' to a viewer's first GET");
@@ -1082,9 +655,9 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
               o.viewers, f.connect_ms, f.rss_before_kb, f.rss_open_kb, f.baseline_cpu * 100);
   std::fflush(stdout);
 
-  Client metrics(d.http_port());
+  HttpConnection metrics(d.http_port(), "bvlived");
   auto read_metrics = [&] {
-    const Answer m = metrics.get("/metrics");
+    const HttpResponse m = metrics.get("/metrics");
     if (m.status != 200) throw d.broken("answered '" + m.status_line + "' to /metrics");
     return std::pair<double, double>{metric(m.body, "bvlive_http_held_requests"),
                                      metric(m.body, "bvlive_http_held_answered_total")};
@@ -1101,12 +674,12 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
     if (!d.running()) throw d.broken("died during the rounds");
     ++f.attempts;
     // Wait on the side connection for the next part: the round starts just after one landed.
-    const Answer synced = side.get(blocking_target(f.live, uri, *next));
+    const HttpResponse synced = side.get(blocking_target(f.live, uri, *next));
     if (synced.status != 200) throw d.broken("answered '" + synced.status_line + "' to a blocking reload");
     next = next_part(synced.body);
     if (!next) throw Broken("a blocking reload's playlist lists no part:\n" + synced.body);
     const NextPart target = *next;
-    const std::string request = get_request(d.http_port(), blocking_target(f.live, uri, target));
+    const std::string request = bvbench::get_request(d.http_port(), blocking_target(f.live, uri, target));
     request_all(viewers, request);
     // Every request held before the CPU is read (unless the part comes first).
     double held = 0, answered_before = 0;
@@ -1126,8 +699,8 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
     std::unordered_set<std::string> bodies;
     std::size_t bad = 0;
     for (const auto& v : viewers) {
-      first = std::min(first, v.at);
-      last = std::max(last, v.at);
+      first = std::min(first, v.answer.done);
+      last = std::max(last, v.answer.done);
       if (v.answer.status != 200) ++bad;
       bodies.insert(v.answer.body);
       r.body_bytes = std::max(r.body_bytes, v.answer.body_size);
@@ -1187,30 +760,27 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
 
 // ---------------------------------------------------------------- the run
 
-// Enough descriptors for every viewer (the daemon, forked after this, inherits the limit).
-void raise_fd_limit(int viewers) {
-  rlimit l{};
-  if (::getrlimit(RLIMIT_NOFILE, &l) != 0) return;
-  const rlim_t want = static_cast<rlim_t>(viewers) * 2 + 512;
-  if (l.rlim_cur >= want) return;
-  if (l.rlim_max != RLIM_INFINITY && l.rlim_max < want)
-    throw Broken("--viewers " + std::to_string(viewers) + " needs " + std::to_string(want) +
-                 " open files; the hard limit is " + std::to_string(l.rlim_max) + " (raise it with ulimit -Hn)");
-  l.rlim_cur = want;
-  if (::setrlimit(RLIMIT_NOFILE, &l) != 0) throw Broken(errno_text("setrlimit RLIMIT_NOFILE"));
+// A row of the figures: bvlived's, nginx's ("n/a" or "-" when it has none) and their ratio.
+void row(const std::string& what, const std::string& bvlived, const std::string& nginx = "-",
+         const std::string& ratio = "-") {
+  std::printf("| %-53s | %21s | %15s | %13s |\n", what.c_str(), bvlived.c_str(), nginx.c_str(), ratio.c_str());
 }
-
-void row(const std::string& what, const std::string& value) { std::printf("| %-58s | %16s |\n", what.c_str(), value.c_str()); }
+std::string ratio(double a, double b, int prec = 2) { return b > 0 ? fmt(a / b, prec) : "-"; }
+std::string mib(long kb) { return fmt(static_cast<double>(kb) / 1024, 1); }
 
 int run(const Options& o) {
-  for (const char* v : {"BVLIVE_CONFIG", "BVLIVE_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) ::unsetenv(v);
-  raise_fd_limit(o.viewers);
+  bvbench::scrub_environment();
+  // Every viewer's connection, and the daemon's end of it (forked after this, it inherits the limit).
+  bvbench::raise_fd_limit(static_cast<rlim_t>(o.viewers) * 2 + 512, "--viewers " + std::to_string(o.viewers));
   const bvbench::WorkDir work(o.base_dir, kName, o.keep);
   const std::string& dir = work.path();
 
-  std::printf("bench_playlists: a long DVR playlist and a fan-out of held LL-HLS requests on a real bvlived "
-              "(loopback HTTP)\n");
-  bvbench::print_machine(dir, {{"bvlived", o.bvlived}, {"bvlive", o.bvlive}, {"ffmpeg", find_program(o.ffmpeg)}});
+  std::printf("bench_playlists: a long DVR playlist (beside nginx serving it as a static file) and a fan-out of held "
+              "LL-HLS requests on a real bvlived (loopback HTTP)\n");
+  bvbench::print_machine(dir, {{"bvlived", o.bvlived},
+                               {"bvlive", o.bvlive},
+                               {"ffmpeg", bvbench::find_program(o.ffmpeg)},
+                               {"nginx", bvbench::find_program(o.nginx)}});
   std::string threads;
   for (int t : o.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
   std::printf("  DVR: %d segments, threads %s, %d s each; LL-HLS: %d viewers, %d rounds\n\n", o.segments,
@@ -1219,36 +789,51 @@ int run(const Options& o) {
 
   std::optional<DvrFigures> dvr;
   std::optional<LlFigures> ll;
-  if (o.dvr) dvr = dvr_part(o, dir + "/dvr");
+  if (o.dvr) {
+    if (bvbench::find_program(o.nginx).empty())
+      throw Broken("no nginx (" + o.nginx + ") to serve the DVR playlist beside bvlived; install-deps installs "
+                   "nginx-light, --nginx PATH names another");
+    dvr = dvr_part(o, dir + "/dvr");
+  }
   if (o.ll) ll = ll_part(o, dir + "/ll");
 
-  std::printf("Figures\n| %-58s | %16s |\n|%s|%s|\n", "figure", "value", std::string(60, '-').c_str(),
-              std::string(18, '-').c_str());
+  std::printf("Figures (same run; ratio = bvlived / nginx: above 1 for requests/s means bvlived serves more, above 1 "
+              "for a time, CPU or memory means it takes more)\n");
+  row("figure", "bvlived", "nginx", "bvlived/nginx");
+  std::printf("|%s|%s|%s|%s|\n", std::string(55, '-').c_str(), std::string(23, '-').c_str(),
+              std::string(17, '-').c_str(), std::string(15, '-').c_str());
   if (dvr) {
-    row("DVR playlist: segments listed / bytes", std::to_string(dvr->listed) + " / " + std::to_string(dvr->bytes));
-    row("DVR: index.m3u8 right after the restart, index load (ms)", fmt(dvr->first_ms, 1));
-    for (const auto& r : dvr->runs) {
-      const std::string t = std::to_string(r.threads) + (r.threads == 1 ? " thread" : " threads");
-      row("DVR playlist, " + t + ": requests/s", fmt(r.per_s, 1));
-      row("DVR playlist, " + t + ": round trip p50 / p99 (ms)", fmt(r.rtt.p50, 2) + " / " + fmt(r.rtt.p99, 2));
-      row("DVR playlist, " + t + ": daemon CPU per request (ms)", fmt(r.cpu_ms_per_request, 3));
+    const std::string listed = std::to_string(dvr->listed) + " / " + std::to_string(dvr->bytes);
+    row("DVR playlist: segments / bytes (nginx: the same file)", listed, listed);
+    row("DVR: index.m3u8 right after the restart (ms)", fmt(dvr->first_ms, 1));
+    for (std::size_t i = 0; i < dvr->runs.size(); ++i) {
+      const DvrRun& b = dvr->runs[i];
+      const DvrRun& n = dvr->nginx_runs.at(i);
+      const std::string t = std::to_string(b.threads) + (b.threads == 1 ? " thread" : " threads");
+      row("DVR playlist, " + t + ": requests/s", fmt(b.per_s, 1), fmt(n.per_s, 1), ratio(b.per_s, n.per_s));
+      row("DVR playlist, " + t + ": round trip p50 / p99 (ms)", fmt(b.rtt.p50, 2) + " / " + fmt(b.rtt.p99, 2),
+          fmt(n.rtt.p50, 2) + " / " + fmt(n.rtt.p99, 2), ratio(b.rtt.p50, n.rtt.p50) + " / " + ratio(b.rtt.p99, n.rtt.p99));
+      row("DVR playlist, " + t + ": server CPU per request (ms)", fmt(b.cpu_ms_per_request, 3),
+          fmt(n.cpu_ms_per_request, 3), ratio(b.cpu_ms_per_request, n.cpu_ms_per_request));
     }
-    row("DVR: daemon VmRSS after the requests (MiB)", fmt(static_cast<double>(dvr->rss_kb) / 1024, 1));
+    row("DVR: server VmRSS after the requests (MiB)", mib(dvr->rss_kb), mib(dvr->nginx_rss_kb),
+        ratio(static_cast<double>(dvr->rss_kb), static_cast<double>(dvr->nginx_rss_kb)));
   }
   if (ll) {
     const std::string n = std::to_string(ll->viewers);
-    row("LL-HLS " + n + " held: first->last answer p50 / max (ms)", fmt(ll->spread.p50, 2) + " / " + fmt(ll->spread.max, 2));
-    row("LL-HLS " + n + " held: daemon CPU per round p50 / max (ms)", fmt(ll->cpu.p50, 2) + " / " + fmt(ll->cpu.max, 2));
-    row("LL-HLS: same, raw (with the ingest's share) p50 (ms)", fmt(ll->cpu_raw.p50, 2));
-    row("LL-HLS: daemon CPU per woken request p50 (us)", fmt(ll->cpu.p50 * 1000 / ll->viewers, 1));
-    row("LL-HLS: distinct bodies per round (max) / body bytes", std::to_string(ll->max_distinct) + " / " +
-                                                                     std::to_string(ll->body_bytes));
-    row("LL-HLS: answers not 200", std::to_string(ll->non_200));
-    row("LL-HLS: clean rounds / attempts", std::to_string(ll->rounds.size()) + " / " + std::to_string(ll->attempts));
+    row("LL-HLS " + n + " held: first->last answer p50 / max (ms)", fmt(ll->spread.p50, 2) + " / " + fmt(ll->spread.max, 2),
+        "n/a");
+    row("LL-HLS " + n + " held: CPU per round p50 / max (ms)", fmt(ll->cpu.p50, 2) + " / " + fmt(ll->cpu.max, 2), "n/a");
+    row("LL-HLS: same, raw (with the ingest's share) p50 (ms)", fmt(ll->cpu_raw.p50, 2), "n/a");
+    row("LL-HLS: CPU per woken request p50 (us)", fmt(ll->cpu.p50 * 1000 / ll->viewers, 1), "n/a");
+    row("LL-HLS: distinct bodies per round (max) / body bytes",
+        std::to_string(ll->max_distinct) + " / " + std::to_string(ll->body_bytes), "n/a");
+    row("LL-HLS: answers not 200", std::to_string(ll->non_200), "n/a");
+    row("LL-HLS: clean rounds / attempts", std::to_string(ll->rounds.size()) + " / " + std::to_string(ll->attempts), "n/a");
     row("LL-HLS: VmRSS idle / " + n + " open / " + n + " held (MiB)",
-        fmt(static_cast<double>(ll->rss_before_kb) / 1024, 1) + " / " + fmt(static_cast<double>(ll->rss_open_kb) / 1024, 1) +
-            " / " + fmt(static_cast<double>(ll->rss_held_kb) / 1024, 1));
-    row("LL-HLS: VmHWM (MiB)", fmt(static_cast<double>(ll->hwm_kb) / 1024, 1));
+        mib(ll->rss_before_kb) + " / " + mib(ll->rss_open_kb) + " / " + mib(ll->rss_held_kb), "n/a");
+    row("LL-HLS: VmHWM (MiB)", mib(ll->hwm_kb), "n/a");
+    std::printf("n/a: nginx has no blocking reload (_HLS_msn/_HLS_part), so the LL-HLS rows have no peer figure\n");
   }
   std::printf("load average at end: %s\n", loadavg().c_str());
   std::fflush(stdout);
