@@ -3,6 +3,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "lifecycle/live_state.hpp"
+#include "util/byte_size.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -72,6 +73,14 @@ int run_status(const Context& ctx) {
   kv.add("listeners", ports.empty() ? "none" : ports);
   if (const json& tls = status.value("tls", json()); tls.is_object())
     kv.add("certificate", field_text(tls, "subject") + " (valid until " + field_text(tls, "not_after") + ")");
+  if (const json& disk = status.value("media_disk", json()); disk.is_object()) {
+    std::string line = format_byte_size(disk.value("free_bytes", std::uint64_t{0})) + " free of " +
+                       format_byte_size(disk.value("size_bytes", std::uint64_t{0}));
+    if (const auto min = disk.value("min_free_bytes", std::uint64_t{0}); min > 0)
+      line += disk.value("pushes_refused", false) ? ": PUSHES REFUSED (below " + format_byte_size(min) + ")"
+                                                  : " (pushes refused below " + format_byte_size(min) + ")";
+    kv.add("media disk", line);
+  }
   kv.add("sessions", field_text(status, "sessions_running") + " running");
   kv.print(std::cout);
   return kExitOk;

@@ -152,7 +152,9 @@ void Daemon::start_media_plane() {
     public_host_ = ::gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "localhost";
   }
   media_index_ = std::make_unique<MediaIndex>(*store_, settings_.state_dir + "/media", loop_.get());
+  disk_space_ = std::make_unique<DiskSpace>(loop_.get(), settings_.state_dir + "/media", settings_.media.min_free_space);
   sessions_ = std::make_unique<SessionManager>(loop_.get(), *service_, *store_, *media_index_, settings_.media);
+  sessions_->disk_space = disk_space_.get();
   sessions_->on_playout_end = [this](const std::string& live_id, const SessionRow& row) {
     const LiveRecord* live = service_->by_id_or_custom_id(live_id);
     if (!live || live->state != LiveState::Live || live->spec.broadcast_mode == BroadcastMode::Playback) return;

@@ -133,6 +133,7 @@ class Daemon {
   std::unique_ptr<library::LibraryCatalog> library_;
   std::unique_ptr<VodCatalog> vods_;
   std::unique_ptr<MediaIndex> media_index_;
+  std::unique_ptr<DiskSpace> disk_space_;  // before the sessions, which ask it
   std::unique_ptr<SessionManager> sessions_;
   std::unique_ptr<VodManager> vod_;
   std::unique_ptr<CoverService> covers_;

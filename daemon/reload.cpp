@@ -73,7 +73,14 @@ nlohmann::json Daemon::reload() {
     differs("tls", listener != settings_.tls || fresh.tls.enabled() != settings_.tls.enabled());
     if (nlohmann::json tls = reload_tls(fresh); !tls.is_null()) report["tls"] = tls;
   }
-  differs("media", fresh.media != settings_.media);
+  {
+    // The free space pushes need applies at once (an operator lowering it on a full disk).
+    MediaSettings media = fresh.media;
+    media.min_free_space = settings_.media.min_free_space;
+    differs("media", media != settings_.media);
+    settings_.media.min_free_space = fresh.media.min_free_space;
+    if (disk_space_) disk_space_->set_min_free(fresh.media.min_free_space);
+  }
   differs("security", fresh.security != settings_.security);
   settings_.chat = fresh.chat;
   if (chat_) chat_->apply(fresh.chat);

@@ -30,6 +30,11 @@ nlohmann::json Daemon::status() const {
                          {"https", ports_.https ? nlohmann::json(ports_.https) : nlohmann::json(nullptr)},
                          {"rtmps", ports_.rtmps ? nlohmann::json(ports_.rtmps) : nlohmann::json(nullptr)}}},
           {"tls", tls_status()},
+          {"media_disk", {{"path", disk_space_->path()},
+                          {"free_bytes", disk_space_->free_bytes()},
+                          {"size_bytes", disk_space_->size_bytes()},
+                          {"min_free_bytes", disk_space_->min_free()},
+                          {"pushes_refused", !disk_space_->refusal().empty()}}},
           {"sessions_running", sessions_->running_count()},
           {"lives_by_state", by_state}};
 }
@@ -99,7 +104,16 @@ std::string Daemon::metrics_text() const {
   m.family("bvlive_sessions_started_total", "counter", "Pushes accepted as sessions.").sample(st.started);
   m.family("bvlive_sessions_refused_total", "counter", "Pushes refused (wrong key, live not taking ingest).")
       .sample(st.refused);
+  m.family("bvlive_sessions_refused_disk_total", "counter",
+           "Pushes refused because the media disk had less than [media] min_free_space free.")
+      .sample(st.refused_disk);
   m.family("bvlive_sessions_failed_total", "counter", "Sessions that went to ERROR.").sample(st.errors);
+  m.family("bvlive_media_disk_free_bytes", "gauge", "Free space on the media disk (STATE_DIR/media).")
+      .sample(static_cast<double>(disk_space_->free_bytes()));
+  m.family("bvlive_media_disk_size_bytes", "gauge", "Size of the media disk.")
+      .sample(static_cast<double>(disk_space_->size_bytes()));
+  m.family("bvlive_media_disk_min_free_bytes", "gauge", "[media] min_free_space: pushes are refused below it.")
+      .sample(static_cast<double>(disk_space_->min_free()));
   double bytes_in = static_cast<double>(st.bytes_in);
   for (const auto& [raw, s] : sessions_->sessions()) bytes_in += static_cast<double>(s->row().bytes_in);
   m.family("bvlive_ingest_bytes_total", "counter", "Bytes received from encoders.").sample(bytes_in);

@@ -3,6 +3,7 @@
 #include "config/config_loader.hpp"
 
 #include "live/json_reader.hpp"
+#include "util/byte_size.hpp"
 #include "core/security/client_address.hpp"
 #include "core/security/geo_database.hpp"
 
@@ -649,9 +650,8 @@ class Loader {
         {"signal_timeout", [&](auto& n, auto& name) {
           r.signal_timeout = positive_duration(n, name);
         }},
-        {"slate", [&](auto& n, auto& name) {
-          r.slate = bool_value(n, name);
-        }},
+        {"slate", [&](auto& n, auto& name) { r.slate = bool_value(n, name); }},
+        {"min_free_space", [&](auto& n, auto& name) { r.min_free_space = byte_size(n, name); }},
     });
     if (static_cast<double>(r.ull_part_target) / 1000 > r.ull_segment_duration)
       fail(at(t), "media.ull_part_target is longer than media.ull_segment_duration; a part is a piece of a segment");
@@ -733,6 +733,19 @@ class Loader {
       fail(at(n), name + ": " + show(n) + " is out of range; use " + range + " (seconds)");
     }
     return v;
+  }
+
+  // Bytes: an integer, or a string with a unit ("256MiB", "2GB").
+  std::uint64_t byte_size(const toml::node& n, const std::string& name) const {
+    if (auto i = n.as_integer()) {
+      if (i->get() < 0) fail(at(n), name + ": " + show(n) + " is negative; use a size like \"256MiB\" or 0");
+      return static_cast<std::uint64_t>(i->get());
+    }
+    if (auto s = n.as_string()) {
+      if (auto v = parse_byte_size(s->get())) return *v;
+      fail(at(n), name + ": " + show(n) + " is not a size; use e.g. \"256MiB\", \"2GB\" or a number of bytes");
+    }
+    wrong_type(n, name, "a size such as \"256MiB\" or a number of bytes");
   }
 
   DurationMs positive_duration(const toml::node& n, const std::string& name) const {

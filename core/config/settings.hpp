@@ -163,6 +163,9 @@ struct MediaSettings {
   DurationMs first_segment_timeout = 20'000;  // PROCESSING longer than this is an ERROR
   DurationMs signal_timeout = 5'000;  // a LIVE push sending nothing this long is a signal interruption
   bool slate = false;                 // a lost push is followed by the signal_interruption cover as video
+  // Pushes are refused while the media disk (STATE_DIR/media) has less free than this, so a
+  // full disk never takes a recording or the database down with it. 0 = never refused.
+  std::uint64_t min_free_space = 256ULL << 20;
   TranscodeSettings transcode;        // the [transcode] table
   bool operator==(const MediaSettings&) const = default;
 };

@@ -92,6 +92,14 @@ ingest::PublishResult SessionManager::publish(ingest::PublishRequest request) {
     ++stats_.refused;
     return {nullptr, refusal};
   }
+  if (disk_space) {
+    disk_space->refresh();  // the figures of now, not of the last check
+    if (auto refusal = disk_space->refusal(); !refusal.empty()) {
+      ++stats_.refused;
+      ++stats_.refused_disk;
+      return {nullptr, refusal};
+    }
+  }
   std::string error;
   Session* raw = launch(*live, request, "replaced by a newer push from " + request.remote, error);
   if (!raw) return {nullptr, "the session could not start: " + error};
@@ -182,7 +190,9 @@ void SessionManager::on_transition(const AppliedTransition& t) {
 std::string SessionManager::check_key(std::string_view stream_key) const {
   std::lock_guard lock(keys_mutex_);
   auto it = keys_.find(std::string(stream_key));
-  return it == keys_.end() ? ingest_refusal(nullptr, IngestType::Srt) : it->second;
+  if (it == keys_.end()) return ingest_refusal(nullptr, IngestType::Srt);
+  if (!it->second.empty() || !disk_space) return it->second;
+  return disk_space->refusal();  // atomics: safe on libsrt's thread
 }
 
 void SessionManager::refresh_keys() {

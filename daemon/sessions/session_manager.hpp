@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/ingest/publication.hpp"
+#include "daemon/media/disk_space.hpp"
 #include "daemon/media/media_index.hpp"
 #include "service/live_service.hpp"
 #include "sessions/session.hpp"
@@ -24,6 +25,7 @@ namespace bvlive {
 struct SessionStats {
   std::uint64_t started = 0;
   std::uint64_t refused = 0;
+  std::uint64_t refused_disk = 0;  // of which for a nearly full media disk
   std::uint64_t errors = 0;
   std::uint64_t bytes_in = 0;  // of sessions that have ended; add the running ones' row().bytes_in
   PublishLatency publish_latency;
@@ -61,6 +63,8 @@ class SessionManager : public ingest::IngestHandler {
   // An encoder's session ended for a reason not of bvlived's own and nothing else runs for
   // the live (the daemon may start the slate).
   std::function<void(const std::string& live_id)> on_push_lost;
+  // The media disk: pushes are refused while it is below [media] min_free_space (null: never).
+  DiskSpace* disk_space = nullptr;
   // Whether any session of the live is still running or writing its last segments.
   bool busy(const std::string& live_id) const;
 

@@ -111,8 +111,8 @@ Command make_publish_start() {
   return make_on_status("status", "NetStream.Publish.Start", "Publishing started.");
 }
 
-Command make_publish_bad_name() {
-  return make_on_status("error", "NetStream.Publish.BadName", "Stream key not accepted.");
+Command make_publish_bad_name(std::string_view description) {
+  return make_on_status("error", "NetStream.Publish.BadName", std::string(description));
 }
 
 }  // namespace bvlive::rtmp

@@ -64,6 +64,7 @@ Command make_create_stream_result(double transaction_id, std::uint32_t stream_id
 // onStatus {level, code, description}; sent on the publishing stream, transaction id 0.
 Command make_on_status(std::string level, std::string code, std::string description);
 Command make_publish_start();
-Command make_publish_bad_name();
+// The refusal of a publish; `description` is what encoders show ("Server error: ...").
+Command make_publish_bad_name(std::string_view description = "Stream key not accepted.");
 
 }  // namespace bvlive::rtmp

@@ -186,11 +186,11 @@ SessionOutput PublishSession::accept_publish() {
   return out;
 }
 
-SessionOutput PublishSession::refuse_publish() {
+SessionOutput PublishSession::refuse_publish(std::string_view why) {
   SessionOutput out;
   if (phase_ != Phase::awaiting_decision) return out;
   held_.clear();
-  send(command_message(make_publish_bad_name(), publish_stream_id_, kStreamChunkStreamId), out);
+  send(command_message(make_publish_bad_name(why), publish_stream_id_, kStreamChunkStreamId), out);
   close("publish refused", out);
   return out;
 }

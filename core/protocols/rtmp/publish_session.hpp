@@ -53,7 +53,8 @@ class PublishSession {
 
   SessionOutput feed(std::span<const std::uint8_t> bytes);
   SessionOutput accept_publish();
-  SessionOutput refuse_publish();
+  // `why` reaches the encoder as the onStatus description (ffmpeg prints it).
+  SessionOutput refuse_publish(std::string_view why = "Stream key not accepted.");
 
   Phase phase() const { return phase_; }
   std::uint64_t bytes_received() const { return reader_.bytes_received(); }

@@ -125,7 +125,7 @@ void RtmpConnection::decide_publish(const std::string& key) {
   if (!result.publication) {
     ++server_.stats_.publishes_refused;
     log::warn("rtmp", remote_ + ": publish refused: " + result.refusal);
-    handle(session_->refuse_publish());
+    handle(session_->refuse_publish(result.refusal));
     return;
   }
   publication_ = std::move(result.publication);
