@@ -16,6 +16,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFatal = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: the database is locked by another process
 constexpr int kExitConfig = 78;  // EX_CONFIG
 }  // namespace
 
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", check_config, "parse the config file, report the first problem, and exit");
   app.add_flag("--config-keys", config_keys, "print every config key (table.key), one per line, and exit");
   app.set_version_flag("--version", std::string("bvlived ") + bvlive::kVersion);
-  app.footer("Exit status: 0 clean shutdown, 1 fatal error, 2 usage error, 78 bad config file.");
+  app.footer("Exit status: 0 clean shutdown, 1 fatal error, 2 usage error, 75 database locked by another process, "
+             "78 bad config file.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,6 +85,9 @@ int main(int argc, char** argv) {
   } catch (const bvlive::ConfigError& e) {
     bvlive::log::error("config", e.what());
     return kExitConfig;
+  } catch (const bvlive::sql::Busy& e) {
+    bvlive::log::error("store", e.what());
+    return kExitTempFail;
   } catch (const std::exception& e) {
     bvlive::log::error("daemon", e.what());
     return kExitFatal;

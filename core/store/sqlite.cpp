@@ -3,7 +3,8 @@
 namespace bvlive::sql {
 namespace {
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
-  throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  const int code = db ? (sqlite3_errcode(db) & 0xff) : SQLITE_NOMEM;
+  throw Error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"), code);
 }
 }  // namespace
 
@@ -18,10 +19,10 @@ Database::Database(const std::string& path) : path_(path) {
 void Database::exec(std::string_view sql) {
   char* err = nullptr;
   const std::string s(sql);
-  if (sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw Error("sqlite: " + msg + " (in: " + s.substr(0, 80) + ")");
+    throw Error("sqlite: " + msg + " (in: " + s.substr(0, 80) + ")", rc & 0xff);
   }
 }
 

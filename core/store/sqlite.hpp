@@ -14,7 +14,18 @@ namespace bvlive::sql {
 
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }  // SQLite's primary result code (SQLITE_BUSY, ...); 0 when not from SQLite
+
+ private:
+  int code_;
+};
+
+// Another process holds the database's write lock longer than the busy timeout (5 s): a
+// sqlite3 shell in a transaction, a backup tool, a second daemon on a copy of the state.
+class Busy : public Error {
+ public:
+  using Error::Error;
 };
 
 class Statement;

@@ -35,10 +35,19 @@ Store::Store(const std::string& path, bool sync_full) : db_(path) {
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec(sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
+    // Take the write lock once now: a daemon that could read but not write would start and
+    // then fail every change it is asked for.
+    db_.exec("BEGIN IMMEDIATE; COMMIT");
     migrate();
   } catch (const sql::Error& e) {
+    if (e.code() == SQLITE_BUSY || e.code() == SQLITE_LOCKED)
+      throw sql::Busy("the store " + path + " is locked by another process (" + e.what() +
+                          " for 5 s): a sqlite3 shell or backup holding a write transaction? End it and start "
+                          "bvlived again",
+                      e.code());
     throw sql::Error("cannot use the store " + path + ": " + e.what() +
-                     "; restore it from a backup, or move it aside to start with no lives");
+                         "; restore it from a backup, or move it aside to start with no lives",
+                     e.code());
   }
 }
 
