@@ -152,6 +152,13 @@ std::string Daemon::metrics_text() const {
         .sample(static_cast<double>(hs.bytes_out));
     m.family("bvlive_http_connections", "gauge", "Open HTTP connections.")
         .sample(static_cast<double>(hs.connections_open));
+    if (tls_) {
+      m.family("bvlive_tls_handshakes_total", "counter", "TLS handshakes on the HTTPS origin, by result.");
+      m.sample(static_cast<double>(hs.tls_handshakes), {{"result", "ok"}});
+      m.sample(static_cast<double>(hs.tls_handshake_failures), {{"result", "failed"}});
+      m.family("bvlive_tls_certificate_expiry_seconds", "gauge", "When the served certificate expires (Unix time).")
+          .sample(static_cast<double>(tls_->info().not_after));
+    }
   }
   if (api_) {
     m.family("bvlive_api_responses_total", "counter", "HTTP API responses by status code.");

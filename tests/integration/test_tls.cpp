@@ -435,6 +435,13 @@ BOOST_AUTO_TEST_CASE(rtmps_publish_and_https_playback) {
 
   const json after = f.tls_status();
   BOOST_TEST(after.value("handshakes", 0) >= 3, after.dump());
+  // Prometheus sees the same counter, and when the certificate runs out.
+  const std::string metrics = http_get(f.http("/metrics")).body;
+  const std::string ok_line = "bvlive_tls_handshakes_total{result=\"ok\"} ";
+  const auto at = metrics.find(ok_line);
+  BOOST_TEST_REQUIRE(at != std::string::npos, "no TLS handshake counter in /metrics");
+  BOOST_TEST(std::stod(metrics.substr(at + ok_line.size())) >= 3.0);
+  BOOST_TEST(contains(metrics, "\nbvlive_tls_certificate_expiry_seconds "), "no certificate expiry in /metrics");
 }
 
 // 2. TLS 1.2 and 1.3 are spoken, TLS 1.1 is refused, on HTTPS and on RTMPS.
