@@ -23,6 +23,7 @@
 
 #include "http/unique_fd.hpp"
 #include "log/log.hpp"
+#include "net/descriptor_reserve.hpp"
 #include "net/tls/tls_socket.hpp"
 #include "protocols/http/byte_range.hpp"
 #include "protocols/http/content_type.hpp"
@@ -44,6 +45,7 @@ constexpr std::uint64_t kSendfileChunk = 1 << 20;
 // the connection and destroy the answer before the client has read it.
 constexpr std::uint64_t kLingerMs = 2000;
 constexpr std::uint64_t kAcceptRetryMs = 100;
+constexpr std::uint64_t kRefusalLogMs = 10000;  // one warning per this long while refusing
 // A streamed body (server-sent events) whose reader lets this much pile up is dropped.
 constexpr std::size_t kStreamBacklog = 1 << 20;
 // A TLS client has this long to finish its handshake, whatever the idle timeout.
@@ -285,7 +287,8 @@ void HttpServer::on_acceptable(Listener& l) {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        log::debug("http", "accept on " + l.where + ": " + std::strerror(errno) + "; pausing");
+        warn_refusing("accept on " + l.where + ": " + std::strerror(errno) + " (paused for " +
+                      std::to_string(kAcceptRetryMs) + " ms at a time)");
         pause_accepting(l);
       }
       return;  // EAGAIN: nothing more to accept
@@ -310,15 +313,34 @@ void HttpServer::pause_accepting(Listener& l) {
       kAcceptRetryMs, 0);
 }
 
+void HttpServer::warn_refusing(const std::string& why) {
+  const std::uint64_t now = uv_now(loop_);
+  if (refusing_since_ && now - last_refusal_log_ < kRefusalLogMs) return;
+  if (!refusing_since_) refusing_since_ = now;
+  last_refusal_log_ = now;
+  log::warn("http", "refusing new connections: " + why);
+}
+
 void HttpServer::accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls) {
   UniqueFd sock(fd);
   peer.secure = tls != nullptr;
-  if (connections_.size() >= options_.max_connections && tls) {
+  const bool reserve = net::in_descriptor_reserve(fd);
+  const bool full = connections_.size() >= options_.max_connections || reserve;
+  if (full) {
+    warn_refusing(std::to_string(connections_.size()) + " connections open" +
+                  (reserve
+                       ? " and the process near its descriptor limit (ulimit -n, systemd LimitNOFILE=; raise it for "
+                         "more viewers)"
+                       : ", the most [http] takes"));
+  } else if (refusing_since_) {
+    log::info("http", "accepting connections again");
+    refusing_since_ = 0;
+  }
+  if (full && tls) {
     ++stats_.responses_by_status[503];  // no handshake for a connection refused anyway
-    log::debug("http", "refused " + peer.address + ": " + std::to_string(connections_.size()) + " connections open");
     return;
   }
-  if (connections_.size() >= options_.max_connections) {
+  if (full) {
     const std::string body = "too many connections; try again later\n";
     const std::string msg = serialize_head(503, {{"Content-Type", "text/plain; charset=utf-8"}, {"Connection", "close"},
                                                  {"Retry-After", "1"}, {"Access-Control-Allow-Origin", "*"}},
@@ -326,7 +348,6 @@ void HttpServer::accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls)
     const ssize_t n = ::send(sock.get(), msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) stats_.bytes_out += static_cast<std::uint64_t>(n);
     ++stats_.responses_by_status[503];
-    log::debug("http", "refused " + peer.address + ": " + std::to_string(connections_.size()) + " connections open");
     return;
   }
   int one = 1;

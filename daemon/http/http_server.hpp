@@ -92,6 +92,7 @@ class HttpServer {
   void on_acceptable(Listener& l);
   void pause_accepting(Listener& l);
   void accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls);
+  void warn_refusing(const std::string& why);
   ssize_t io_read(Connection& c, void* buf, std::size_t len);
   ssize_t io_write(Connection& c, const void* buf, std::size_t len);
   bool refill_from_file(Connection& c, std::size_t want);
@@ -126,6 +127,8 @@ class HttpServer {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::vector<std::uint8_t> read_buffer_;
+  std::uint64_t refusing_since_ = 0;    // loop time connections began to be refused; 0: they are not
+  std::uint64_t last_refusal_log_ = 0;
   std::time_t date_second_ = 0;
   std::string date_text_;
 };

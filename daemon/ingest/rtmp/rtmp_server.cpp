@@ -6,6 +6,7 @@
 #include "daemon/ingest/rtmp/rtmp_connection.hpp"
 #include "log/log.hpp"
 #include "net/address.hpp"
+#include "net/descriptor_reserve.hpp"
 
 namespace bvlive {
 
@@ -68,6 +69,13 @@ void RtmpServer::on_connection(uv_stream_t* listener, int status) {
     return;
   }
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(conn->tcp())) != 0) return;
+  if (uv_os_fd_t fd; uv_fileno(reinterpret_cast<uv_handle_t*>(conn->tcp()), &fd) == 0 && net::in_descriptor_reserve(fd)) {
+    // The last descriptors are for the segments of the pushes already running.
+    log::warn("rtmp", "connection refused: the process is near its descriptor limit (ulimit -n, systemd LimitNOFILE=)");
+    connections_.emplace(conn.get(), conn);
+    conn->close("near the descriptor limit");
+    return;
+  }
   ++stats_.connections_total;
   connections_.emplace(conn.get(), conn);
   conn->start();
