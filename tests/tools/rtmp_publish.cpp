@@ -1,7 +1,8 @@
 // rtmp_publish: a test RTMP publisher that speaks Enhanced RTMP (veovera E-RTMP v1/v2).
 //
 // libavformat is used only to READ the input file packet by packet; everything on the wire
-// (TCP, handshake, chunk stream, AMF0 commands, FLV tag bodies) is written here, from the
+// (TCP, handshake, chunk stream, AMF0 commands, FLV tag bodies) is written here and in
+// rtmp_wire.hpp (the RTMP client side it shares with the ingest bench's pusher), from the
 // RTMP 1.0 spec, the FLV 10.1 spec and the Enhanced RTMP spec:
 //   H.264 -> legacy AVC video tags (CodecID 7)
 //   HEVC  -> enhanced 'hvc1' tags (or legacy CodecID 12 with --legacy-hevc)
@@ -39,7 +40,6 @@ extern "C" {
 #include <cstring>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -48,9 +48,12 @@ extern "C" {
 #include <thread>
 #include <vector>
 
+#include "rtmp_wire.hpp"
+
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+namespace rtmp = bvtest::rtmp;
+using Bytes = rtmp::Bytes;
 using Clock = std::chrono::steady_clock;
 
 const char* kUsage =
@@ -77,150 +80,13 @@ const char* kUsage =
   std::exit(2);
 }
 
-struct Failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// ---------------------------------------------------------------- byte helpers
-void put8(Bytes& b, uint32_t v) { b.push_back(uint8_t(v)); }
-void put16(Bytes& b, uint32_t v) { put8(b, v >> 8); put8(b, v); }
-void put24(Bytes& b, uint32_t v) { put8(b, v >> 16); put8(b, v >> 8); put8(b, v); }
-void put32(Bytes& b, uint32_t v) { put8(b, v >> 24); put8(b, v >> 16); put8(b, v >> 8); put8(b, v); }
-void put32le(Bytes& b, uint32_t v) { put8(b, v); put8(b, v >> 8); put8(b, v >> 16); put8(b, v >> 24); }
-void putbytes(Bytes& b, const void* p, size_t n) {
-  auto* c = static_cast<const uint8_t*>(p);
-  b.insert(b.end(), c, c + n);
-}
-void putstr(Bytes& b, const std::string& s) { putbytes(b, s.data(), s.size()); }
-uint32_t rd16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
-uint32_t rd24(const uint8_t* p) { return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]; }
-uint32_t rd32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-uint32_t rd32le(const uint8_t* p) { return uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0]; }
-
-// ---------------------------------------------------------------- AMF0
-namespace amf {
-enum : uint8_t { Number = 0, Boolean = 1, String = 2, Object = 3, Null = 5, Undefined = 6,
-                 EcmaArray = 8, ObjectEnd = 9, StrictArray = 10, Date = 11, LongString = 12 };
-
-void number(Bytes& b, double d) {
-  uint64_t u;
-  std::memcpy(&u, &d, 8);
-  put8(b, Number);
-  put32(b, uint32_t(u >> 32));
-  put32(b, uint32_t(u));
-}
-void boolean(Bytes& b, bool v) { put8(b, Boolean); put8(b, v ? 1 : 0); }
-void key(Bytes& b, const std::string& s) { put16(b, uint32_t(s.size())); putstr(b, s); }
-void string(Bytes& b, const std::string& s) { put8(b, String); key(b, s); }
-void null(Bytes& b) { put8(b, Null); }
-void object_begin(Bytes& b) { put8(b, Object); }
-void ecma_begin(Bytes& b, uint32_t count) { put8(b, EcmaArray); put32(b, count); }
-void object_end(Bytes& b) { put16(b, 0); put8(b, ObjectEnd); }
-
-struct Value {
-  uint8_t type = Undefined;
-  double num = 0;
-  bool b = false;
-  std::string str;
-  std::vector<std::pair<std::string, Value>> props;  // Object / EcmaArray
-  std::vector<Value> items;                           // StrictArray
-
-  const Value* get(const std::string& k) const {
-    for (auto& [n, v] : props)
-      if (n == k) return &v;
-    return nullptr;
-  }
-  std::string get_str(const std::string& k) const {
-    auto* v = get(k);
-    return v && (v->type == String || v->type == LongString) ? v->str : std::string();
-  }
-  std::string show() const {
-    switch (type) {
-      case Number: { char t[64]; std::snprintf(t, sizeof t, "%g", num); return t; }
-      case Boolean: return b ? "true" : "false";
-      case String: case LongString: return "\"" + str + "\"";
-      case Null: return "null";
-      case Undefined: return "undefined";
-      case StrictArray: {
-        std::string s = "[";
-        for (auto& i : items) s += (s.size() > 1 ? ", " : "") + i.show();
-        return s + "]";
-      }
-      case Object: case EcmaArray: {
-        std::string s = "{";
-        for (auto& [n, v] : props) s += (s.size() > 1 ? ", " : "") + n + ": " + v.show();
-        return s + "}";
-      }
-      default: return "?";
-    }
-  }
-};
-
-struct Reader {
-  const uint8_t* p;
-  size_t n, pos = 0;
-  void need(size_t k) {
-    if (n - pos < k) throw Failure("malformed AMF0 from server (truncated)");
-  }
-  std::string key() {
-    need(2);
-    size_t len = rd16(p + pos);
-    pos += 2;
-    need(len);
-    std::string s(reinterpret_cast<const char*>(p + pos), len);
-    pos += len;
-    return s;
-  }
-  void props(Value& v, int depth) {
-    for (;;) {
-      need(3);
-      if (rd16(p + pos) == 0 && p[pos + 2] == ObjectEnd) { pos += 3; return; }
-      std::string k = key();
-      Value child = value(depth + 1);
-      v.props.emplace_back(std::move(k), std::move(child));
-    }
-  }
-  Value value(int depth = 0) {
-    if (depth > 32) throw Failure("malformed AMF0 from server (too deep)");
-    need(1);
-    Value v;
-    v.type = p[pos++];
-    switch (v.type) {
-      case Number: {
-        need(8);
-        uint64_t u = uint64_t(rd32(p + pos)) << 32 | rd32(p + pos + 4);
-        std::memcpy(&v.num, &u, 8);
-        pos += 8;
-        break;
-      }
-      case Boolean: need(1); v.b = p[pos++] != 0; break;
-      case String: v.str = key(); break;
-      case LongString: {
-        need(4);
-        size_t len = rd32(p + pos);
-        pos += 4;
-        need(len);
-        v.str.assign(reinterpret_cast<const char*>(p + pos), len);
-        pos += len;
-        break;
-      }
-      case Object: props(v, depth); break;
-      case EcmaArray: need(4); pos += 4; props(v, depth); break;
-      case StrictArray: {
-        need(4);
-        uint32_t count = rd32(p + pos);
-        pos += 4;
-        for (uint32_t i = 0; i < count; ++i) v.items.push_back(value(depth + 1));
-        break;
-      }
-      case Null: case Undefined: break;
-      case Date: need(10); pos += 10; break;
-      default: throw Failure("unsupported AMF0 type " + std::to_string(v.type) + " from server");
-    }
-    return v;
-  }
-};
-}  // namespace amf
+using Failure = rtmp::Error;
+using rtmp::put16;
+using rtmp::put24;
+using rtmp::put32;
+using rtmp::put8;
+using rtmp::putbytes;
+namespace amf = rtmp::amf;
 
 // ---------------------------------------------------------------- FLV dump
 class FlvDump {
@@ -252,18 +118,11 @@ class FlvDump {
 };
 
 // ---------------------------------------------------------------- RTMP connection
-struct Command {
-  std::string name;
-  double txn = 0;
-  std::vector<amf::Value> args;  // after name and transaction id
-  uint32_t msid = 0;
-};
+using rtmp::Command;
 
 class Rtmp {
  public:
   bool verbose = false;
-  bool force_fmt0 = false;
-  uint32_t out_chunk_size = 4096;
   uint64_t wire_bytes = 0;
 
   ~Rtmp() {
@@ -292,68 +151,37 @@ class Rtmp {
 
   // Simple handshake (RTMP 1.0 section 5.2): C0 C1 -> S0 S1 S2 -> C2 (echo of S1).
   void handshake() {
-    Bytes c0c1;
-    put8(c0c1, 3);
-    put32(c0c1, 0);  // time
-    put32(c0c1, 0);  // zero
-    std::mt19937 rng(0xb71e);
-    for (int i = 0; i < 1528; ++i) put8(c0c1, rng());
+    const Bytes c0c1 = rtmp::c0c1(0xb71e);
     send_raw(c0c1);
-    Bytes s = recv_exact(1 + 1536 + 1536, 10000);
-    if (s[0] != 3) throw Failure("handshake: server version " + std::to_string(s[0]) + ", expected 3");
+    Bytes s = recv_exact(rtmp::kServerHandshakeBytes, 10000);
+    const Bytes c2 = rtmp::c2(s.data());
     if (std::memcmp(s.data() + 1 + 1536 + 8, c0c1.data() + 1 + 8, 1528) != 0 && verbose)
       std::fprintf(stderr, "rtmp_publish: note: S2 does not echo C1's random bytes\n");
-    Bytes c2(s.begin() + 1, s.begin() + 1 + 1536);  // echo S1 (time, time2, random)
     send_raw(c2);
   }
 
-  // One RTMP message, split into chunks. Type 0 header for the first message on a chunk
-  // stream, on a message stream change, on a timestamp going backwards (or --fmt0);
-  // otherwise type 1 with the delta. Extended timestamp when the field is >= 0xFFFFFF,
-  // repeated on every type 3 continuation chunk of the message.
+  // One RTMP message, split into chunks (rtmp::ChunkWriter: type 1 headers where it can, or
+  // type 0 always with --fmt0).
   void send_message(uint32_t csid, uint8_t type, uint32_t msid, uint32_t ts, const Bytes& payload) {
-    auto& st = out_[csid];
-    uint32_t delta = ts - st.ts;
-    int fmt = (!st.used || st.msid != msid || force_fmt0 || delta >= 0x80000000u) ? 0 : 1;
-    uint32_t field = fmt == 0 ? ts : delta;
-    bool ext = field >= 0xFFFFFF;
     Bytes out;
-    out.reserve(payload.size() + payload.size() / out_chunk_size * 5 + 24);
-    put8(out, uint32_t(fmt << 6) | csid);
-    put24(out, ext ? 0xFFFFFF : field);
-    put24(out, uint32_t(payload.size()));
-    put8(out, type);
-    if (fmt == 0) put32le(out, msid);
-    if (ext) put32(out, field);
-    size_t off = 0;
-    do {
-      size_t n = std::min<size_t>(out_chunk_size, payload.size() - off);
-      if (off > 0) {
-        put8(out, 0xC0 | csid);
-        if (ext) put32(out, field);
-      }
-      putbytes(out, payload.data() + off, n);
-      off += n;
-    } while (off < payload.size());
-    st = {true, ts, msid};
+    writer_.message(out, csid, type, msid, ts, payload);
     send_raw(out);
     flush_deferred();
   }
 
+  void force_fmt0(bool on) { writer_.force_fmt0 = on; }
+
   void set_chunk_size(uint32_t n) {
-    Bytes b;
-    put32(b, n);
-    send_message(2, 1, 0, 0, b);
-    out_chunk_size = n;
+    Bytes out;
+    writer_.set_chunk_size(out, n);
+    send_raw(out);
+    flush_deferred();
   }
 
+  void send_command(uint32_t msid, const Bytes& payload) { send_message(rtmp::kCommandCsid, 20, msid, 0, payload); }
   void send_command(uint32_t msid, const std::string& name, double txn,
                     const std::function<void(Bytes&)>& args) {
-    Bytes b;
-    amf::string(b, name);
-    amf::number(b, txn);
-    args(b);
-    send_message(3, 20, msid, 0, b);
+    send_command(msid, rtmp::command(name, txn, args));
   }
 
   // Reads whatever is available within timeout_ms and processes it. Throws on EOF.
@@ -408,23 +236,10 @@ class Rtmp {
   }
 
  private:
-  struct OutState {
-    bool used = false;
-    uint32_t ts = 0, msid = 0;
-  };
-  struct InState {
-    bool used = false, ext = false;
-    uint32_t ts = 0, delta = 0, len = 0, msid = 0;
-    uint8_t type = 0;
-    Bytes buf;
-  };
-
   int fd_ = -1;
-  std::map<uint32_t, OutState> out_;
-  std::map<uint32_t, InState> in_;
-  uint32_t in_chunk_size_ = 128;
-  uint32_t window_ = 0;
-  uint64_t received_ = 0, acked_ = 0;
+  rtmp::ChunkWriter writer_;
+  rtmp::ChunkReader reader_;
+  rtmp::ControlReplies control_;
   Bytes inbuf_;
   std::deque<Command> commands_;
   // Control replies (Ack, PingResponse) found while reading are sent only between messages,
@@ -485,7 +300,7 @@ class Rtmp {
       }
       out.insert(out.end(), buf, buf + r);
     }
-    received_ += n;
+    control_.received(n);
     return out;
   }
 
@@ -498,107 +313,41 @@ class Rtmp {
       throw Failure(std::string("connection error: ") + std::strerror(errno));
     }
     inbuf_.insert(inbuf_.end(), buf, buf + n);
-    received_ += uint64_t(n);
+    control_.received(uint64_t(n));
     while (parse_chunk()) {
     }
-    if (window_ && received_ - acked_ >= window_ / 2) {  // Acknowledgement (type 3)
-      Bytes b;
-      put32(b, uint32_t(received_));
-      acked_ = received_;
-      deferred_.push_back({2, 3, b});
-    }
+    if (auto ack = control_.acknowledgement()) deferred_.push_back({rtmp::kControlCsid, 3, std::move(*ack)});
   }
 
   // Parses one chunk from inbuf_ if complete; returns false when more bytes are needed.
   bool parse_chunk() {
-    const uint8_t* p = inbuf_.data();
-    size_t n = inbuf_.size(), pos = 0;
-    if (n < 1) return false;
-    int fmt = p[0] >> 6;
-    uint32_t csid = p[0] & 0x3F;
-    pos = 1;
-    if (csid == 0) {
-      if (n < 2) return false;
-      csid = 64 + p[1];
-      pos = 2;
-    } else if (csid == 1) {
-      if (n < 3) return false;
-      csid = 64 + p[1] + 256u * p[2];
-      pos = 3;
-    }
-    static const size_t hsize[4] = {11, 7, 3, 0};
-    if (n < pos + hsize[fmt]) return false;
-    InState& st = in_[csid];
-    if (fmt == 3 && !st.used) throw Failure("server sent a type 3 chunk on a new chunk stream");
-    uint32_t field = 0, len = st.len, msid = st.msid;
-    uint8_t type = st.type;
-    if (fmt <= 2) field = rd24(p + pos);
-    if (fmt <= 1) { len = rd24(p + pos + 3); type = p[pos + 6]; }
-    if (fmt == 0) msid = rd32le(p + pos + 7);
-    pos += hsize[fmt];
-    bool ext = fmt <= 2 ? field == 0xFFFFFF : st.ext;
-    if (ext) {
-      if (n < pos + 4) return false;
-      field = rd32(p + pos);
-      pos += 4;
-    }
-    bool starting = st.buf.empty();
-    size_t want = std::min<size_t>(in_chunk_size_, len - (starting ? 0 : st.buf.size()));
-    if (n < pos + want) return false;
-    // Commit the header.
-    st.used = true;
-    st.ext = ext;
-    st.len = len;
-    st.type = type;
-    st.msid = msid;
-    if (fmt == 0) { st.ts = field; st.delta = 0; }
-    else if (fmt <= 2) { st.delta = field; st.ts += field; }
-    else if (starting) st.ts += st.delta;
-    st.buf.insert(st.buf.end(), p + pos, p + pos + want);
-    pos += want;
-    inbuf_.erase(inbuf_.begin(), inbuf_.begin() + long(pos));
-    if (st.buf.size() >= st.len) {
-      Bytes msg;
-      msg.swap(st.buf);
-      handle_message(st.type, st.msid, msg);
-    }
+    std::optional<rtmp::Message> m;
+    const size_t used = reader_.take(inbuf_.data(), inbuf_.size(), m);
+    if (used == 0) return false;
+    inbuf_.erase(inbuf_.begin(), inbuf_.begin() + long(used));
+    if (m) handle_message(m->type, m->msid, m->payload);
     return true;
   }
 
+  // A message from the server. Set Chunk Size and Abort have taken effect in the reader.
   void handle_message(uint8_t type, uint32_t msid, const Bytes& m) {
+    if (auto pong = control_.on_message(type, m)) deferred_.push_back({rtmp::kControlCsid, 4, std::move(*pong)});
     switch (type) {
       case 1:  // Set Chunk Size
-        if (m.size() >= 4) in_chunk_size_ = std::max<uint32_t>(1, rd32(m.data()) & 0x7FFFFFFF);
-        if (verbose) std::fprintf(stderr, "rtmp_publish: < SetChunkSize %u\n", in_chunk_size_);
+        if (verbose) std::fprintf(stderr, "rtmp_publish: < SetChunkSize %u\n", reader_.chunk_size());
         break;
-      case 2:  // Abort
-        if (m.size() >= 4) in_[rd32(m.data())].buf.clear();
-        break;
+      case 2: break;  // Abort
       case 3: break;  // Acknowledgement
-      case 4:         // User Control
-        if (m.size() >= 6 && rd16(m.data()) == 6) {  // PingRequest -> PingResponse
-          Bytes b;
-          put16(b, 7);
-          putbytes(b, m.data() + 2, 4);
-          deferred_.push_back({2, 4, b});
-        }
-        if (verbose && m.size() >= 2) std::fprintf(stderr, "rtmp_publish: < UserControl %u\n", rd16(m.data()));
+      case 4:         // User Control: a PingRequest is answered above
+        if (verbose && m.size() >= 2) std::fprintf(stderr, "rtmp_publish: < UserControl %u\n", rtmp::rd16(m.data()));
         break;
       case 5:
-        if (m.size() >= 4) window_ = rd32(m.data());
-        if (verbose) std::fprintf(stderr, "rtmp_publish: < WindowAckSize %u\n", window_);
+        if (verbose) std::fprintf(stderr, "rtmp_publish: < WindowAckSize %u\n", control_.window());
         break;
       case 6: break;  // Set Peer Bandwidth
       case 17:        // AMF3 command: a 0 byte, then AMF0
       case 20: {
-        size_t skip = type == 17 && !m.empty() ? 1 : 0;
-        amf::Reader r{m.data() + skip, m.size() - skip};
-        Command c;
-        amf::Value name = r.value();
-        c.name = name.str;
-        c.msid = msid;
-        if (r.pos < r.n) c.txn = r.value().num;
-        while (r.pos < r.n) c.args.push_back(r.value());
+        Command c = rtmp::parse_command(type, msid, m);
         if (verbose) {
           std::string s;
           for (auto& a : c.args) s += " " + a.show();
@@ -803,7 +552,7 @@ class Publisher {
     auto first = open_input(files[0], o_.no_video, o_.no_audio);  // fail before connecting
 
     rtmp_.verbose = o_.verbose;
-    rtmp_.force_fmt0 = o_.fmt0;
+    rtmp_.force_fmt0(o_.fmt0);
     rtmp_.on_status = [this](const Command& c) { check_status(c); };
     rtmp_.connect_tcp(host_, port_);
     rtmp_.handshake();
@@ -883,50 +632,23 @@ class Publisher {
     std::string desc = info ? info->get_str("description") : "";
     std::fprintf(stderr, "rtmp_publish: onStatus level=%s code=%s description=%s\n", level.c_str(),
                  code.c_str(), desc.c_str());
-    if (level == "error" || code.find("BadName") != std::string::npos ||
-        code.find("Failed") != std::string::npos || code.find("Rejected") != std::string::npos)
+    if (rtmp::refused(level, code))
       throw Failure("server refused: " + code + (desc.empty() ? "" : " (" + desc + ")"));
   }
 
-  static std::string describe_error(const Command& c) {
-    for (auto& a : c.args)
-      if (a.type == amf::Object) return a.get_str("code") + " " + a.get_str("description");
-    return "";
-  }
-
   void connect_and_publish() {
-    rtmp_.send_command(0, "connect", 1, [&](Bytes& b) {
-      amf::object_begin(b);
-      amf::key(b, "app"); amf::string(b, app_);
-      amf::key(b, "type"); amf::string(b, "nonprivate");
-      amf::key(b, "flashVer"); amf::string(b, "FMLE/3.0 (compatible; bvlive rtmp_publish)");
-      amf::key(b, "tcUrl"); amf::string(b, tcurl_);
-      if (!o_.no_fourcc_list) {
-        amf::key(b, "fourCcList");
-        put8(b, amf::StrictArray);
-        put32(b, 3);
-        for (const char* f : {"hvc1", "av01", "avc1"}) amf::string(b, f);
-      }
-      amf::object_end(b);
-    });
-    Command r = rtmp_.wait_command([](const Command& c) { return c.txn == 1 && (c.name == "_result" || c.name == "_error"); },
-                                   10000, "the reply to connect");
-    if (r.name != "_result") throw Failure("connect refused: " + describe_error(r));
+    rtmp_.send_command(0, rtmp::connect_command(app_, tcurl_, "FMLE/3.0 (compatible; bvlive rtmp_publish)",
+                                                !o_.no_fourcc_list));
+    Command r = rtmp_.wait_command([](const Command& c) { return c.answers(rtmp::kConnectTxn); }, 10000,
+                                   "the reply to connect");
+    if (r.name != "_result") throw Failure("connect refused: " + r.describe());
 
-    auto key_arg = [&](Bytes& b) { amf::null(b); amf::string(b, key_); };
-    rtmp_.send_command(0, "releaseStream", 2, key_arg);
-    rtmp_.send_command(0, "FCPublish", 3, key_arg);
-    rtmp_.send_command(0, "createStream", 4, [](Bytes& b) { amf::null(b); });
-    r = rtmp_.wait_command([](const Command& c) { return c.txn == 4 && (c.name == "_result" || c.name == "_error"); },
-                           10000, "the reply to createStream");
-    if (r.name != "_result") throw Failure("createStream refused: " + describe_error(r));
-    for (auto& a : r.args)
-      if (a.type == amf::Number) stream_id_ = uint32_t(a.num);
-    rtmp_.send_command(stream_id_, "publish", 5, [&](Bytes& b) {
-      amf::null(b);
-      amf::string(b, key_);
-      amf::string(b, "live");
-    });
+    for (const Bytes& command : rtmp::create_stream_commands(key_)) rtmp_.send_command(0, command);
+    r = rtmp_.wait_command([](const Command& c) { return c.answers(rtmp::kCreateStreamTxn); }, 10000,
+                           "the reply to createStream");
+    if (r.name != "_result") throw Failure("createStream refused: " + r.describe());
+    stream_id_ = r.stream_id(stream_id_);
+    rtmp_.send_command(stream_id_, rtmp::publish_command(key_));
     rtmp_.wait_command(
         [](const Command& c) {
           if (c.name != "onStatus") return false;

@@ -103,8 +103,27 @@ inline bool read_available(int fd, std::string& buf) {
   }
 }
 
-inline std::string get_request(int port, const std::string& target) {
-  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
+// GET TARGET with the Host header, then `headers` (whole lines, each ending in CRLF).
+inline std::string get_request(int port, const std::string& target, std::string_view headers = {}) {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n" + std::string(headers) +
+         "\r\n";
+}
+
+// A header's value in a response head (status line and header lines, each ending in CRLF),
+// "" when absent; the name without its colon, in any case.
+inline std::string header_value(std::string_view head, std::string_view name) {
+  for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos && pos + 2 < head.size();) {
+    const std::size_t start = pos + 2, eol = head.find("\r\n", start);
+    const std::size_t stop = eol == std::string_view::npos ? head.size() : eol;
+    if (stop - start > name.size() && head[start + name.size()] == ':' &&
+        strncasecmp(head.data() + start, name.data(), name.size()) == 0) {
+      std::size_t v = start + name.size() + 1;
+      while (v < stop && (head[v] == ' ' || head[v] == '\t')) ++v;
+      return std::string(head.substr(v, stop - v));
+    }
+    pos = eol;
+  }
+  return "";
 }
 
 struct HttpResponse {

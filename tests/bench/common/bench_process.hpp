@@ -1,7 +1,8 @@
 // The processes a benchmark starts: children with their output in log files (a daemon, an
-// encoder, nginx), stopped with SIGTERM then SIGKILL; `bvlive` calls run to completion; the
-// JSON-RPC connection to the daemon's control socket; and the bvlived under test itself, on
-// its own state dir, config, socket and log, on loopback with every port chosen by the kernel.
+// encoder, nginx), stopped with SIGTERM then SIGKILL; `bvlive` calls and tools (openssl, an
+// encoder) run to completion within a time limit; the JSON-RPC connection to the daemon's
+// control socket; and the bvlived under test itself, on its own state dir, config, socket and
+// log, on loopback with every port chosen by the kernel.
 // Also what /proc says of a child's CPU time and memory.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -187,6 +189,29 @@ class Child {
   int status_ = 0;
 };
 
+// Runs argv to completion, stdout and stderr as spawn() takes them: its wait status, or
+// nothing when it was still running after `limit` (it is then killed).
+inline std::optional<int> run_bounded(const std::vector<std::string>& argv, const std::string& out_path,
+                                      const std::string& err_path, std::chrono::milliseconds limit) {
+  const pid_t pid = spawn(argv, out_path, err_path);
+  int status = 0;
+  if (wait_exit(pid, status, limit)) return status;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return std::nullopt;
+}
+
+// Runs a tool (openssl, an encoder) to completion, at most `limit`, its output in `log`;
+// throws with the end of the log unless it exits 0.
+inline void run_tool(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds limit) {
+  const std::optional<int> status = run_bounded(argv, log, log, limit);
+  if (!status)
+    throw Broken(argv.at(0) + " did not finish within " + std::to_string(limit.count()) + " s; its log:\n" +
+                 tail_of_file(log, 20));
+  if (exit_code(*status) != 0)
+    throw Broken(argv.at(0) + " " + exit_text(*status) + "; its log:\n" + tail_of_file(log, 20));
+}
+
 struct CliResult {
   int exit_code = -1;
   std::string out, err;
@@ -198,15 +223,10 @@ inline CliResult run_cli(const std::string& bvlive, const std::string& dir, std:
   const std::string out = dir + "/cli.out", err = dir + "/cli.err";
   std::filesystem::remove(out);
   std::filesystem::remove(err);
-  const pid_t pid = spawn(args, out, err);
-  int status = 0;
-  if (!wait_exit(pid, status, std::chrono::seconds(15))) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    throw Broken("`bvlive " + args.at(args.size() > 3 ? 3 : 1) + "` did not finish within 15 s");
-  }
+  const std::optional<int> status = run_bounded(args, out, err, std::chrono::seconds(15));
+  if (!status) throw Broken("`bvlive " + args.at(args.size() > 3 ? 3 : 1) + "` did not finish within 15 s");
   CliResult r;
-  r.exit_code = exit_code(status);
+  r.exit_code = exit_code(*status);
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
@@ -343,6 +363,13 @@ class Daemon {
     if (id.empty() || id.find_first_of(" \n") != std::string::npos) throw Broken("`bvlive create -q` printed '" + id + "'");
     return id;
   }
+  // A live from `flags` taken through preview and start: LIVE, no encoder needed.
+  std::string start_live(const std::vector<std::string>& flags) const {
+    const std::string id = create_live(flags);
+    cli_ok({"preview", id});
+    cli_ok({"start", id});
+    return id;
+  }
 
   // A port daemon.status named at start-up (listeners.NAME: "http", "api", "rtmp"...).
   int port(const char* listener) const {
@@ -382,6 +409,13 @@ inline std::int64_t stat_cpu_ns(pid_t pid) {
     if (i == 15) stime = std::atoll(field.c_str());
   }
   return (utime + stime) * (1000000000LL / ::sysconf(_SC_CLK_TCK));
+}
+
+// The same summed over a server's processes (nginx: master and worker).
+inline std::int64_t stat_cpu_ns(const std::vector<pid_t>& pids) {
+  std::int64_t sum = 0;
+  for (pid_t p : pids) sum += stat_cpu_ns(p);
+  return sum;
 }
 
 // CPU time of every thread of `pid`, in ns: /proc/PID/task/*/schedstat (nanoseconds, not

@@ -3,7 +3,7 @@
 // free loopback port for it, and the running nginx. With Debian's RTMP module
 // (libnginx-mod-rtmp) it takes RTMP pushes to rtmp://127.0.0.1:PORT/live/NAME and writes HLS
 // (DIR/hls/NAME.m3u8), optionally serving that HLS over HTTP for players; plain (nginx-light),
-// it serves a directory of static files.
+// it serves a directory of static files, over HTTP or HTTPS.
 #pragma once
 
 #include <arpa/inet.h>
@@ -97,11 +97,16 @@ inline std::string nginx_rtmp_conf(const NginxRtmpConf& c) {
 
 // nginx serving the files under `root` at http://127.0.0.1:PORT/ as a static file server is
 // set up for speed: sendfile, and connections kept for as many requests as a client sends
-// (by default nginx closes one after 1,000, which a benchmark's client would pay for).
+// (by default nginx closes one after 1,000, which a benchmark's client would pay for). With a
+// certificate and key it serves https://127.0.0.1:PORT/ instead, set up as close to bvlived's
+// [tls] as nginx's configuration goes: TLS 1.2 and 1.3, Mozilla's intermediate TLS 1.2 suites
+// (ECDHE, AES-GCM and ChaCha20), no server preference, a session cache and tickets, and kernel
+// TLS asked of OpenSSL (used where the kernel has it: SSL_sendfile).
 struct NginxStaticConf {
   std::string dir;   // prefix: nginx.pid, logs/error.log, tmp/
   std::string root;  // the files served
-  int http_port = 0;
+  int http_port = 0;              // the port, HTTP or (with a certificate) HTTPS
+  std::string certificate, key;   // PEM files: HTTPS
   int worker_connections = 1024;
   std::string comment = "nginx serving static files as the baseline";
 };
@@ -110,9 +115,19 @@ inline std::string nginx_static_conf(const NginxStaticConf& c) {
   std::ostringstream o;
   nginx_main_conf(o, c.dir, c.comment, c.worker_connections);
   nginx_http_conf(o, c.dir);
+  const bool tls = !c.certificate.empty();
   o << "  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/mp4 mp4 m4s; }\n"
     << "  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000000;\n  keepalive_timeout 300s;\n"
-    << "  server {\n    listen 127.0.0.1:" << c.http_port << ";\n    root " << c.root << ";\n  }\n}\n";
+    << "  server {\n    listen 127.0.0.1:" << c.http_port << (tls ? " ssl" : "") << ";\n    root " << c.root << ";\n";
+  if (tls)
+    o << "    ssl_certificate " << c.certificate << ";\n    ssl_certificate_key " << c.key << ";\n"
+      << "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+      << "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;\n"
+      << "    ssl_prefer_server_ciphers off;\n"
+      << "    ssl_session_cache shared:SSL:10m;\n    ssl_session_tickets on;\n"
+      << "    ssl_conf_command Options KTLS;\n";
+  o << "  }\n}\n";
   return o.str();
 }
 

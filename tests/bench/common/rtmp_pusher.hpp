@@ -14,8 +14,9 @@
 // As `ffmpeg -re` does, a connection whose server does not read fast enough stops producing:
 // at `high_water` bytes queued it waits, and its tags go out late (PushStatus::late_ms).
 //
-// The wire code (chunk writer and reader, AMF0) is tests/tools/rtmp_publish.cpp's, cut down
-// to what a legacy AVC/AAC publisher needs, so the bench does not link libav.
+// The wire code (handshake, chunk writer and reader, AMF0, the publish commands, control
+// replies) is tests/tools/rtmp_wire.hpp, which the test publisher rtmp_publish uses too; this
+// file adds the FLV source and the one-thread event loop, so the bench does not link libav.
 #pragma once
 
 #include <arpa/inet.h>
@@ -36,140 +37,26 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "../../tools/rtmp_wire.hpp"
 #include "bench_run.hpp"
 
 namespace bvbench::rtmp {
 
-using Bytes = std::vector<std::uint8_t>;
+using Bytes = bvtest::rtmp::Bytes;
 using Clock = std::chrono::steady_clock;
 
-// ---------------------------------------------------------------- byte helpers
-inline void put8(Bytes& b, std::uint32_t v) { b.push_back(std::uint8_t(v)); }
-inline void put16(Bytes& b, std::uint32_t v) { put8(b, v >> 8); put8(b, v); }
-inline void put24(Bytes& b, std::uint32_t v) { put8(b, v >> 16); put8(b, v >> 8); put8(b, v); }
-inline void put32(Bytes& b, std::uint32_t v) { put8(b, v >> 24); put8(b, v >> 16); put8(b, v >> 8); put8(b, v); }
-inline void put32le(Bytes& b, std::uint32_t v) { put8(b, v); put8(b, v >> 8); put8(b, v >> 16); put8(b, v >> 24); }
-inline void putbytes(Bytes& b, const void* p, std::size_t n) {
-  auto* c = static_cast<const std::uint8_t*>(p);
-  b.insert(b.end(), c, c + n);
-}
-inline std::uint32_t rd16(const std::uint8_t* p) { return std::uint32_t(p[0]) << 8 | p[1]; }
-inline std::uint32_t rd24(const std::uint8_t* p) { return std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2]; }
-inline std::uint32_t rd32(const std::uint8_t* p) {
-  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
-}
-inline std::uint32_t rd32le(const std::uint8_t* p) {
-  return std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[1]) << 8 | p[0];
-}
-
-// ---------------------------------------------------------------- AMF0 (rtmp_publish's)
-namespace amf {
-enum : std::uint8_t { Number = 0, Boolean = 1, String = 2, Object = 3, Null = 5, Undefined = 6,
-                      EcmaArray = 8, ObjectEnd = 9, StrictArray = 10, Date = 11, LongString = 12 };
-
-inline void number(Bytes& b, double d) {
-  std::uint64_t u;
-  std::memcpy(&u, &d, 8);
-  put8(b, Number);
-  put32(b, std::uint32_t(u >> 32));
-  put32(b, std::uint32_t(u));
-}
-inline void key(Bytes& b, const std::string& s) { put16(b, std::uint32_t(s.size())); putbytes(b, s.data(), s.size()); }
-inline void string(Bytes& b, const std::string& s) { put8(b, String); key(b, s); }
-inline void null(Bytes& b) { put8(b, Null); }
-inline void object_begin(Bytes& b) { put8(b, Object); }
-inline void object_end(Bytes& b) { put16(b, 0); put8(b, ObjectEnd); }
-
-struct Value {
-  std::uint8_t type = Undefined;
-  double num = 0;
-  std::string str;
-  std::vector<std::pair<std::string, Value>> props;  // Object / EcmaArray
-
-  std::string get_str(const std::string& k) const {
-    for (const auto& [n, v] : props)
-      if (n == k) return v.type == String || v.type == LongString ? v.str : std::string();
-    return {};
-  }
-};
-
-struct Reader {
-  const std::uint8_t* p;
-  std::size_t n, pos = 0;
-  void need(std::size_t k) const {
-    if (n - pos < k) throw Broken("malformed AMF0 from server (truncated)");
-  }
-  std::string key() {
-    need(2);
-    std::size_t len = rd16(p + pos);
-    pos += 2;
-    need(len);
-    std::string s(reinterpret_cast<const char*>(p + pos), len);
-    pos += len;
-    return s;
-  }
-  void props(Value& v, int depth) {
-    for (;;) {
-      need(3);
-      if (rd16(p + pos) == 0 && p[pos + 2] == ObjectEnd) {
-        pos += 3;
-        return;
-      }
-      std::string k = key();
-      Value child = value(depth + 1);
-      v.props.emplace_back(std::move(k), std::move(child));
-    }
-  }
-  Value value(int depth = 0) {
-    if (depth > 32) throw Broken("malformed AMF0 from server (too deep)");
-    need(1);
-    Value v;
-    v.type = p[pos++];
-    switch (v.type) {
-      case Number: {
-        need(8);
-        std::uint64_t u = std::uint64_t(rd32(p + pos)) << 32 | rd32(p + pos + 4);
-        std::memcpy(&v.num, &u, 8);
-        pos += 8;
-        break;
-      }
-      case Boolean: need(1); pos += 1; break;
-      case String: v.str = key(); break;
-      case LongString: {
-        need(4);
-        std::size_t len = rd32(p + pos);
-        pos += 4;
-        need(len);
-        v.str.assign(reinterpret_cast<const char*>(p + pos), len);
-        pos += len;
-        break;
-      }
-      case Object: props(v, depth); break;
-      case EcmaArray: need(4); pos += 4; props(v, depth); break;
-      case StrictArray: {
-        need(4);
-        std::uint32_t count = rd32(p + pos);
-        pos += 4;
-        for (std::uint32_t i = 0; i < count; ++i) value(depth + 1);
-        break;
-      }
-      case Null: case Undefined: break;
-      case Date: need(10); pos += 10; break;
-      default: throw Broken("unsupported AMF0 type " + std::to_string(v.type) + " from server");
-    }
-    return v;
-  }
-};
-}  // namespace amf
+namespace wire = bvtest::rtmp;
+namespace amf = wire::amf;
+using wire::putbytes;
+using wire::rd24;
+using wire::rd32;
 
 // ---------------------------------------------------------------- the FLV file, in memory
 
@@ -332,16 +219,6 @@ class RtmpLoad {
 
  private:
   enum class St { Waiting, Connecting, Handshake, Connect, CreateStream, Publish, Publishing, Failed };
-  struct InChunk {
-    bool used = false, ext = false;
-    std::uint32_t ts = 0, delta = 0, len = 0, msid = 0;
-    std::uint8_t type = 0;
-    Bytes buf;
-  };
-  struct OutChunk {
-    bool used = false;
-    std::uint32_t ts = 0, msid = 0;
-  };
   struct Conn {
     int fd = -1;
     St st = St::Waiting;
@@ -351,10 +228,9 @@ class RtmpLoad {
     bool epollout = false;
     Bytes in;
     std::size_t in_off = 0;
-    std::map<std::uint32_t, InChunk> ins;
-    OutChunk outs[8];
-    std::uint32_t in_chunk = 128, window = 0, out_chunk = 128;
-    std::uint64_t received = 0, acked = 0;
+    wire::ChunkReader reader;
+    wire::ChunkWriter writer;
+    wire::ControlReplies control;
     std::uint32_t msid = 1;
     std::size_t next = 0;
     std::int64_t loop_base = 0;
@@ -436,7 +312,7 @@ class RtmpLoad {
             conns_[i].blocked = false;
             flush(i);
           }
-        } catch (const Broken& e) {
+        } catch (const std::runtime_error& e) {  // Broken, wire::Error
           fail(i, e.what());
         }
       }
@@ -499,14 +375,8 @@ class RtmpLoad {
       errno = err;
       return fail(i, errno_text("connect 127.0.0.1:" + std::to_string(targets_[i].port)));
     }
-    // C0 + C1: version 3, time 0, zero, 1528 random bytes.
-    Bytes b;
-    put8(b, 3);
-    put32(b, 0);
-    put32(b, 0);
-    std::mt19937 rng(0xb71e + static_cast<unsigned>(i));
-    for (int k = 0; k < 1528; ++k) put8(b, rng());
-    c.out.insert(c.out.end(), b.begin(), b.end());
+    const Bytes c0c1 = wire::c0c1(0xb71e + static_cast<unsigned>(i));
+    c.out.insert(c.out.end(), c0c1.begin(), c0c1.end());
     c.st = St::Handshake;
     flush(i);
   }
@@ -533,41 +403,10 @@ class RtmpLoad {
     if (c.fd >= 0) watch(i, pending(c) > 0);
   }
 
-  // One RTMP message into the connection's queue, chunked (rtmp_publish's send_message).
-  void message(Conn& c, std::uint32_t csid, std::uint8_t type, std::uint32_t msid, std::uint32_t ts, const Bytes& payload) {
-    OutChunk& st = c.outs[csid & 7];
-    const std::uint32_t delta = ts - st.ts;
-    const int form = (!st.used || st.msid != msid || delta >= 0x80000000u) ? 0 : 1;
-    const std::uint32_t field = form == 0 ? ts : delta;
-    const bool ext = field >= 0xFFFFFF;
-    Bytes& out = c.out;
-    out.reserve(out.size() + payload.size() + payload.size() / c.out_chunk * 5 + 24);
-    put8(out, std::uint32_t(form << 6) | csid);
-    put24(out, ext ? 0xFFFFFF : field);
-    put24(out, std::uint32_t(payload.size()));
-    put8(out, type);
-    if (form == 0) put32le(out, msid);
-    if (ext) put32(out, field);
-    std::size_t off = 0;
-    do {
-      const std::size_t n = std::min<std::size_t>(c.out_chunk, payload.size() - off);
-      if (off > 0) {
-        put8(out, 0xC0 | csid);
-        if (ext) put32(out, field);
-      }
-      putbytes(out, payload.data() + off, n);
-      off += n;
-    } while (off < payload.size());
-    st = {true, ts, msid};
-  }
-
-  template <typename Args>
-  void command(Conn& c, std::uint32_t msid, const std::string& name, double txn, Args args) {
-    Bytes b;
-    amf::string(b, name);
-    amf::number(b, txn);
-    args(b);
-    message(c, 3, 20, msid, 0, b);
+  // One RTMP message into the connection's queue, chunked.
+  static void message(Conn& c, std::uint32_t csid, std::uint8_t type, std::uint32_t msid, std::uint32_t ts,
+                      const Bytes& payload) {
+    c.writer.message(c.out, csid, type, msid, ts, payload);
   }
 
   void readable(std::size_t i) {
@@ -582,28 +421,19 @@ class RtmpLoad {
         throw Broken(errno_text("connection error"));
       }
       c.in.insert(c.in.end(), buf, buf + n);
-      c.received += static_cast<std::uint64_t>(n);
+      c.control.received(static_cast<std::uint64_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buf) break;
     }
     if (c.st == St::Handshake) {
-      if (c.in.size() < 1 + 1536 + 1536) return;
-      if (c.in[0] != 3) throw Broken("handshake: server version " + std::to_string(c.in[0]));
-      c.out.insert(c.out.end(), c.in.begin() + 1, c.in.begin() + 1 + 1536);  // C2 = S1
-      c.in_off = 1 + 1536 + 1536;
-      Bytes cs;
-      put32(cs, cfg_.chunk_size);
-      message(c, 2, 1, 0, 0, cs);
-      c.out_chunk = cfg_.chunk_size;
+      if (c.in.size() < wire::kServerHandshakeBytes) return;
+      const Bytes c2 = wire::c2(c.in.data());
+      c.out.insert(c.out.end(), c2.begin(), c2.end());
+      c.in_off = wire::kServerHandshakeBytes;
+      c.writer.set_chunk_size(c.out, cfg_.chunk_size);
       const PushTarget& t = targets_[i];
       const std::string tc_url = "rtmp://127.0.0.1:" + std::to_string(t.port) + "/" + t.app;
-      command(c, 0, "connect", 1, [&](Bytes& b) {
-        amf::object_begin(b);
-        amf::key(b, "app"), amf::string(b, t.app);
-        amf::key(b, "type"), amf::string(b, "nonprivate");
-        amf::key(b, "flashVer"), amf::string(b, "FMLE/3.0 (compatible; bvlive bench_ingest)");
-        amf::key(b, "tcUrl"), amf::string(b, tc_url);
-        amf::object_end(b);
-      });
+      c.writer.command(c.out, 0,
+                       wire::connect_command(t.app, tc_url, "FMLE/3.0 (compatible; bvlive bench_ingest)", false));
       c.st = St::Connect;
     }
     while (c.fd >= 0 && parse_chunk(i)) {
@@ -616,138 +446,44 @@ class RtmpLoad {
       c.in.erase(c.in.begin(), c.in.begin() + static_cast<long>(c.in_off));
       c.in_off = 0;
     }
-    if (c.window && c.received - c.acked >= c.window / 2) {  // Acknowledgement
-      Bytes b;
-      put32(b, std::uint32_t(c.received));
-      c.acked = c.received;
-      message(c, 2, 3, 0, 0, b);
-    }
+    if (auto ack = c.control.acknowledgement()) message(c, wire::kControlCsid, 3, 0, 0, *ack);
     flush(i);
   }
 
-  // One chunk from the input if complete (rtmp_publish's parse_chunk); false: more bytes needed.
+  // One chunk from the input if complete; false: more bytes needed.
   bool parse_chunk(std::size_t i) {
     Conn& c = conns_[i];
-    const std::uint8_t* p = c.in.data() + c.in_off;
-    const std::size_t n = c.in.size() - c.in_off;
-    if (n < 1) return false;
-    const int form = p[0] >> 6;
-    std::uint32_t csid = p[0] & 0x3F;
-    std::size_t pos = 1;
-    if (csid == 0) {
-      if (n < 2) return false;
-      csid = 64 + p[1];
-      pos = 2;
-    } else if (csid == 1) {
-      if (n < 3) return false;
-      csid = 64 + p[1] + 256u * p[2];
-      pos = 3;
-    }
-    static const std::size_t hsize[4] = {11, 7, 3, 0};
-    if (n < pos + hsize[form]) return false;
-    InChunk& st = c.ins[csid];
-    if (form == 3 && !st.used) throw Broken("server sent a type 3 chunk on a new chunk stream");
-    std::uint32_t field = 0, len = st.len, msid = st.msid;
-    std::uint8_t type = st.type;
-    if (form <= 2) field = rd24(p + pos);
-    if (form <= 1) {
-      len = rd24(p + pos + 3);
-      type = p[pos + 6];
-    }
-    if (form == 0) msid = rd32le(p + pos + 7);
-    pos += hsize[form];
-    const bool ext = form <= 2 ? field == 0xFFFFFF : st.ext;
-    if (ext) {
-      if (n < pos + 4) return false;
-      field = rd32(p + pos);
-      pos += 4;
-    }
-    const bool starting = st.buf.empty();
-    const std::size_t want = std::min<std::size_t>(c.in_chunk, len - (starting ? 0 : st.buf.size()));
-    if (n < pos + want) return false;
-    st.used = true;
-    st.ext = ext;
-    st.len = len;
-    st.type = type;
-    st.msid = msid;
-    if (form == 0) {
-      st.ts = field;
-      st.delta = 0;
-    } else if (form <= 2) {
-      st.delta = field;
-      st.ts += field;
-    } else if (starting) {
-      st.ts += st.delta;
-    }
-    st.buf.insert(st.buf.end(), p + pos, p + pos + want);
-    c.in_off += pos + want;
-    if (st.buf.size() >= st.len) {
-      Bytes msg;
-      msg.swap(st.buf);
-      handle(i, st.type, msg);
-    }
+    std::optional<wire::Message> m;
+    const std::size_t used = c.reader.take(c.in.data() + c.in_off, c.in.size() - c.in_off, m);
+    if (used == 0) return false;
+    c.in_off += used;
+    if (m) handle(i, m->type, m->payload);
     return true;
   }
 
+  // A message from the server (Set Chunk Size and Abort have taken effect in the reader).
   void handle(std::size_t i, std::uint8_t type, const Bytes& m) {
     Conn& c = conns_[i];
-    switch (type) {
-      case 1:  // Set Chunk Size
-        if (m.size() >= 4) c.in_chunk = std::max<std::uint32_t>(1, rd32(m.data()) & 0x7FFFFFFF);
-        return;
-      case 2:  // Abort
-        if (m.size() >= 4) c.ins[rd32(m.data())].buf.clear();
-        return;
-      case 4:  // User Control: PingRequest -> PingResponse
-        if (m.size() >= 6 && rd16(m.data()) == 6) {
-          Bytes b;
-          put16(b, 7);
-          putbytes(b, m.data() + 2, 4);
-          message(c, 2, 4, 0, 0, b);
-        }
-        return;
-      case 5:  // Window Acknowledgement Size
-        if (m.size() >= 4) c.window = rd32(m.data());
-        return;
-      case 17:
-      case 20:
-        break;
-      default:
-        return;
-    }
-    const std::size_t skip = type == 17 && !m.empty() ? 1 : 0;
-    amf::Reader r{m.data() + skip, m.size() - skip};
-    const std::string name = r.value().str;
-    const double txn = r.pos < r.n ? r.value().num : 0;
-    std::vector<amf::Value> args;
-    while (r.pos < r.n) args.push_back(r.value());
-    auto info = [&](const char* k) {
-      for (const auto& a : args)
-        if (a.type == amf::Object) return a.get_str(k);
-      return std::string();
-    };
+    if (auto pong = c.control.on_message(type, m)) message(c, wire::kControlCsid, 4, 0, 0, *pong);
+    if (type != 17 && type != 20) return;
+    const wire::Command cmd = wire::parse_command(type, 0, m);
     const std::string key = targets_[i].key;
-    if ((name == "_result" || name == "_error") && txn == 1 && c.st == St::Connect) {
-      if (name == "_error") throw Broken("connect refused: " + info("code") + " " + info("description"));
-      auto key_arg = [&](Bytes& b) { amf::null(b), amf::string(b, key); };
-      command(c, 0, "releaseStream", 2, key_arg);
-      command(c, 0, "FCPublish", 3, key_arg);
-      command(c, 0, "createStream", 4, [](Bytes& b) { amf::null(b); });
+    if (cmd.answers(wire::kConnectTxn) && c.st == St::Connect) {
+      if (cmd.name == "_error") throw Broken("connect refused: " + cmd.describe());
+      for (const Bytes& command : wire::create_stream_commands(key)) c.writer.command(c.out, 0, command);
       c.st = St::CreateStream;
-    } else if ((name == "_result" || name == "_error") && txn == 4 && c.st == St::CreateStream) {
-      if (name == "_error") throw Broken("createStream refused: " + info("code") + " " + info("description"));
-      for (const auto& a : args)
-        if (a.type == amf::Number) c.msid = static_cast<std::uint32_t>(a.num);
-      command(c, c.msid, "publish", 5, [&](Bytes& b) { amf::null(b), amf::string(b, key), amf::string(b, "live"); });
+    } else if (cmd.answers(wire::kCreateStreamTxn) && c.st == St::CreateStream) {
+      if (cmd.name == "_error") throw Broken("createStream refused: " + cmd.describe());
+      c.msid = cmd.stream_id(c.msid);
+      c.writer.command(c.out, c.msid, wire::publish_command(key));
       c.st = St::Publish;
-    } else if (name == "onStatus") {
-      const std::string level = info("level"), code = info("code");
-      if (level == "error" || code.find("BadName") != std::string::npos || code.find("Failed") != std::string::npos ||
-          code.find("Rejected") != std::string::npos)
-        throw Broken("server refused: " + code + " " + info("description"));
+    } else if (cmd.name == "onStatus") {
+      const std::string level = cmd.info("level"), code = cmd.info("code");
+      if (wire::refused(level, code)) throw Broken("server refused: " + code + " " + cmd.info("description"));
       if (code == "NetStream.Publish.Start" && c.st == St::Publish) {
-        if (!src_.metadata.empty()) message(c, 5, 18, c.msid, 0, src_.metadata);
-        for (const auto& h : src_.headers) message(c, h.type == 8 ? 4 : 6, h.type, c.msid, 0, h.body);
+        if (!src_.metadata.empty()) message(c, wire::kDataCsid, 18, c.msid, 0, src_.metadata);
+        for (const auto& h : src_.headers)
+          message(c, h.type == 8 ? wire::kAudioCsid : wire::kVideoCsid, h.type, c.msid, 0, h.body);
         c.t_publish = Clock::now();
         c.next_due = c.t_publish;
         c.stat.published = true;
@@ -777,7 +513,8 @@ class RtmpLoad {
       }
       c.stat.late_ms = std::max(c.stat.late_ms, std::chrono::duration<double, std::milli>(now - due).count());
       if (!c.stat.first_media) c.stat.first_media = now;
-      message(c, t.type == 8 ? 4 : 6, t.type, c.msid, static_cast<std::uint32_t>(media_ms), t.body);
+      const std::uint32_t csid = t.type == 8 ? wire::kAudioCsid : wire::kVideoCsid;
+      message(c, csid, t.type, c.msid, static_cast<std::uint32_t>(media_ms), t.body);
       queued = true;
       if (++c.next == src_.media.size()) {
         c.next = 0;

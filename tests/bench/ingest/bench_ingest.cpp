@@ -469,25 +469,6 @@ int connect_tcp(int port, int timeout_ms) {
   return fd;
 }
 
-// A free loopback port for nginx (it cannot report a port 0 bind). Racy in principle; a
-// clash shows as nginx failing to start, with its log.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw Broken(errno_text("socket"));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) < 0) {
-    std::string e = errno_text("bind 127.0.0.1:0");
-    ::close(fd);
-    throw Broken(e);
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // GET http://127.0.0.1:port/path over HTTP/1.0: {status, body}; status 0 when no complete
 // answer came within timeout_ms (or no connection).
 std::pair<int, std::string> http_fetch(int port, const std::string& path, int timeout_ms = 10000) {
@@ -1081,7 +1062,7 @@ Result run_nginx(const Options& o, int n, const std::string& dir, const Source& 
   r.streams = n;
   fs::create_directories(dir + "/hls");
   fs::create_directories(dir + "/logs");
-  const int port = free_port();
+  const int port = bvbench::free_port();
   const std::string conf = dir + "/nginx.conf", log = dir + "/logs/error.log";
   bvbench::NginxRtmpConf nc;
   nc.module = o.rtmp_module;

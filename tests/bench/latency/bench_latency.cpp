@@ -42,10 +42,6 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <nlohmann/json.hpp>
 
 #include "../common/bench_files.hpp"
@@ -141,8 +137,6 @@ using bvbench::check_signal;
 using bvbench::g_signal;
 using bvbench::nap;
 
-
-
 // Polls `done` every 250 ms for up to `timeout`; `check` throws when something died.
 template <typename Done, typename Check>
 bool wait_until(Done&& done, std::chrono::seconds timeout, Check&& check) {
@@ -175,22 +169,6 @@ class Child {
   std::string name_, log_;
   std::unique_ptr<bvtest::BackgroundProcess> p_;
 };
-
-// A free loopback port for nginx (it cannot report a port 0 bind). Racy in principle; a
-// clash shows as nginx failing to start, with its log.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw Broken(std::string("socket: ") + std::strerror(errno));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  if (!ok) throw Broken("cannot bind a free port on 127.0.0.1");
-  return ntohs(a.sin_port);
-}
 
 // ---------------------------------------------------------------- one measurement
 
@@ -348,7 +326,7 @@ Result run_nginx(const Options& o, const std::string& dir) {
   fs::create_directories(dir + "/hls");
   fs::create_directories(dir + "/logs");
   fs::create_directories(dir + "/tmp");
-  const int rtmp = free_port(), http = free_port();
+  const int rtmp = bvbench::free_port(), http = bvbench::free_port();
   const std::string conf = dir + "/nginx.conf", log = dir + "/logs/error.log";
   bvbench::NginxRtmpConf nc;
   nc.module = o.rtmp_module;

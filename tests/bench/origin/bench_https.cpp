@@ -41,7 +41,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -58,12 +57,12 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -177,47 +176,12 @@ bool kernel_tls() {
   return false;
 }
 
-// utime + stime of /proc/PID/stat (every thread of the process), in ms.
-double stat_cpu_ms(pid_t pid) {
-  const std::string stat = bvbench::read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::stringstream in(stat.substr(close + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::atoll(field.c_str());
-    if (i == 15) stime = std::atoll(field.c_str());
-  }
-  return static_cast<double>(utime + stime) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-double stat_cpu_ms(const std::vector<pid_t>& pids) {
-  double sum = 0;
-  for (pid_t p : pids) sum += stat_cpu_ms(p);
-  return sum;
-}
-
-// This process's CPU time (all its threads: the load generator), in ms.
-double self_cpu_ms() {
+// This process's CPU time (all its threads: the load generator), in ns.
+std::int64_t self_cpu_ns() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
-  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1000 + static_cast<double>(t.tv_usec) / 1000; };
-  return ms(u.ru_utime) + ms(u.ru_stime);
-}
-
-// Runs a tool to completion (at most `limit`), its output in `log`; throws with the log's end
-// unless it exits 0.
-void run_tool(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds limit) {
-  const pid_t pid = bvbench::spawn(argv, log, log);
-  int status = 0;
-  if (!bvbench::wait_exit(pid, status, limit)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    throw Broken(argv[0] + " did not finish within " + std::to_string(limit.count()) + " s; its log:\n" +
-                 bvbench::tail_of_file(log, 20));
-  }
-  if (bvbench::exit_code(status) != 0)
-    throw Broken(argv[0] + " " + bvbench::exit_text(status) + "; its log:\n" + bvbench::tail_of_file(log, 20));
+  auto ns = [](const timeval& t) { return std::int64_t{t.tv_sec} * 1000000000 + std::int64_t{t.tv_usec} * 1000; };
+  return ns(u.ru_utime) + ns(u.ru_stime);
 }
 
 // ---------------------------------------------------------------- TLS
@@ -263,25 +227,10 @@ SslCtx client_context(const std::string& ca) {
   return ctx;
 }
 
+// The bench's GET; with `close`, the server closes the connection after the answer.
 std::string request_for(int port, const std::string& target, bool close) {
-  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-         "\r\nUser-Agent: bench_https\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n";
-}
-
-// A header's value in a response head ("" when absent), by a case-insensitive name.
-std::string header_value(const std::string& head, const char* name) {
-  const std::size_t n = std::strlen(name);
-  for (std::size_t pos = head.find("\r\n"); pos != std::string::npos && pos + 2 < head.size();) {
-    const std::size_t start = pos + 2, eol = head.find("\r\n", start);
-    const std::size_t stop = eol == std::string::npos ? head.size() : eol;
-    if (stop - start > n && head[start + n] == ':' && strncasecmp(head.data() + start, name, n) == 0) {
-      std::size_t v = start + n + 1;
-      while (v < stop && (head[v] == ' ' || head[v] == '\t')) ++v;
-      return head.substr(v, stop - v);
-    }
-    pos = eol;
-  }
-  return "";
+  return bvbench::get_request(port, target, close ? "User-Agent: bench_https\r\nConnection: close\r\n"
+                                                  : "User-Agent: bench_https\r\n");
 }
 
 // One GET over a fresh TLS connection (blocking, every wait at most 10 s), the certificate
@@ -318,28 +267,24 @@ Fetched fetch_once(SSL_CTX* ctx, int port, const std::string& target, const std:
   const std::string req = request_for(port, target, true);
   if (SSL_write(ssl.get(), req.data(), static_cast<int>(req.size())) != static_cast<int>(req.size()))
     throw Broken(peer + ": TLS write failed: " + ssl_error_text());
+  // The answer, framed as bvbench::take_response frames it; its head kept for its size.
   std::string buf;
-  char chunk[16384];
-  long long length = -1;
-  std::size_t head_end = std::string::npos;
-  for (int reads = 0; reads < 100000; ++reads) {
+  HttpResponse r;
+  bool eof = false;
+  while (!bvbench::take_response(buf, r, true, eof)) {
+    if (eof)
+      throw Broken(peer + ": no whole answer to GET " + target + " over TLS (" + std::to_string(buf.size()) +
+                   " bytes read: " + ssl_error_text() + ")");
+    char chunk[16384];
     const int n = SSL_read(ssl.get(), chunk, sizeof chunk);
-    if (n <= 0) break;
-    buf.append(chunk, static_cast<std::size_t>(n));
-    if (head_end == std::string::npos && (head_end = buf.find("\r\n\r\n")) != std::string::npos) {
-      f.head = buf.substr(0, head_end + 2);
-      const std::string cl = header_value(f.head, "content-length");
-      if (cl.empty()) throw Broken(peer + ": an answer without Content-Length to GET " + target + ":\n" + f.head);
-      length = std::atoll(cl.c_str());
-    }
-    if (length >= 0 && buf.size() >= head_end + 4 + static_cast<std::size_t>(length)) break;
+    if (n <= 0) eof = true;
+    else buf.append(chunk, static_cast<std::size_t>(n));
+    const auto end = buf.find("\r\n\r\n");
+    if (f.head.empty() && end != std::string::npos) f.head = buf.substr(0, end + 2);
   }
-  if (head_end == std::string::npos || length < 0 || buf.size() < head_end + 4 + static_cast<std::size_t>(length))
-    throw Broken(peer + ": no whole answer to GET " + target + " over TLS (" + std::to_string(buf.size()) +
-                 " bytes read: " + ssl_error_text() + ")");
-  f.status_line = buf.substr(0, buf.find("\r\n"));
-  f.status = f.status_line.size() >= 12 ? std::atoi(f.status_line.c_str() + 9) : 0;
-  f.body = buf.substr(head_end + 4, static_cast<std::size_t>(length));
+  f.status = r.status;
+  f.status_line = std::move(r.status_line);
+  f.body = std::move(r.body);
   SSL_shutdown(ssl.get());
   return f;
 }
@@ -566,7 +511,8 @@ class Worker {
       const int status = c.head.size() >= 12 ? std::atoi(c.head.c_str() + 9) : 0;
       if (status != 200)
         throw Broken(load_.peer + " answered '" + c.head.substr(0, c.head.find("\r\n")) + "' to GET " + load_.target);
-      const std::string cl = header_value(c.head.substr(0, end + 2), "content-length");
+      const std::string cl =
+          bvbench::header_value(std::string_view(c.head).substr(0, end + 2), "content-length");
       if (cl.empty() || std::strtoull(cl.c_str(), nullptr, 10) != load_.body_bytes)
         throw Broken(load_.peer + ": GET " + load_.target + " answered Content-Length '" + cl + "'; expected " +
                      std::to_string(load_.body_bytes));
@@ -629,17 +575,17 @@ LoadResult run_load(SSL_CTX* ctx, const Load& load, int warmup_ms, int seconds) 
     workers.push_back(std::make_unique<Worker>(ctx, load, load.connections / threads + (t < load.connections % threads), w));
   std::vector<std::thread> pool;
   for (auto& wk : workers) pool.emplace_back([&wk] { wk->run(); });
-  double s0 = 0, s1 = 0, c0 = 0, c1 = 0;
+  std::int64_t s0 = 0, s1 = 0, c0 = 0, c1 = 0;  // ns
   Clock::time_point m0, m1;
   try {
     sleep_until(w.warm_end);
     m0 = Clock::now();
-    s0 = stat_cpu_ms(load.server);
-    c0 = self_cpu_ms();
+    s0 = bvbench::stat_cpu_ns(load.server);
+    c0 = self_cpu_ns();
     sleep_until(w.end);
     m1 = Clock::now();
-    s1 = stat_cpu_ms(load.server);
-    c1 = self_cpu_ms();
+    s1 = bvbench::stat_cpu_ns(load.server);
+    c1 = self_cpu_ns();
   } catch (...) {
     w.abort = true;
     for (auto& t : pool) t.join();
@@ -661,8 +607,8 @@ LoadResult run_load(SSL_CTX* ctx, const Load& load, int warmup_ms, int seconds) 
   r.per_s = static_cast<double>(r.requests) / r.seconds;
   r.mb_s = r.bytes / 1e6 / r.seconds;
   r.latency = stats_of(std::move(all));
-  r.server_cpu_ms = s1 - s0;
-  r.client_cpu_ms = c1 - c0;
+  r.server_cpu_ms = static_cast<double>(s1 - s0) / 1e6;
+  r.client_cpu_ms = static_cast<double>(c1 - c0) / 1e6;
   r.cpu_per_1000 = r.requests ? r.server_cpu_ms * 1000 / static_cast<double>(r.requests) : 0;
   r.server_busy = r.server_cpu_ms / 1000 / r.seconds;
   r.client_busy = r.client_cpu_ms / 1000 / r.seconds;
@@ -670,71 +616,7 @@ LoadResult run_load(SSL_CTX* ctx, const Load& load, int warmup_ms, int seconds) 
   return r;
 }
 
-// ---------------------------------------------------------------- the servers
-
-// nginx (one worker) serving DIR/root over HTTPS on a free loopback port, as close to bvlived's
-// TLS settings as its configuration goes.
-class Nginx {
- public:
-  Nginx(const std::string& nginx, const std::string& dir, const std::string& cert, const std::string& key)
-      : dir_(dir), child_("nginx", dir + "/logs/stderr.log") {
-    for (const char* sub : {"root", "logs", "tmp"}) std::filesystem::create_directories(dir + "/" + sub);
-    port_ = bvbench::free_port();
-    std::ostringstream o;
-    bvbench::nginx_main_conf(o, dir, "bench_https: nginx serving the same files over HTTPS", 1024);
-    bvbench::nginx_http_conf(o, dir);
-    o << "  types { application/vnd.apple.mpegurl m3u8; video/mp4 mp4 m4s; }\n"
-      << "  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000000;\n  keepalive_timeout 300s;\n"
-      << "  server {\n    listen 127.0.0.1:" << port_ << " ssl;\n    root " << root() << ";\n"
-      << "    ssl_certificate " << cert << ";\n    ssl_certificate_key " << key << ";\n"
-      // bvlived: TLS 1.2 and 1.3, Mozilla's intermediate TLS 1.2 suites, no server preference,
-      // OpenSSL's session cache and tickets, kernel TLS asked for.
-      << "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-      << "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;\n"
-      << "    ssl_prefer_server_ciphers off;\n"
-      << "    ssl_session_cache shared:SSL:10m;\n    ssl_session_tickets on;\n"
-      << "    ssl_conf_command Options KTLS;\n  }\n}\n";
-    std::ofstream(dir + "/nginx.conf") << o.str();
-    child_.start({nginx, "-p", dir, "-c", dir + "/nginx.conf", "-e", dir + "/logs/error.log"});
-  }
-
-  // Waits (at most 10 s) until GET `target` answers 200 over HTTPS; then its processes are known.
-  void wait_serving(SSL_CTX* ctx, const std::string& target) {
-    const auto t0 = Clock::now();
-    std::string last = "no connection";
-    for (;;) {
-      check_signal();
-      if (!child_.running()) throw broken("exited during start-up (" + bvbench::exit_text(child_.status()) + ")");
-      try {
-        const Fetched f = fetch_once(ctx, port_, target, "nginx");
-        if (f.status == 200) break;
-        last = f.status_line;
-      } catch (const Broken& e) {
-        last = e.what();  // not listening yet
-      }
-      if (Clock::now() - t0 > std::chrono::seconds(10))
-        throw broken("did not answer 200 to GET " + target + " over HTTPS within 10 s (last: " + last + ")");
-      bvbench::nap(std::chrono::milliseconds(20));
-    }
-    pids_ = bvbench::with_children(child_.pid());
-  }
-
-  Broken broken(const std::string& what) const {
-    return Broken(child_.broken(what).what() + bvbench::tail_of_file(dir_ + "/logs/error.log", 10));
-  }
-  bool running() { return child_.running(); }
-  std::string stop() { return child_.stop(); }
-  std::string root() const { return dir_ + "/root"; }
-  int port() const { return port_; }
-  const std::vector<pid_t>& pids() const { return pids_; }
-
- private:
-  std::string dir_;
-  bvbench::Child child_;
-  int port_ = 0;
-  std::vector<pid_t> pids_;
-};
+// ---------------------------------------------------------------- the files served
 
 // The URIs a media playlist lists: its EXT-X-MAP's, and its segments' with their EXTINF.
 struct MediaList {
@@ -807,13 +689,6 @@ std::string kb(std::size_t bytes) {
   return bytes >= 10000 ? fmt(static_cast<double>(bytes) / 1000, 0) + " KB" : std::to_string(bytes) + " B";
 }
 
-std::string start_live(const Daemon& d, const std::vector<std::string>& flags) {
-  const std::string id = d.create_live(flags);
-  d.cli_ok({"preview", id});
-  d.cli_ok({"start", id});
-  return id;
-}
-
 int run(const Options& o) {
   bvbench::scrub_environment();
   bvbench::raise_fd_limit(4096, "the connections");
@@ -846,9 +721,10 @@ int run(const Options& o) {
 
   // 1. The certificate.
   const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
-  run_tool({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-            "-out", cert, "-days", "7", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-           dir + "/openssl.log", std::chrono::seconds(30));
+  bvbench::run_tool({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=127.0.0.1", "-addext",
+                     "subjectAltName=IP:127.0.0.1"},
+                    dir + "/openssl.log", std::chrono::seconds(30));
   const SslCtx checking = client_context(cert);
   const SslCtx loading = client_context("");
 
@@ -862,7 +738,7 @@ int run(const Options& o) {
   if (d.port("https") != https_port)
     throw d.broken("listens for HTTPS on " + std::to_string(d.port("https")) + ", not the configured " +
                    std::to_string(https_port));
-  const std::string live = start_live(d, {"--name", "bench https", "--broadcast-mode", "dvr"});
+  const std::string live = d.start_live({"--name", "bench https", "--broadcast-mode", "dvr"});
   const json shown = json::parse(d.cli_ok({"show", live, "--json"}), nullptr, false);
   std::string rtmp;
   if (shown.is_object() && shown.contains("live") && shown["live"].contains("urls") &&
@@ -873,12 +749,13 @@ int run(const Options& o) {
     throw Broken("`bvlive show --json` gave no urls.rtmp of the form rtmp://HOST:PORT/live/KEY: '" + rtmp + "'");
   const std::string url = "rtmp://127.0.0.1" + rtmp.substr(colon);
   const auto p0 = Clock::now();
-  run_tool({ffmpeg, "-hide_banner", "-nostats", "-loglevel", "warning", "-re", "-f", "lavfi", "-i",
-            "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t",
-            std::to_string(o.push_seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "60",
-            "-keyint_min", "60", "-sc_threshold", "0", "-b:v", "2372k", "-minrate", "2372k", "-maxrate", "2372k",
-            "-bufsize", "2372k", "-x264-params", "nal-hrd=cbr", "-c:a", "aac", "-b:a", "128k", "-f", "flv", url},
-           dir + "/ffmpeg.log", std::chrono::seconds(o.push_seconds + 60));
+  bvbench::run_tool({ffmpeg, "-hide_banner", "-nostats", "-loglevel", "warning", "-re", "-f", "lavfi", "-i",
+                     "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                     "-t", std::to_string(o.push_seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt",
+                     "yuv420p", "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-b:v", "2372k", "-minrate",
+                     "2372k", "-maxrate", "2372k", "-bufsize", "2372k", "-x264-params", "nal-hrd=cbr", "-c:a", "aac",
+                     "-b:a", "128k", "-f", "flv", url},
+                    dir + "/ffmpeg.log", std::chrono::seconds(o.push_seconds + 60));
   const double push_s = ms_between(p0, Clock::now()) / 1000;
 
   // The media playlist, once the ended push's segments are all listed (the count holds still).
@@ -938,16 +815,28 @@ int run(const Options& o) {
   std::printf("[files] segment %s (%.3f s): %zu bytes; init segment %s: %zu bytes\n", segment_uri.c_str(), segment_s,
               files[0].bytes, media.init.c_str(), files[1].bytes);
 
-  // 3. nginx with copies of the same files at the same paths.
-  Nginx nginx(nginx_bin, dir + "/nginx", cert, key);
+  // 3. nginx with copies of the same files at the same paths, over HTTPS with the same certificate.
+  bvbench::NginxStaticConf nc;
+  nc.dir = dir + "/nginx";
+  nc.root = nc.dir + "/root";
+  nc.http_port = bvbench::free_port();
+  nc.certificate = cert;
+  nc.key = key;
+  nc.comment = "bench_https: nginx serving the same files over HTTPS";
   for (const auto& f : files) {
-    const std::string copy = nginx.root() + f.target;
+    const std::string copy = nc.root + f.target;
     std::filesystem::create_directories(std::filesystem::path(copy).parent_path());
     std::filesystem::copy_file(f.path, copy, std::filesystem::copy_options::overwrite_existing);
   }
-  nginx.wait_serving(checking.get(), files[1].target);
+  bvbench::NginxServer nginx(nginx_bin, nc.dir, bvbench::nginx_static_conf(nc));
+  nginx.wait_serving(
+      [&] {
+        const Fetched f = fetch_once(checking.get(), nc.http_port, files[1].target, "nginx");
+        return std::pair(f.status, f.status_line);
+      },
+      "GET " + files[1].target + " over HTTPS");
   std::printf("[nginx] %s serves copies of them on https port %d (master and worker: pids", nginx_bin.c_str(),
-              nginx.port());
+              nc.http_port);
   for (pid_t p : nginx.pids()) std::printf(" %d", p);
   std::printf(")\n");
 
@@ -956,7 +845,7 @@ int run(const Options& o) {
     const std::string bytes = bvbench::read_file(f.path);
     for (int server = 0; server < 2; ++server) {
       const std::string peer = server == 0 ? "bvlived" : "nginx";
-      const int port = server == 0 ? https_port : nginx.port();
+      const int port = server == 0 ? https_port : nc.http_port;
       const Fetched got = fetch_once(checking.get(), port, f.target, peer);
       if (got.status != 200) throw Broken(peer + " answered '" + got.status_line + "' to GET " + f.target + " over TLS");
       if (got.body != bytes)
@@ -979,7 +868,7 @@ int run(const Options& o) {
     for (int server = 0; server < 2; ++server) {
       Load& l = server == 0 ? c.bvlived : c.nginx;
       l.peer = server == 0 ? "bvlived" : "nginx";
-      l.port = server == 0 ? https_port : nginx.port();
+      l.port = server == 0 ? https_port : nc.http_port;
       l.target = f.target;
       l.body_bytes = f.bytes;
       l.mode = mode;

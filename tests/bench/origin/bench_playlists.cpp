@@ -167,14 +167,6 @@ constexpr const char* kConfig =
     "# bench_playlists: the embedded defaults ([http] max_connections 10000, [media] live_window 6,\n"
     "# ull_segment_duration 1, ull_part_target 333ms)\n";
 
-// A live from `flags`, taken through preview and start: LIVE, no encoder needed.
-std::string start_live(const Daemon& d, const std::vector<std::string>& flags) {
-  const std::string id = d.create_live(flags);
-  d.cli_ok({"preview", id});
-  d.cli_ok({"start", id});
-  return id;
-}
-
 // ---------------------------------------------------------------- HTTP
 
 // A sample of `name` in Prometheus text ("name value" or "name{...} value"), -1 when absent.
@@ -353,7 +345,7 @@ DvrFigures dvr_part(const Options& o, const std::string& dir) {
   std::fflush(stdout);
   Daemon d(o.bvlived, o.bvlive, dir + "/bvlived", kConfig);
   d.start();
-  f.live = start_live(d, {"--name", "bench dvr", "--broadcast-mode", "dvr"});
+  f.live = d.start_live({"--name", "bench dvr", "--broadcast-mode", "dvr"});
   const std::string stopped = d.stop();
   if (stopped != "exited 0") throw d.broken("did not stop cleanly on SIGTERM (" + stopped + ")");
   f.seed_ms = seed_segments(d.state_dir() + "/bvlive.db", f.live, o.segments);
@@ -554,7 +546,7 @@ LlFigures ll_part(const Options& o, const std::string& dir) {
   if (ffmpeg.empty()) throw Broken("no ffmpeg (" + o.ffmpeg + ") to push the LL-HLS live; --ffmpeg PATH names one");
   Daemon d(o.bvlived, o.bvlive, dir, kConfig);
   d.start();
-  f.live = start_live(d, {"--name", "bench ull", "--ull"});
+  f.live = d.start_live({"--name", "bench ull", "--ull"});
   const json shown = json::parse(d.cli_ok({"show", f.live, "--json"}), nullptr, false);
   std::string rtmp;
   if (shown.is_object() && shown.contains("live") && shown["live"].contains("urls") &&
