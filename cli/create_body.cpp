@@ -218,6 +218,11 @@ json read_body_file(const std::string& path) {
     if (auto p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
       what.erase(0, p + 2);
     throw CliError(kExitUsage, where + ": not JSON: " + what);
+  } catch (const json::exception& e) {  // a number out of range (1e400)
+    std::string what = e.what();
+    if (auto p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
+      what.erase(0, p + 2);
+    throw CliError(kExitUsage, where + ": cannot read the JSON: " + what);
   }
   if (body.is_object() && body.size() == 1 && body.contains("live")) body = body["live"];
   if (!body.is_object())

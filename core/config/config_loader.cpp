@@ -364,9 +364,10 @@ class Loader {
       }
       return;
     }
-    for (auto&& [key, node] : t) {
+    for (auto&& entry : t) {  // named, not a structured binding: lambdas capture it (clang < 16)
+      const toml::key& key = entry.first;
       const std::string k(key.str());
-      const toml::node& n = node;
+      const toml::node& n = entry.second;
       guard([&] {
         for (const auto& r : readers) {
           if (r.key != k) continue;
@@ -803,10 +804,11 @@ class Loader {
     const std::size_t before = problems_.size();
     if (!t.contains("custom_id"))
       fail(d.pos, "[[live]] has no custom_id; add a line such as custom_id = \"sunday-service\"");
-    for (auto&& [key, node] : t) {
+    for (auto&& entry : t) {  // named, not a structured binding: lambdas capture it (clang < 16)
+      const toml::key& key = entry.first;
       const std::string k(key.str());
       const std::string name = "live." + k;
-      const toml::node& n = node;
+      const toml::node& n = entry.second;
       d.key_pos[k] = at(key);
       record_positions(n, k, d.key_pos);
       guard([&] {

@@ -122,6 +122,8 @@ std::variant<std::monostate, RpcRequest, std::string> parse_request_line(std::st
   } catch (const json::parse_error& e) {
     return error_line(nullptr, ErrorKind::ParseError,
                       "request is not valid JSON: " + parse_error_detail(e.what()));
+  } catch (const json::exception& e) {  // a number out of range (1e400): valid JSON, unusable
+    return error_line(nullptr, ErrorKind::ParseError, "request cannot be read: " + parse_error_detail(e.what()));
   }
 
   auto invalid = [](const json& id, const std::string& message, const char* path = nullptr) {

@@ -274,3 +274,10 @@ BOOST_AUTO_TEST_CASE(make_request_line_roundtrip) {
   BOOST_TEST(json::parse(bvlive::make_request_line(1, "daemon.status", nullptr))["params"] == json::object());
   BOOST_TEST(json::parse(bvlive::make_request_line(1, "daemon.status"))["params"] == json::object());
 }
+
+// Valid JSON whose number does not fit a double (found by the jsonrpc fuzzer): a parse error
+// line, not an exception that drops the connection.
+BOOST_AUTO_TEST_CASE(number_out_of_range_is_a_parse_error) {
+  check_error(respond(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"n":1e400}})"), -32700, "parse_error",
+              nullptr);
+}
