@@ -284,29 +284,36 @@ BOOST_FIXTURE_TEST_CASE(abr_ladder_of_a_1080p_live, TranscodeFixture) {
   // The master itself plays the top variant; media.m3u8 is the top rendition.
   check_h264_aac(ffprobe_streams(url(id, "media.m3u8")), 1920, 1080);
 
-  // Aligned: a consistent snapshot of the four playlists (re-read when a segment landed
-  // between two reads) has one media sequence, and each seq lasts as long in every rendition.
+  // Aligned: a segment of a given media sequence number lasts as long in every rendition
+  // and each rendition lists its own files. The encoded rungs may trail the copied one by a
+  // segment or two (encoding takes time, most on a loaded machine), so renditions are
+  // compared on the sequence numbers they share, not on their lengths.
   std::vector<HttpReply> media(variants.size());
-  const auto snapshot = [&] {
-    for (std::size_t i = 0; i < variants.size(); ++i) media[i] = http_get(url(id, variants[i].uri));
-    for (std::size_t i = 1; i < media.size(); ++i)
-      if (media_sequence(media[i].body) != media_sequence(media[0].body) ||
-          extinf_durations(media[i].body).size() != extinf_durations(media[0].body).size())
-        return false;
-    return true;
-  };
-  bool consistent = false;
-  for (int attempt = 0; attempt < 5 && !consistent; ++attempt) consistent = snapshot();
+  for (std::size_t i = 0; i < variants.size(); ++i) media[i] = http_get(url(id, variants[i].uri));
   std::string all_text;
   for (std::size_t i = 0; i < media.size(); ++i) all_text += "\n--- " + variants[i].uri + media[i].describe();
-  BOOST_TEST_REQUIRE(consistent, "the renditions' playlists never had one media sequence and length:" << all_text);
-  const auto top = extinf_durations(media[0].body);
-  BOOST_TEST(top.size() >= 3u, all_text);
+  const auto by_sequence = [](const std::string& playlist) {
+    std::map<long, double> seqs;
+    long seq = media_sequence(playlist);
+    for (double d : extinf_durations(playlist)) seqs[seq++] = d;
+    return seqs;
+  };
+  const auto top = by_sequence(media[0].body);
+  BOOST_TEST_REQUIRE(top.size() >= 3u, all_text);
   for (std::size_t i = 1; i < media.size(); ++i) {
-    const auto d = extinf_durations(media[i].body);
-    for (std::size_t k = 0; k < std::min(d.size(), top.size()); ++k)
-      BOOST_TEST(std::abs(d[k] - top[k]) <= 0.1,
-                 variants[i].uri << " segment " << k << " lasts " << d[k] << " s, the top's " << top[k] << all_text);
+    const auto rung = by_sequence(media[i].body);
+    std::size_t shared = 0;
+    for (const auto& [seq, d] : rung) {
+      if (!top.count(seq)) continue;
+      ++shared;
+      BOOST_TEST(std::abs(d - top.at(seq)) <= 0.1,
+                 variants[i].uri << " segment " << seq << " lasts " << d << " s, the top's " << top.at(seq) << all_text);
+    }
+    BOOST_TEST(shared >= 2u, variants[i].uri << " shares " << shared << " segments with the top rendition" << all_text);
+    BOOST_TEST(!rung.empty(), all_text);
+    if (!rung.empty())
+      BOOST_TEST(top.rbegin()->first - rung.rbegin()->first <= 2,
+                 variants[i].uri << " trails the top rendition by more than two segments" << all_text);
     // Its own segments, not the top's standing in.
     for (const auto& uri : playlist_uris(media[i].body))
       BOOST_TEST(contains(uri, expected[i].first), variants[i].uri << " lists " << uri << all_text);
