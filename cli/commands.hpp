@@ -17,6 +17,7 @@ void register_library(CLI::App& app, Context& ctx);        // commands_library.c
 void register_security(CLI::App& app, Context& ctx);       // commands_security.cpp: token rotate-secret
 void register_interaction(CLI::App& app, Context& ctx);    // commands_interaction.cpp: chat poll
 void register_apikey(CLI::App& app, Context& ctx);         // commands_apikey.cpp: apikey create|list|revoke
+void register_edge(CLI::App& app, Context& ctx);           // commands_edge.cpp: edge-config
 
 // The positional ID argument every live command takes.
 CLI::Option* add_id_argument(CLI::App& sub, std::string& id);

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   register_security(app, ctx);
   register_interaction(app, ctx);
   register_apikey(app, ctx);
+  register_edge(app, ctx);
 
   if (argc <= 1) {
     std::cerr << app.help();

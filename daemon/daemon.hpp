@@ -80,6 +80,7 @@ class Daemon {
   nlohmann::json library_get(const nlohmann::json& params) const;
   // live.token {id, ttl_ms?, device_limit?} and secret.rotate (see daemon/security/).
   nlohmann::json issue_token(const nlohmann::json& params);
+  nlohmann::json edge_config(const nlohmann::json& params);
   nlohmann::json rotate_secret(const Caller& caller);
   nlohmann::json library_remove(const nlohmann::json& params);
   VodManager& vod() { return *vod_; }

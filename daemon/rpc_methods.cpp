@@ -61,6 +61,7 @@ const Method kMethods[] = {
     {"apikey.create", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().create(p, now_ms()); }},
     {"apikey.list", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.api_keys().list(); }},
     {"apikey.revoke", O, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.api_keys().revoke(p, now_ms()); }},
+    {"edge.config", R, [](Daemon& d, LiveService&, const json& p, const Caller&) { return d.edge_config(p); }},
     {"daemon.status", R, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.status(); }},
     {"daemon.reload", L, [](Daemon& d, LiveService&, const json&, const Caller&) { return d.reload(); }},
 };

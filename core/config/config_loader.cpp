@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cerrno>
 #include <cmath>
@@ -582,6 +583,15 @@ class Loader {
           }
         }},
         {"unknown_country", [&](auto& n, auto& name) { r.allow_unknown_country = allow_or_deny(n, name); }},
+        {"edge_secret", [&](auto& n, auto& name) {
+          r.edge_secret = string_value(n, name);
+          const bool usable = std::all_of(r.edge_secret.begin(), r.edge_secret.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._~+/=-").find(c) != std::string_view::npos;
+          });
+          // Not shown in the message: it is a secret.
+          if (!r.edge_secret.empty() && (r.edge_secret.size() < 16 || r.edge_secret.size() > 256 || !usable))
+            fail(at(n), name + ": use 16 to 256 of A-Z a-z 0-9 . _ ~ + / = - (e.g. the output of `openssl rand -hex 32`)");
+        }},
         {"trusted_proxies", [&](auto& n, auto& name) {
           const toml::array* arr = n.as_array();
           if (!arr) wrong_type(n, name, "an array of addresses or networks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]");

@@ -185,6 +185,9 @@ struct SecuritySettings {
   std::vector<std::string> trusted_proxies;
   // Geo control, for a viewer whose country the database does not know: let in, or refuse.
   bool allow_unknown_country = false;
+  // Shared with the nginx edges in front of this origin (`bvlive edge-config`): a request
+  // carrying it in X-Bvlive-Edge comes from one of them. "" = no edges.
+  std::string edge_secret;
   bool operator==(const SecuritySettings&) const = default;
 };
 

@@ -352,6 +352,13 @@ void HttpServer::accept_one(int fd, ClientInfo peer, const tls::TlsContext* tls)
   }
   int one = 1;
   setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_storage here{};
+  socklen_t here_len = sizeof here;
+  if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&here), &here_len) == 0) {
+    const ClientInfo mine = client_info(here);
+    const bool v6 = mine.address.find(':') != std::string::npos;
+    peer.local = (v6 ? "[" + mine.address + "]" : mine.address) + ":" + std::to_string(mine.port);
+  }
 
   auto owned = std::make_unique<Connection>(ParserLimits{options_.max_header_bytes, options_.max_body_bytes});
   owned->parser.body_writer_for = body_plan_;

@@ -31,6 +31,9 @@ struct ClientInfo {
   std::string address;  // "127.0.0.1", "::1" (IPv4-mapped IPv6 shown as IPv4)
   int port = 0;
   bool secure = false;  // came over TLS (an HTTPS listener)
+  // The address the client reached us at, "127.0.0.1:8080" or "[::1]:8080": an edge in
+  // front of several origins tells them apart by it (origin/edge_gate.hpp).
+  std::string local;
 };
 
 // Runs on the loop thread for every request except CORS preflights. May throw: the

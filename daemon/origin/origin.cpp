@@ -1,4 +1,7 @@
 #include "origin/origin.hpp"
+#include "origin/origin_answers.hpp"
+
+#include "core/edge/nginx_edge_config.hpp"
 
 #include "live/playback_access.hpp"
 
@@ -30,25 +33,6 @@ using http::Response;
 constexpr const char* kPlaylistCache = "no-cache";  // players re-fetch live playlists every segment
 constexpr const char* kSegmentCache = "public, max-age=31536000, immutable";
 constexpr const char* kPrivateCache = "private, no-store";
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    const std::size_t j = path.find('/', i);
-    const std::string part = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    if (!part.empty()) parts.push_back(part);
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return parts;
-}
-
-Response error(int status, std::string reason) {
-  Response r = Response::text(status, std::move(reason));
-  r.set("Cache-Control", "no-store");
-  return r;
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -126,6 +110,7 @@ Response Origin::handle(const http::Request& req, const http::ClientInfo& client
     r.set("Cache-Control", "no-store");
     return r;
   }
+  if (parts.size() == 3 && parts[0] == "bv" && parts[1] == "edge" && parts[2] == "gate") return edge_gate(req, client);
   if (parts.size() == 2 && parts[0] == "watch") return watch_page(parts[1], req, client);
   if (parts.size() == 2 && parts[0] == "assets") return asset(parts[1]);
   if (!parts.empty() && parts[0] == "live") return live_route(Audience::Public, parts, req, client);
@@ -152,7 +137,9 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
     query = "?token=" + *token;
   } else {
     const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
-    if (playback_gate) {
+    if (edge_gated(req)) {
+      if (live->spec.security.privacy.type == PrivacyType::Token) query = "?" + std::string(edge::kEdgeQueryPlaceholder);
+    } else if (playback_gate) {
       const auto decision = playback_gate->check(*live, req, client, entry, now_ms());
       if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
       if (!decision.query.empty()) query = "?" + decision.query;
@@ -186,7 +173,7 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
 Response Origin::watch_page(const std::string& id, const http::Request& req, const http::ClientInfo& client) {
   const LiveRecord* live = lives_.by_id_or_custom_id(id);
   if (!live) return error(404, "no live '" + id + "'");
-  if (playback_gate) {
+  if (playback_gate && !edge_gated(req)) {
     const auto decision = playback_gate->check(*live, req, client, false, now_ms());
     if (!decision.allowed) return refusal(decision.status, *live, decision.reason);
   }

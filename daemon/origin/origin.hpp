@@ -13,6 +13,7 @@
 //                                                    state, behind the playback gate
 //   /assets/hls.min.js                              the page's player library, from web_root
 //   /preview/ID/...?token=PREVIEW_TOKEN                host preview in PREVIEW and LIVE
+//   /bv/edge/gate                                   our nginx edges' auth_request (edge_gate.cpp)
 // Outside those windows index.m3u8 answers with a status a player page can act on (404 not
 // started, 503 + Retry-After while the VOD is made or waits for its window, 410 ended) and a
 // one-line reason; every refusal says the state in X-Bvlive-State. media.m3u8 of an ended
@@ -73,6 +74,12 @@ class Origin {
 
  private:
   enum class Audience { Public, Preview };
+  // GET /bv/edge/gate: the playback gate's answer for the viewer request an edge names in
+  // X-Original-URI (edge_gate.cpp).
+  http::Response edge_gate(const http::Request& req, const http::ClientInfo& client);
+  // An edge of ours asks for an object after its gate let the viewer in: no second check,
+  // and a token-protected live's playlists carry edge::kEdgeQueryPlaceholder for the query.
+  bool edge_gated(const http::Request& req) const;
   http::Response live_route(Audience audience, const std::vector<std::string>& parts, const http::Request& req,
                             const http::ClientInfo& client);
   http::Response watch_page(const std::string& id, const http::Request& req, const http::ClientInfo& client);

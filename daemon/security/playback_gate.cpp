@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <openssl/crypto.h>
+
 #include "core/security/domain_match.hpp"
 #include "util/random_id.hpp"
 
@@ -89,9 +91,24 @@ PlaybackGate::Decision PlaybackGate::check_domain(const LiveRecord& live, const 
   return d;
 }
 
+bool PlaybackGate::from_edge(const http::Request& req) const {
+  const std::string& secret = settings_.edge_secret;
+  const auto given = req.header("x-bvlive-edge");
+  return !secret.empty() && given && given->size() == secret.size() &&
+         CRYPTO_memcmp(given->data(), secret.data(), secret.size()) == 0;
+}
+
 std::string PlaybackGate::viewer(const http::Request& req, const http::ClientInfo& client) const {
   const auto forwarded = req.header("x-forwarded-for");
   const std::string forwarded_text = forwarded ? std::string(*forwarded) : std::string();
+  if (forwarded && from_edge(req)) {
+    // The edge writes the address it sees (X-Forwarded-For $remote_addr): believe the peer
+    // as one more trusted proxy.
+    std::vector<security::AddressRange> trusted = trusted_proxies_;
+    if (const auto peer = security::parse_address_range(client.address); std::holds_alternative<security::AddressRange>(peer))
+      trusted.push_back(std::get<security::AddressRange>(peer));
+    return security::client_address(client.address, &forwarded_text, trusted);
+  }
   return security::client_address(client.address, forwarded ? &forwarded_text : nullptr, trusted_proxies_);
 }
 

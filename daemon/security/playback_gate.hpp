@@ -3,7 +3,8 @@
 // - geo control (security.geo_control): the viewer's country, from the MaxMind DB file
 //   [security] geo_database, must be allowed; the viewer's address is the peer's, or the
 //   X-Forwarded-For client's when the peer is one of [security] trusted_proxies; a viewer
-//   the database does not place follows [security] unknown_country;
+//   the database does not place follows [security] unknown_country; behind an edge of ours
+//   (from_edge), the viewer the edge names;
 // - domain control (security.domain_control): the page's Origin, else its Referer, must be
 //   an allowed domain; a request with neither follows security.missing_origin;
 // - a token-protected live (security.privacy.type TOKEN): the request carries ?token=JWT
@@ -50,8 +51,13 @@ class PlaybackGate {
   Decision check(const LiveRecord& live, const http::Request& req, const http::ClientInfo& client, bool entry,
                  TimeMs now);
 
-  // The viewer's address: the peer, or the client behind our trusted proxies.
+  // The viewer's address: the peer, or the client behind our trusted proxies, or the one
+  // an edge of ours names (from_edge).
   std::string viewer(const http::Request& req, const http::ClientInfo& client) const;
+
+  // The request comes from one of our nginx edges: it carries [security] edge_secret in
+  // X-Bvlive-Edge (compared in constant time). Its X-Forwarded-For is believed.
+  bool from_edge(const http::Request& req) const;
 
   // A signed token for `live`, valid `ttl`, with the token's own device limit (0: none).
   security::PlaybackClaims issue(const LiveRecord& live, DurationMs ttl, int device_limit, TimeMs now,
