@@ -26,6 +26,8 @@ class FfmpegPackager final : public Packager {
   void kill() override { process_->kill(); }
   bool running() const override { return process_->running(); }
   std::optional<std::string> last_error() const override;
+  std::size_t queued_input() const override { return process_->write_queue_bytes(); }
+  int pid() const override { return process_->pid(); }
   const char* kind() const override { return "ffmpeg"; }
 
  private:

@@ -56,6 +56,11 @@ class Packager {
   virtual bool running() const = 0;
   // The last error it reported, for "no segment after 10 s: ..." messages.
   virtual std::optional<std::string> last_error() const = 0;
+  // Input bytes taken by write() that the packager has not read yet (an ffmpeg child's
+  // stdin queue): with no progress either, the packager is stuck (Session's watchdog).
+  virtual std::size_t queued_input() const { return 0; }
+  // The child's process id, 0 for an in-process packager (for the log).
+  virtual int pid() const { return 0; }
   // "in-process" or "ffmpeg", for the log and `bvlive show`.
   virtual const char* kind() const = 0;
 };

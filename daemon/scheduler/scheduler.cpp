@@ -6,7 +6,14 @@
 
 namespace bvlive {
 namespace {
-constexpr TimeMs kMaxSleepMs = 60'000;
+// Schedules are in wall-clock time (now_ms(), CLOCK_REALTIME) but a uv timer counts on
+// CLOCK_MONOTONIC, which a step of the wall clock (NTP, an operator's `date -s`, a resume
+// from suspend) does not move. So no sleep is longer than this: after a step forward, a
+// transition that became due fires within 2 s, not after the old monotonic delay; after a
+// step back, the next wake-up finds it not due yet and sleeps again (never early, and
+// never twice: applying a transition changes the live's state, so it is no longer due).
+// Waking every 2 s costs one pass over the lives in memory.
+constexpr TimeMs kMaxSleepMs = 2'000;
 constexpr std::uint64_t kRetryMs = 5'000;
 }
 

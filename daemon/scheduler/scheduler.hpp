@@ -1,7 +1,8 @@
 // Drives automatic transitions from one uv timer: it sleeps until the earliest
 // due transition of any live (core/schedule/due.hpp), applies everything due,
-// and sleeps again. Wakes at least once a minute so a wall-clock jump (NTP,
-// suspend) is noticed; a missed deadline just fires late, never twice.
+// and sleeps again. Wakes at least every 2 s so a wall-clock step (NTP, `date -s`,
+// suspend) is noticed within 2 s: schedules are wall-clock times, the uv timer is
+// monotonic. A deadline stepped over fires at once, never early and never twice.
 #pragma once
 
 #include "service/live_service.hpp"

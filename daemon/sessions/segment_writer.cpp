@@ -1,5 +1,6 @@
 #include "sessions/segment_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -18,7 +19,14 @@ SegmentWriter::SegmentWriter(SegmentIndex& index, SessionRow& row, SegmentWriter
       // Streaming needs to know where each fragment goes, as LL-HLS parts do.
       aligner_(setup_.renditions.size(), setup_.segment_seconds,
                fmp4::AlignerOptions{.keyframe_fragments = !setup_.ull, .report_placed = setup_.ull || streaming_}),
-      init_generation_(setup_.renditions.size(), 0) {}
+      init_generation_(setup_.renditions.size(), setup_.init_generations_before),
+      next_file_number_(setup_.first_file_number) {}
+
+int SegmentWriter::init_generations() const {
+  int most = setup_.init_generations_before;
+  for (int g : init_generation_) most = std::max(most, g);
+  return most;
+}
 
 void SegmentWriter::fail(const std::string& reason) {
   if (failed_) return;
@@ -49,7 +57,8 @@ std::string SegmentWriter::folder(std::size_t rendition) const {
 
 std::string SegmentWriter::segment_file(std::size_t rendition, std::uint64_t sequence_number) const {
   char name[32];
-  std::snprintf(name, sizeof name, "seg_%08llu.m4s", static_cast<unsigned long long>(sequence_number));
+  std::snprintf(name, sizeof name, "seg_%08llu.m4s",
+                static_cast<unsigned long long>(setup_.first_file_number + sequence_number));
   return folder(rendition) + "/" + name;
 }
 
@@ -59,7 +68,7 @@ TimeMs SegmentWriter::wall_time(double media_seconds) const {
 
 void SegmentWriter::write_init(std::size_t rendition, const fmp4::InitSegment& init) {
   int& generation = init_generation_.at(rendition);
-  if (generation > 0 && wall_base_) {
+  if (generation > setup_.init_generations_before && wall_base_) {
     // A new configuration mid-push: the segments open so far close on the old init segment.
     for (const auto& aligned : aligner_.flush()) write_segment(aligned);
     aligner_.take_placed();
@@ -73,7 +82,7 @@ void SegmentWriter::write_init(std::size_t rendition, const fmp4::InitSegment& i
   } catch (const std::exception& e) {
     return fail(std::string("cannot write an init segment: ") + e.what());
   }
-  if (generation > 1 && callbacks_.event)
+  if (generation > setup_.init_generations_before + 1 && callbacks_.event)
     callbacks_.event("session " + row_.id + ": the encoder's configuration changed; new init segment " + name);
 }
 
@@ -107,6 +116,7 @@ void SegmentWriter::add(std::size_t rendition, fmp4::Fragment fragment) {
 }
 
 void SegmentWriter::stream(std::uint64_t sequence_number, std::span<const std::uint8_t> bytes) {
+  next_file_number_ = std::max(next_file_number_, setup_.first_file_number + sequence_number + 1);
   try {
     auto& file = open_files_[sequence_number];
     if (!file)
@@ -119,6 +129,7 @@ void SegmentWriter::stream(std::uint64_t sequence_number, std::span<const std::u
 
 void SegmentWriter::write_part(const fmp4::PlacedFragment& placed, std::span<const std::uint8_t> bytes) {
   if (!wall_base_) return;  // a follower's, ahead of the leader's first fragment
+  next_file_number_ = std::max(next_file_number_, setup_.first_file_number + placed.sequence_number + 1);
   hls::PartRecord p;
   p.live_id = row_.live_id;
   p.session_id = row_.id;
@@ -168,7 +179,9 @@ void SegmentWriter::write_segment(const fmp4::AlignedSegment& aligned) {
   r.rendition = setup_.renditions.at(aligned.rendition);
   r.duration = segment.duration_seconds;
   r.file = segment_file(aligned.rendition, segment.sequence_number);
-  r.init_file = folder(aligned.rendition) + "/" + init_file_name(std::max(1, init_generation_.at(aligned.rendition)));
+  r.init_file = folder(aligned.rendition) + "/" +
+                init_file_name(std::max(setup_.init_generations_before + 1, init_generation_.at(aligned.rendition)));
+  next_file_number_ = std::max(next_file_number_, setup_.first_file_number + segment.sequence_number + 1);
   try {
     if (streaming_) {
       const auto file = open_files_.find(segment.sequence_number);

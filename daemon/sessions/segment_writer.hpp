@@ -39,6 +39,12 @@ struct SegmentWriterSetup {
   double segment_seconds = 2.0;             // the segment target
   std::function<std::size_t()> keep_segments;  // after each segment: how many of the live to keep (0 = all)
   std::function<TimeMs()> clock = now_ms;
+  // A packager restarted mid-session (session.hpp) gets a new writer that carries on where
+  // the last one stopped: its segment files are numbered from first_file_number, its init
+  // segments from init-(init_generations_before + 1).mp4, so nothing of the first run is
+  // overwritten and the playlists mark the change with a discontinuity.
+  std::uint64_t first_file_number = 0;
+  int init_generations_before = 0;
 };
 
 class SegmentWriter {
@@ -60,6 +66,9 @@ class SegmentWriter {
 
   bool failed() const { return failed_; }
   std::uint64_t segments() const { return segments_; }
+  // For a writer that follows this one in the same session (SegmentWriterSetup).
+  std::uint64_t next_file_number() const { return next_file_number_; }
+  int init_generations() const;
 
  private:
   void write_init(std::size_t rendition, const fmp4::InitSegment& init);
@@ -90,6 +99,7 @@ class SegmentWriter {
   double media_base_ = 0;
   std::uint64_t since_ns_ = 0;           // of the output being handled
   std::uint64_t segments_ = 0;           // leader segments listed
+  std::uint64_t next_file_number_ = 0;  // above every segment file named so far
   bool finished_ = false;
   bool failed_ = false;
 };

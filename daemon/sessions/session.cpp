@@ -9,6 +9,7 @@
 #include <cstring>
 #include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include "log/log.hpp"
 #include "daemon/media/atomic_file.hpp"
@@ -27,6 +28,16 @@ constexpr std::uint64_t kStatsFlushMs = 5'000;
 // carries a warning until it is back (ffmpeg's speed of a live input hovers around 1.0).
 constexpr double kSlowSpeed = 0.9;
 constexpr TimeMs kSlowForMs = 10'000;
+// A LIVE session's packager that exits unasked is restarted at most this many times
+// (session.hpp, "Packager restarts"); the next exit ends the session in ERROR.
+constexpr int kMaxPackagerRestarts = 3;
+// A packager with input waiting but no progress for this long is stuck: a warning (the
+// packager health bound, as kSlowForMs) ...
+constexpr std::uint64_t kStuckWarnMs = 10'000;
+// ... and after this long it is killed and restarted.
+constexpr std::uint64_t kStuckKillMs = 20'000;
+// Progress this recent is a packager at work (ffmpeg reports twice a second).
+constexpr std::uint64_t kProgressFreshMs = 2'000;
 
 std::string new_session_id() { return "se_" + random_string(16, "abcdefghijklmnopqrstuvwxyz0123456789"); }
 
@@ -76,7 +87,9 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
       first_segment_(ctx.loop),
       drain_(ctx.loop),
       flush_stats_(ctx.loop),
-      stall_(ctx.loop) {
+      stall_(ctx.loop),
+      packager_watch_(ctx.loop) {
+  if (container_ == ingest::Container::Flv) flv_.emplace();
   row_.id = new_session_id();
   row_.live_id = live.id;
   row_.state = std::string(to_string(SessionState::Init));
@@ -246,6 +259,8 @@ std::optional<std::string> Session::launch_packager() {
   setup.ull = ull_;
   setup.segment_seconds = ull_ ? ctx_.media.ull_segment_duration : ctx_.media.segment_duration;
   setup.keep_segments = [this] { return ctx_.keep_segments(row_.live_id); };
+  setup.first_file_number = next_file_number_;
+  setup.init_generations_before = init_generations_;
   SegmentWriter::Callbacks written;
   written.first_segment = [this] { on_first_segment(); };
   written.failed = [this](const std::string& reason) { fail(reason); };
@@ -255,8 +270,12 @@ std::optional<std::string> Session::launch_packager() {
   held_output_bytes_ = 0;
 
   Packager::Callbacks cb;
-  cb.on_output = [this](std::size_t i, fmp4::SplitEvent ev) { on_output(i, std::move(ev)); };
+  cb.on_output = [this](std::size_t i, fmp4::SplitEvent ev) {
+    last_progress_at_ = uv_now(ctx_.loop);
+    on_output(i, std::move(ev));
+  };
   cb.on_speed = [this](double speed) {
+    last_progress_at_ = uv_now(ctx_.loop);
     speed_ = speed;
     watch_speed();
   };
@@ -275,6 +294,8 @@ std::optional<std::string> Session::launch_packager() {
     return std::string("packager failed to start: ") + e.what();
   }
   speed_ = std::string_view(packager_->kind()) == "in-process" ? 1.0 : 0.0;
+  last_progress_at_ = uv_now(ctx_.loop);
+  stuck_since_.reset();
   if (!ladder::is_passthrough(plan_))
     ctx_.record_event(row_.live_id, "session " + row_.id + ": renditions " + ladder::describe(plan_));
   return std::nullopt;
@@ -329,6 +350,7 @@ void Session::watch_speed() {
   // A playout that is not real time (a playback simulive) runs as fast as it can.
   if (container_ == ingest::Container::File && !realtime_) return;
   if (state_ != SessionState::Live) return;  // start-up probing is slow by nature
+  if (stuck_warned_) return;                 // the watchdog clears its own warning
   const TimeMs now = now_ms();
   char speed[32];
   std::snprintf(speed, sizeof speed, "%.2fx", speed_);
@@ -370,6 +392,12 @@ void Session::write(std::span<const std::uint8_t> bytes) {
     }
   }
   if (replanning_) return;  // the next packager gets it from replay_
+  if (flv_) {
+    // Watched for a restart; a restarted packager gets nothing before a keyframe.
+    const auto forward = flv_->feed(bytes);
+    if (!forward.empty() && !packager_->write(forward)) fail("packager too slow: more than 64 MiB of input waiting");
+    return;
+  }
   if (!packager_->write(bytes)) fail("packager too slow: more than 64 MiB of input waiting");
 }
 
@@ -387,6 +415,7 @@ void Session::end(const std::string& reason) {
   if (!ending_reason_.empty()) return;
   ending_reason_ = reason;
   stall_.stop();
+  packager_watch_.stop();
   // An encoder that went away (or a packager that failed) during a live is a lost signal;
   // a simulive's video ending is not, nor the slate's end.
   if (!stopping_ && !self_fed() && ctx_.signal)
@@ -430,8 +459,10 @@ void Session::on_first_segment() {
   if (state_ != SessionState::Processing) return;
   first_segment_.stop();
   advance(SessionEvent::FirstSegment);
+  if (container_ == ingest::Container::Slate) watch_packager();
   // The slate stands in for a lost signal: it does not restore it.
   if (container_ == ingest::Container::Slate) return;
+  watch_packager();
   if (ctx_.signal) ctx_.signal(row_.live_id, false, "session " + row_.id + " is publishing");
   if (!self_fed()) watch_media();
 }
@@ -447,6 +478,8 @@ void Session::on_packager_exit(const PackagerExit& status) {
   // What the packager made before it stopped is complete: cut it into a last segment.
   if (writer_) writer_->finish();
   const bool file_done = container_ == ingest::Container::File && status.completed;
+  if (ending_reason_.empty() && !file_done && restart_packager(status.message)) return;
+  packager_watch_.stop();
   if (ending_reason_.empty() && file_done) end("playout finished");  // the video is over
   else if (ending_reason_.empty()) fail(status.message);  // nobody asked it to stop
   else if (!status.clean) log::debug("session", "session " + row_.id + " packager stopped: " + status.message);
@@ -458,6 +491,105 @@ void Session::on_packager_exit(const PackagerExit& status) {
     first_segment_.stop();
     if (on_finished) on_finished(*this);
   }
+}
+
+bool Session::restart_packager(const std::string& why) {
+  const std::string who = "live " + row_.live_id + " session " + row_.id;
+  // Only a LIVE session: one that never published fails as before (a bad input would fail
+  // again), and a simulive's file would start over from its beginning.
+  if (state_ != SessionState::Live || !plan_settled_ || container_ == ingest::Container::File) return false;
+  // An in-process remux stops only on input it cannot read (a damaged frame): it would
+  // stop again. An ffmpeg child may have been killed, crashed or got stuck.
+  if (!packager_ || std::string_view(packager_->kind()) != "ffmpeg") return false;
+  if (writer_ && writer_->failed()) return false;
+  if (packager_restarts_ >= kMaxPackagerRestarts) {
+    ctx_.record_event(row_.live_id, "session " + row_.id + ": packager not restarted again (" +
+                                        std::to_string(kMaxPackagerRestarts) + " restarts already): " + why);
+    log::error("session", who + ": packager failed after " + std::to_string(kMaxPackagerRestarts) +
+                              " restarts, ending the session: " + why);
+    return false;
+  }
+  ++packager_restarts_;
+  if (writer_) {
+    next_file_number_ = writer_->next_file_number();
+    init_generations_ = writer_->init_generations();
+  }
+  const std::string line = "packager restarted (" + std::to_string(packager_restarts_) + " of " +
+                           std::to_string(kMaxPackagerRestarts) + ") after: " + why;
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": " + line);
+  log::warn("session", who + ": " + line);
+  if (std::exchange(stuck_warned_, false)) row_.warning.reset();  // the line above says why
+  slow_since_.reset();
+  save_row();
+  // Replaces (and frees) the packager whose on_exit this is called from: it is done with us.
+  if (auto error = launch_packager()) {
+    ctx_.record_event(row_.live_id, "session " + row_.id + ": " + *error);
+    log::error("session", who + ": " + *error);
+    return false;
+  }
+  if (flv_) {
+    const auto head = flv_->restart();
+    if (!head.empty() && !packager_->write(head)) {
+      packager_->kill();  // its exit comes back here and counts as another restart
+      return true;
+    }
+  }
+  watch_packager();
+  return true;
+}
+
+void Session::watch_packager() {
+  if (!packager_ || std::string_view(packager_->kind()) != "ffmpeg") return;
+  stuck_since_.reset();
+  packager_watch_.start(1000, 1000, [this] {
+    if (state_ != SessionState::Live || !ending_reason_.empty() || !packager_ || !packager_->running()) return;
+    const std::uint64_t now = uv_now(ctx_.loop);
+    // Does the packager have something to read? A file or the slate always; WHIP's RTP
+    // while media arrives; a stdin input when bytes wait in its queue (the pipe is full).
+    bool input_waiting = packager_->queued_input() > 0;
+    if (self_fed()) input_waiting = true;
+    else if (container_ == ingest::Container::RtpSdp) input_waiting = now - last_media_at_ < kProgressFreshMs;
+    if (!input_waiting || now - last_progress_at_ < kProgressFreshMs) {
+      stuck_since_.reset();
+      if (stuck_warned_) set_stuck_warning(std::nullopt);
+      return;
+    }
+    if (!stuck_since_) stuck_since_ = now;
+    // It was fine at the last check at most; whole seconds, for the messages.
+    const std::uint64_t stuck = (now - *stuck_since_ + 1000) / 1000 * 1000;
+    if (stuck >= kStuckKillMs) {
+      const std::string line = "packager stuck for " + format_duration(static_cast<DurationMs>(stuck)) +
+                               " (ffmpeg pid " + std::to_string(packager_->pid()) + "), killing it";
+      ctx_.record_event(row_.live_id, "session " + row_.id + ": " + line);
+      log::warn("session", "live " + row_.live_id + " session " + row_.id + ": " + line);
+      stuck_since_.reset();
+      packager_->kill();  // on_exit follows: restarted, or the session fails
+      return;
+    }
+    if (stuck >= kStuckWarnMs && !stuck_warned_)
+      set_stuck_warning("packager stuck: input waiting but no progress for " +
+                        format_duration(static_cast<DurationMs>(stuck)) + " (ffmpeg pid " +
+                        std::to_string(packager_->pid()) + ")");
+  });
+}
+
+void Session::set_stuck_warning(std::optional<std::string> warning) {
+  const std::string who = "live " + row_.live_id + " session " + row_.id;
+  if (warning) {
+    stuck_warned_ = true;
+    row_.warning = *warning;
+    save_row();
+    ctx_.record_event(row_.live_id, "session " + row_.id + ": WARNING " + *warning);
+    log::warn("session", who + ": " + *warning);
+    return;
+  }
+  if (!stuck_warned_) return;
+  stuck_warned_ = false;
+  row_.warning.reset();
+  slow_since_.reset();
+  save_row();
+  ctx_.record_event(row_.live_id, "session " + row_.id + ": packager making progress again");
+  log::info("session", who + ": packager making progress again");
 }
 
 }  // namespace bvlive

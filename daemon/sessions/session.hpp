@@ -18,6 +18,22 @@
 // it calls for another plan, that packager is stopped and a new one gets the kept bytes
 // from the start. Nothing reaches the index before the plan is settled. A
 // ladder's outputs are cut by a RenditionAligner and written under SESSION/RENDITION/.
+//
+// Packager restarts. A LIVE session whose ffmpeg packager exits unasked (the child killed,
+// crashed, or stuck and killed by the watchdog below) does not end: a new packager is
+// started on the same plan, at most kMaxPackagerRestarts times per session, and the
+// playlist goes on after a discontinuity (a new init segment, init-N.mp4; segment numbers
+// carry on). An RTMP push is resumed with the FLV header, metadata and sequence headers
+// kept from the start (flv_resume.hpp) and the push's next keyframe; MPEG-TS resyncs by
+// itself; WHIP's RTP and the slate are read again by the new ffmpeg. A simulive's file and
+// a session not LIVE yet (PROCESSING) still fail as before: ERROR, then ENDED; so does
+// the in-process remux, which stops only on input it cannot read.
+//
+// Stuck packager. While LIVE, a packager that has input waiting (bytes queued for its
+// stdin, or its own input for a file or the slate) but reports no progress for
+// kStuckWarnMs gets a warning on the session ("packager stuck: no progress for 10s");
+// the warning clears when progress comes back, and after kStuckKillMs the child is
+// killed (SIGKILL, reaped by FfmpegProcess) and restarted as above.
 #pragma once
 
 #include <uv.h>
@@ -38,6 +54,7 @@
 #include "core/media/ladder/rendition_plan.hpp"
 #include "daemon/media/media_index.hpp"
 #include "packager/packager.hpp"
+#include "sessions/flv_resume.hpp"
 #include "sessions/segment_writer.hpp"
 #include "store/store.hpp"
 #include "uv/timer.hpp"
@@ -121,6 +138,10 @@ class Session {
   void on_first_segment();
   std::string rendition_dir(std::size_t rendition) const;
   void on_packager_exit(const PackagerExit& status);
+  // A new packager after an unasked exit while LIVE; false when none may be started.
+  bool restart_packager(const std::string& why);
+  void watch_packager();
+  void set_stuck_warning(std::optional<std::string> warning);
   void save_row();
   void watch_speed();
   void watch_media();
@@ -167,6 +188,16 @@ class Session {
   double speed_ = 0;
   std::optional<TimeMs> slow_since_;  // speed below real time since then
   bool finished_ = false;
+
+  // Packager restarts and the stuck-packager watchdog (see the top of this file).
+  int packager_restarts_ = 0;
+  std::uint64_t next_file_number_ = 0;  // for the next run's SegmentWriter
+  int init_generations_ = 0;
+  std::optional<FlvResume> flv_;        // RTMP pushes: what a restarted packager reads first
+  uv::Timer packager_watch_;
+  std::uint64_t last_progress_at_ = 0;  // uv_now() of the packager's last progress or output
+  std::optional<std::uint64_t> stuck_since_;
+  bool stuck_warned_ = false;
 };
 
 }  // namespace bvlive

@@ -19,6 +19,7 @@ packages=(
   nginx-light libnginx-mod-rtmp               # the ingest benchmark's comparison
   chromium                                    # the WHIP test publishes from a real browser
   man-db groff-base                           # man -l renders our pages in the tests
+  faketime                                    # libfaketime: the clock-step test moves bvlived's wall clock
 )
 
 bash "$(dirname "$0")/apt-install.sh" bvlive "${packages[@]}"

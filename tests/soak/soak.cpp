@@ -475,6 +475,8 @@ struct Soak {
         std::optional<HttpClient> chatter;
         if (role == 3) {
           chatter.emplace(ports.http, query);
+          // Each chatter its own address, as real viewers are: posting limits are per viewer.
+          chatter->set_source_address("127.0.0." + std::to_string(2 + index % 250));
           chatter->get(base + "interaction");
         }
         std::map<std::string, bool> seen;

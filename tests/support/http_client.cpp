@@ -240,6 +240,7 @@ HttpResponse HttpClient::post_json(const std::string& target, const std::string&
 
 HttpResponse HttpClient::send(HttpRequest request) {
   request.target = with_query(request.target);
+  if (request.source_address.empty()) request.source_address = source_address_;
   if (!cookies_.empty() && !has_header(request.headers, "Cookie")) {
     std::string line;
     for (const auto& [name, value] : cookies_) line += (line.empty() ? "" : "; ") + name + "=" + value;

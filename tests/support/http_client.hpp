@@ -68,12 +68,15 @@ class HttpClient {
   void forget_cookies() { cookies_.clear(); }
   void set_port(int port) { port_ = port; }  // the daemon came back on another port
   int port() const { return port_; }
+  // Every request from this loopback address ("127.0.0.7"): another viewer to the server.
+  void set_source_address(std::string address) { source_address_ = std::move(address); }
 
  private:
   std::string with_query(const std::string& target) const;
 
   int port_;
   std::string query_;
+  std::string source_address_;
   std::vector<std::pair<std::string, std::string>> cookies_;
 };
 

@@ -257,6 +257,9 @@ class Sim {
   void finish(Viewer& v);
 
   void send(Viewer& v, Conn& c, Request req);
+  // The server had closed this idle keep-alive connection: the request again on a new one,
+  // once, not an error.
+  void resend(Viewer& v, Conn& c);
   void open(Viewer& v, Conn& c);
   void on_writable(Viewer& v, Conn& c);
   void on_readable(Viewer& v, Conn& c);
@@ -344,6 +347,15 @@ void Sim::send(Viewer& v, Conn& c, Request req) {
   }
 }
 
+void Sim::resend(Viewer& v, Conn& c) {
+  Request again = c.req;
+  const auto started = c.started;
+  c.close();
+  send(v, c, std::move(again));
+  c.started = started;
+  c.resent = true;
+}
+
 void Sim::on_writable(Viewer& v, Conn& c) {
   if (c.state == Conn::State::Connecting) {
     int error = 0;
@@ -357,16 +369,7 @@ void Sim::on_writable(Viewer& v, Conn& c) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (c.reused && !c.resent && (errno == EPIPE || errno == ECONNRESET)) {
-        // The server closed the idle keep-alive connection: a new one, not an error.
-        Request again = c.req;
-        const auto started = c.started;
-        c.close();
-        send(v, c, std::move(again));
-        c.started = started;
-        c.resent = true;
-        return;
-      }
+      if (c.reused && !c.resent && (errno == EPIPE || errno == ECONNRESET)) return resend(v, c);
       return fail(v, c, std::string("send: ") + std::strerror(errno));
     }
     c.sent += static_cast<std::size_t>(n);
@@ -472,16 +475,7 @@ void Sim::on_readable(Viewer& v, Conn& c) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     // Closed (or reset) by the server.
-    if (c.received == 0 && c.reused && !c.resent) {
-      // An idle keep-alive connection the server had closed: a new one, not an error.
-      Request again = c.req;
-      const auto started = c.started;
-      c.close();
-      send(v, c, std::move(again));
-      c.started = started;
-      c.resent = true;
-      return;
-    }
+    if (c.received == 0 && c.reused && !c.resent) return resend(v, c);
     if (n == 0 && c.head_done && !c.chunked && c.remaining < 0) return complete(v, c);
     return fail(v, c, n == 0 ? "connection closed by the server" : std::string("recv: ") + std::strerror(errno));
   }
