@@ -196,6 +196,12 @@ std::string Daemon::metrics_text() const {
     m.family("bvlive_playlist_cache_hits_total", "counter",
              "Media playlist requests answered from the rendering of the same index version.")
         .sample(static_cast<double>(origin_->playlist_render_hits()));
+    const auto& gate = origin_->edge_gate_counts();
+    m.family("bvlive_edge_gate_answers_total", "counter",
+             "Answers to the nginx edges' gate (bvlive edge-config): viewers allowed, refused, lives not here.")
+        .sample(static_cast<double>(gate.allowed), {{"result", "allowed"}})
+        .sample(static_cast<double>(gate.refused), {{"result", "refused"}})
+        .sample(static_cast<double>(gate.unknown), {{"result", "unknown"}});
   }
   if (rtmp_) {
     m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")

@@ -46,26 +46,32 @@ http::Response Origin::edge_gate(const http::Request& req, const http::ClientInf
   const LiveRecord* live = lives_.by_id_or_custom_id(parts[1]);
   if (!live) {
     // Another origin may have it: the edge asks the next one on a 404.
+    ++edge_gate_counts_.unknown;
     http::Response r = error(404, "no live '" + parts[1] + "' on this origin");
     r.set("X-Bvlive-Refusal", "no live '" + parts[1] + "'");
     return r;
   }
   http::Response r;
-  r.status = 204;
+  r.status = 200;  // 204 would not be cached by the edge (proxy_cache_valid 200 401 403)
   r.set("Cache-Control", "no-store");
   r.set("X-Bvlive-Origin", client.local);
   // The preview has its own token, which the origin checks when the request comes; a CORS
   // preflight carries no credentials.
-  if (parts[0] == "preview" || viewer.method == "OPTIONS") return r;
+  if (parts[0] == "preview" || viewer.method == "OPTIONS") {
+    ++edge_gate_counts_.allowed;
+    return r;
+  }
   const bool entry = parts.size() == 3 && parts[2] == "index.m3u8";
   const auto decision = playback_gate->check(*live, viewer, client, entry, now_ms());
   if (!decision.allowed) {
+    ++edge_gate_counts_.refused;
     // auth_request knows only 401 and 403 as refusals.
     r.status = decision.status == 401 ? 401 : 403;
     r.set("X-Bvlive-Refusal", decision.reason);
     r.set("X-Bvlive-State", std::string(to_string(live->state)));
     return r;
   }
+  ++edge_gate_counts_.allowed;
   r.set("X-Bvlive-Query", decision.query);
   return r;
 }

@@ -444,20 +444,29 @@ Response Origin::part_file(const LiveRecord& live, Audience audience, const std:
   // Not there yet. The part a preload hint names is of the newest push's open segment:
   // hold the request until it lands. An old part (its segment done, the part dropped) or
   // another push's is not coming.
+  // Its segment complete without it (the encoder's keyframe came first), or written by
+  // another push: it is not coming.
+  const auto segment_done = [this](const std::string& live_id, const std::string& part) {
+    const auto& all = index_.segments(live_id);
+    return std::any_of(all.rbegin(), all.rend(), [&](const SegmentRecord& s) {
+      return part.starts_with(s.file.substr(0, s.file.size() - 4) + ".p");  // "S/seg_N" of "S/seg_N.m4s"
+    });
+  };
   const auto& all = index_.segments(live.id);
   const bool newest_push = !all.empty() && rel.starts_with(all.back().session_id + "/");
-  const bool segment_done = std::any_of(all.rbegin(), all.rend(), [&](const SegmentRecord& s) {
-    return rel.starts_with(s.file.substr(0, s.file.size() - 4) + ".p");  // "S/seg_N" of "S/seg_N.m4s"
-  });
-  if (!newest_push || segment_done || live.state != LiveState::Live || !session_running || !session_running(live.id))
+  if (!newest_push || segment_done(live.id, rel) || live.state != LiveState::Live || !session_running ||
+      !session_running(live.id))
     return error(404, "no part " + rel + " in live " + live.label() + " (it may have left the playlist)");
   const std::string live_id = live.id;
-  auto check = [this, live_id, audience, rel]() -> std::optional<Response> {
+  auto check = [this, live_id, audience, rel, segment_done]() -> std::optional<Response> {
     const LiveRecord* now = lives_.by_id_or_custom_id(live_id);
     if (!now) return error(404, "live " + live_id + " was deleted");
     for (const hls::PartRecord& p : index_.parts(live_id))
       if (p.file == rel) return serve_part(*now, audience, p);
     if (now->state != LiveState::Live) return error(404, "no part " + rel + ": live " + now->label() + " has ended");
+    // A held hint is answered as soon as its segment closes without it, not at the bound:
+    // a player (or an edge's cache lock, with every viewer behind it) is waiting.
+    if (segment_done(live_id, rel)) return error(404, "no part " + rel + ": its segment ended before it");
     return std::nullopt;
   };
   const auto wait_ms = static_cast<std::uint64_t>(std::ceil(media_.ull_segment_duration) * 1000 * 3);

@@ -47,6 +47,12 @@ class Origin {
   Origin(uv_loop_t* loop, LiveService& lives, MediaIndex& index, const VodCatalog& vods,
          const MediaSettings& media, std::function<std::string()> metrics);
 
+  // The edge gate's answers (/metrics): viewers let in, refused, lives this origin has not.
+  struct EdgeGateCounts {
+    std::uint64_t allowed = 0, refused = 0, unknown = 0;
+  };
+  const EdgeGateCounts& edge_gate_counts() const { return edge_gate_counts_; }
+
   // Media playlists rendered, and answered from an earlier rendering (/metrics).
   std::uint64_t playlist_renders() const { return renders_; }
   std::uint64_t playlist_render_hits() const { return render_hits_; }
@@ -122,6 +128,7 @@ class Origin {
   std::map<std::string, std::map<std::string, RenderedPlaylist>, std::less<>> rendered_;
   std::size_t rendered_count_ = 0;
   std::uint64_t renders_ = 0, render_hits_ = 0;
+  EdgeGateCounts edge_gate_counts_;
 
   HeldRequests held_;
   LiveService& lives_;

@@ -248,6 +248,19 @@ BOOST_AUTO_TEST_CASE(two_hundred_viewers_across_two_edges) {
   const std::vector<Audience> audiences = {{"/live/" + t.standard + "/index.m3u8", 80},
                                            {"/live/" + t.ull + "/index.m3u8", 80},
                                            {"/live/" + t.token_live + "/index.m3u8?token=" + token, 40}};
+  // The gate's answers the origins gave, before and after: the edges keep them per viewer.
+  const auto gate_answers = [&] {
+    double sum = 0;
+    for (Origin* o : {&t.one, &t.two}) {
+      const std::string metrics = http_get(o->address() + "/metrics").body;
+      const std::string name = "bvlive_edge_gate_answers_total{result=\"allowed\"} ";
+      const auto at = metrics.find(name);
+      BOOST_TEST_REQUIRE(at != std::string::npos, metrics);
+      sum += std::stod(metrics.substr(at + name.size()));
+    }
+    return sum;
+  };
+  const double gate_before = gate_answers();
   const auto addresses = loopback_addresses(200);
   std::vector<std::vector<ViewerResult>> results(audiences.size());
   std::vector<std::thread> runs;
@@ -294,6 +307,11 @@ BOOST_AUTO_TEST_CASE(two_hundred_viewers_across_two_edges) {
     }
   }
   BOOST_TEST(edge2_retries > 0, "edge 2 went away and none of its viewers had to retry");
+  // Each viewer's gate answer is kept 5 s at its edge: over 23 s, a handful per viewer (and
+  // one more for a token viewer's master, which gets a new device), not one per request.
+  const double gate_asked = gate_answers() - gate_before;
+  BOOST_TEST_MESSAGE("gate answers during the run: " << gate_asked);
+  BOOST_TEST(gate_asked <= 200 * 10, gate_asked << " gate answers for 200 viewers in 23 s");
 
   // Origin requests per object per edge: the edge's access log marks what went to an origin.
   // Edge 2 is counted apart before and after its restart (a new nginx starts with no memory
