@@ -7,7 +7,10 @@
 # target crashes, leaks, times out on an input or fails to build; the crash input and the
 # stack are printed, and the input is kept in WORK_DIR/artifacts/TARGET.
 #
-#   bash tests/fuzz/run_fuzzers.sh [--seconds N] SOURCE_DIR WORK_DIR [TARGET...]
+#   bash tests/fuzz/run_fuzzers.sh [--build-only] [--seconds N] SOURCE_DIR WORK_DIR [TARGET...]
+#
+# --build-only: build the targets and stop (ninja's `fuzzers` target; the ctest `fuzz` test
+# then finds them built and only runs them).
 #
 # Environment: FUZZ_SECONDS (per target, when --seconds is not given), FUZZ_TARGETS
 # (space-separated subset), CXX_FUZZ (default clang++), FUZZ_JOBS (parallel compiles,
@@ -20,6 +23,11 @@
 set -euo pipefail
 
 seconds=${FUZZ_SECONDS:-60}
+build_only=0
+if [[ ${1-} == --build-only ]]; then
+  build_only=1  # the build (ninja's `fuzzers` target) makes the binaries; ctest only runs them
+  shift
+fi
 if [[ ${1-} == --seconds ]]; then
   [[ ${2-} =~ ^[0-9]+$ ]] || { echo "run_fuzzers: --seconds needs a whole number of seconds" >&2; exit 2; }
   seconds=$2
@@ -30,7 +38,7 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds == 0)); then
   exit 2
 fi
 if [[ $# -lt 2 ]]; then
-  echo "usage: run_fuzzers.sh [--seconds N] SOURCE_DIR WORK_DIR [TARGET...]" >&2
+  echo "usage: run_fuzzers.sh [--build-only] [--seconds N] SOURCE_DIR WORK_DIR [TARGET...]" >&2
   exit 2
 fi
 src=$(cd "$1" && pwd)
@@ -219,6 +227,11 @@ drain
 link() {  # link OUTPUT OBJECT... [LIBRARY...]
   local output=$1
   shift
+  if [[ -f $output ]]; then  # up to date: newer than every object it is made of
+    local input newer=0
+    for input in "$@"; do [[ $input == *.o && $input -nt $output ]] && newer=1; done
+    ((newer)) || return 0
+  fi
   "$cxx" "${sanitize[@]}" "$@" -o "$output" ||
     { echo "!! run_fuzzers: cannot link $output (a core source it needs is missing from its list?)" >&2; return 1; }
 }
@@ -235,6 +248,7 @@ for target in "${targets[@]}"; do
 done
 spawn link "$work/make_seeds" -fsanitize=fuzzer-no-link "$obj/make_seeds.o" "${base_objects[@]}"
 drain
+((build_only)) && exit 0
 
 # ---- seeds ----
 
