@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/media/codec/nal_units.hpp"
+
 namespace bvlive::cenc {
 namespace {
 
@@ -27,26 +29,23 @@ bool is_vcl_nal(VideoCodec codec, std::uint8_t header) {
 }
 
 std::optional<std::vector<Subsample>> video_subsamples(ByteSpan sample, int nal_length_size, VideoCodec codec) {
-  if (nal_length_size != 1 && nal_length_size != 2 && nal_length_size != 4) return std::nullopt;
-  const auto length_size = static_cast<std::size_t>(nal_length_size);
+  const auto units = codec::split_length_prefixed(sample, nal_length_size);
+  if (!units) return std::nullopt;
   std::vector<Subsample> out;
   std::size_t clear = 0;  // clear bytes waiting for the next protected part
-  std::size_t at = 0;
-  while (at < sample.size()) {
-    if (sample.size() - at < length_size) return std::nullopt;
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < length_size; ++i) n = (n << 8) | sample[at + i];
-    at += length_size;
-    if (n > sample.size() - at) return std::nullopt;
-    const bool protect = n >= kClearLeadBytes + 16 && is_vcl_nal(codec, sample[at]);
-    if (protect) {
-      emit(out, clear + length_size + kClearLeadBytes, static_cast<std::uint32_t>(n - kClearLeadBytes));
+  std::size_t done = 0;   // bytes of the sample accounted for
+  for (const ByteSpan unit : *units) {
+    const auto at = static_cast<std::size_t>(unit.data() - sample.data());
+    clear += at - done;  // its length field (and any empty units before it)
+    done = at + unit.size();
+    if (unit.size() >= kClearLeadBytes + 16 && is_vcl_nal(codec, unit[0])) {
+      emit(out, clear + kClearLeadBytes, static_cast<std::uint32_t>(unit.size() - kClearLeadBytes));
       clear = 0;
     } else {
-      clear += length_size + n;
+      clear += unit.size();
     }
-    at += n;
   }
+  clear += sample.size() - done;  // trailing empty units
   if (clear > 0 || (out.empty() && !sample.empty())) emit(out, clear, 0);
   return out;
 }
