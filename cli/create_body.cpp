@@ -167,8 +167,8 @@ void add_live_flags(CLI::App& sub, LiveFlags& f) {
   text_option(sub, f.device_limit, "--device-limit",
               "devices per token with --privacy token (0: no limit)", "N")
       .option->check(non_negative_integer());
-  text_option(sub, f.protection, "--protection", "encrypt segments with AES-128, or not (security.protection)",
-              "aes-128|none")
+  text_option(sub, f.protection, "--protection", "encrypt segments with AES-128, samples with DRM (cbcs), or not (security.protection)",
+              "aes-128|drm|none")
       .option->transform(enum_name<ProtectionType>());
   text_option(sub, f.geo, "--geo",
               "countries allowed to watch, ISO 3166 codes separated by commas, or none (security.geo_control)",

@@ -150,7 +150,8 @@ void print_live(std::ostream& out, const json& live) {
                                                           {"rtmps_server", "rtmps_server"}, {"rtmps", "rtmps_url"},
                                                           {"srt", "srt_url"},           {"whip", "whip_url"},
                                                           {"preview", "preview_url"},
-                                                          {"playback", "playback_url"}, {"player", "player_url"}};
+                                                          {"playback", "playback_url"}, {"player", "player_url"},
+                                                          {"clearkey_licence", "clearkey_licence_url"}};
   for (const auto& [key, label] : kUrlRows)
     if (const json& u = member(urls, key); u.is_string()) kv.add(label, u.get<std::string>());
   kv.add("live_vod", live_vod_text(member(live, "live_vod")));

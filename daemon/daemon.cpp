@@ -192,11 +192,18 @@ void Daemon::start_media_plane() {
     log::info("security", "geo control reads " + geo);
   segment_key_secret_ = std::make_unique<PlaybackSecret>(
       settings_.state_dir + "/segment-key-secret", "segment key secret",
-      "AES-128 protected recordings and players holding old keys can no longer decrypt");
+      "AES-128 protected recordings, ClearKey DRM lives and players holding old keys can no longer decrypt");
   segment_protection_ = std::make_unique<SegmentProtection>(*segment_key_secret_, settings_.security);
+  drm_keys_ = std::make_unique<DrmKeys>(loop_.get(), *segment_key_secret_, settings_.drm);
+  sessions_->drm_keys = [this](const std::string& live_id) { return drm_keys_->get(live_id); };
+  for (const auto& [id, live] : service_->lives())
+    if (live.spec.security.protection == ProtectionType::Drm && live.state != LiveState::Archived) drm_keys_->prepare(id);
   // Pages' event streams, chat and polls: the CLI side works without HTTP too.
   events_ = std::make_unique<EventHub>(loop_.get());
-  service_->on_changed = [this](const LiveRecord& live) { events_->publish(live.id, "status", live_status(live)); };
+  service_->on_changed = [this](const LiveRecord& live) {
+    events_->publish(live.id, "status", live_status(live));
+    if (live.spec.security.protection == ProtectionType::Drm) drm_keys_->prepare(live.id);
+  };
   interaction_store_ = std::make_unique<InteractionStore>(store_->db());
   chat_ = std::make_unique<ChatService>(*interaction_store_, *events_, settings_.chat);
   polls_ = std::make_unique<PollService>(loop_.get(), *interaction_store_, *events_);
@@ -211,6 +218,7 @@ void Daemon::start_media_plane() {
     origin_->interaction = interaction_routes_.get();
     origin_->playback_gate = playback_gate_.get();
     origin_->protection = segment_protection_.get();
+    origin_->drm = drm_keys_.get();
     origin_->session_running = [this](const std::string& live_id) { return sessions_->running(live_id) != nullptr; };
     covers_ = std::make_unique<CoverService>(loop_.get(), *library_, *media_index_, settings_.media);
     origin_->covers = [this](const LiveRecord& live, std::string_view status) { return covers_->serve(live, status); };
@@ -257,6 +265,12 @@ void Daemon::on_transition(const AppliedTransition& t) {
     sessions_->on_transition(t);
     sessions_->refresh_keys();
   }
+  // A DRM live's keys are fetched as soon as it exists, so its first push finds them.
+  if (drm_keys_ && !t.to) drm_keys_->forget(t.live_id);
+  if (drm_keys_ && t.to)
+    if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id);
+        live && live->spec.security.protection == ProtectionType::Drm)
+      drm_keys_->prepare(live->id);
   if (events_) {
     if (!t.to) events_->close_live(t.live_id);
     else if (const LiveRecord* live = service_->by_id_or_custom_id(t.live_id))

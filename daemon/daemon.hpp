@@ -24,6 +24,7 @@
 #include "daemon/interaction/poll_service.hpp"
 #include "origin/origin.hpp"
 #include "daemon/security/playback_gate.hpp"
+#include "daemon/drm/drm_keys.hpp"
 #include "daemon/security/segment_protection.hpp"
 #include "daemon/security/playback_secret.hpp"
 #include "sessions/session_manager.hpp"
@@ -142,6 +143,7 @@ class Daemon {
   std::unique_ptr<PlaybackGate> playback_gate_;
   std::unique_ptr<PlaybackSecret> segment_key_secret_;
   std::unique_ptr<SegmentProtection> segment_protection_;
+  std::unique_ptr<DrmKeys> drm_keys_;
   std::unique_ptr<EventHub> events_;
   std::unique_ptr<InteractionStore> interaction_store_;
   std::unique_ptr<ChatService> chat_;

@@ -82,6 +82,8 @@ nlohmann::json Daemon::reload() {
     if (disk_space_) disk_space_->set_min_free(fresh.media.min_free_space);
   }
   differs("security", fresh.security != settings_.security);
+  // Keys already fetched or derived stay with their lives: a new key server applies at start.
+  differs("drm", fresh.drm != settings_.drm);
   settings_.chat = fresh.chat;
   if (chat_) chat_->apply(fresh.chat);
   settings_.prepare_lead = fresh.prepare_lead;

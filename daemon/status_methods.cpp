@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "bvlive/version.hpp"
 #include "metrics/prometheus_text.hpp"
 
@@ -30,6 +32,10 @@ nlohmann::json Daemon::status() const {
                          {"https", ports_.https ? nlohmann::json(ports_.https) : nlohmann::json(nullptr)},
                          {"rtmps", ports_.rtmps ? nlohmann::json(ports_.rtmps) : nlohmann::json(nullptr)}}},
           {"tls", tls_status()},
+          {"drm", drm_keys_ ? nlohmann::json{{"keys", drm_keys_->describe()},
+                                             {"key_fetches", drm_keys_->fetched()},
+                                             {"key_fetch_failures", drm_keys_->fetch_failures()}}
+                            : nlohmann::json(nullptr)},
           {"media_disk", {{"path", disk_space_->path()},
                           {"free_bytes", disk_space_->free_bytes()},
                           {"size_bytes", disk_space_->size_bytes()},
@@ -74,6 +80,12 @@ nlohmann::json Daemon::urls(const LiveRecord& live) const {
     u["player"] = base + "/watch/" + live.id;
     u["preview"] = base + "/preview/" + live.id + "/index.m3u8?token=" + live.preview_token;
     if (whip_) u["whip"] = base + "/whip/" + live.id;
+    // Where EME players ask for a ClearKey DRM live's licence (POST, behind the playback gate).
+    if (live.spec.security.protection == ProtectionType::Drm) {
+      const auto systems = drm_systems(settings_.drm);
+      if (std::find(systems.begin(), systems.end(), drm::DrmSystem::ClearKey) != systems.end())
+        u["clearkey_licence"] = base + "/live/" + live.id + "/clearkey";
+    }
   }
   return u;
 }

@@ -1,6 +1,7 @@
 // bvlived.toml -> Settings, with toml++ (built with exceptions: toml::parse throws
 // toml::parse_error). Every problem becomes one ConfigError line "FILE:LINE:COLUMN: what; fix".
 #include "config/config_loader.hpp"
+#include "core/drm/drm_system.hpp"
 
 #include "live/json_reader.hpp"
 #include "util/byte_size.hpp"
@@ -399,6 +400,7 @@ class Loader {
         {"media", table([&](const toml::table& t) { media(t, s.media); })},
         {"transcode", table([&](const toml::table& t) { transcode(t, s.media.transcode); })},
         {"security", table([&](const toml::table& t) { security(t, s.security); })},
+        {"drm", table([&](const toml::table& t) { drm(t, s.drm); })},
         {"chat", table([&](const toml::table& t) { chat(t, s.chat); })},
         {"live", [&](const toml::node& n, const std::string&) { lives(n, s); }},  // [[live]]
     });
@@ -604,6 +606,55 @@ class Loader {
           }
         }},
     });
+  }
+
+  void drm(const toml::table& t, DrmSettings& r) {
+    read_section(t, "drm", {
+        {"key_server", [&](auto& n, auto& name) {
+          r.key_server = string_value(n, name);
+          if (!r.key_server.empty() && !r.key_server.starts_with("https://") && !r.key_server.starts_with("http://"))
+            fail(at(n), name + ": " + json_quoted(r.key_server) + " is not an http:// or https:// URL of a SPEKE v2 key server");
+        }},
+        {"username", [&](auto& n, auto& name) { r.username = string_value(n, name); }},
+        // Not shown in messages: it is a secret.
+        {"password", [&](auto& n, auto& name) { r.password = string_value(n, name); }},
+        {"headers", [&](auto& n, auto& name) {
+          const toml::array* arr = n.as_array();
+          if (!arr) wrong_type(n, name, "an array of \"Name: value\" strings, e.g. [\"X-Api-Key: ...\"]");
+          r.headers.clear();
+          for (const auto& item : *arr) {
+            const std::string h = string_value(item, name);
+            const auto colon = h.find(':');
+            const bool clean = h.find_first_of("\r\n") == std::string::npos;
+            if (colon == std::string::npos || colon == 0 || !clean)
+              fail(at(item), name + ": each entry is one \"Name: value\" header line");
+            r.headers.push_back(h);
+          }
+        }},
+        {"systems", [&](auto& n, auto& name) {
+          const toml::array* arr = n.as_array();
+          if (!arr) wrong_type(n, name, "an array of DRM systems, e.g. [\"widevine\", \"playready\", \"fairplay\"]");
+          r.systems.clear();
+          for (const auto& item : *arr) {
+            const std::string v = string_value(item, name);
+            if (!drm::system_named(v))
+              fail(at(item), name + ": " + json_quoted(v) + " is not a DRM system; use \"clearkey\", \"widevine\", \"playready\" or \"fairplay\"");
+            if (std::find(r.systems.begin(), r.systems.end(), v) != r.systems.end())
+              fail(at(item), name + ": " + json_quoted(v) + " is listed twice");
+            r.systems.push_back(v);
+          }
+        }},
+        {"timeout", [&](auto& n, auto& name) {
+          r.timeout = positive_duration(n, name);
+          if (r.timeout > 120'000) fail(at(n), name + ": " + show(n) + " is longer than 2m");
+        }},
+    });
+    // Licences for the commercial systems come from their vendors, who need the keys.
+    if (r.key_server.empty())
+      for (const auto& system : r.systems)
+        if (system != "clearkey")
+          fail(at(t), "drm.systems: " + json_quoted(system) +
+                           " needs a key server ([drm] key_server, SPEKE v2); without one only \"clearkey\" is possible");
   }
 
   void chat(const toml::table& t, ChatSettings& r) {

@@ -191,6 +191,20 @@ struct SecuritySettings {
   bool operator==(const SecuritySettings&) const = default;
 };
 
+// [drm]: where lives with protection DRM get their keys. With no key_server, the built-in
+// ClearKey: keys derived by the daemon, licences answered by it behind the playback gate.
+struct DrmSettings {
+  std::string key_server;             // a SPEKE v2 endpoint (https://...); "" = built-in ClearKey
+  std::string username;               // HTTP Basic credentials for the key server ("" = none)
+  std::string password;
+  std::vector<std::string> headers;   // extra request headers ("X-Api-Key: ..."), as vendors ask
+  // The DRM systems playlists and init segments are signalled for. Empty: "clearkey"
+  // without a key server, "widevine", "playready", "fairplay" with one.
+  std::vector<std::string> systems;
+  DurationMs timeout = 10'000;        // one key server request
+  bool operator==(const DrmSettings&) const = default;
+};
+
 // [chat]: the chatrooms of player pages (a live's interaction.chatroom).
 struct ChatSettings {
   int max_length = 500;            // characters in a message
@@ -223,6 +237,7 @@ struct Settings {
   WebrtcSettings webrtc;
   MediaSettings media;
   SecuritySettings security;
+  DrmSettings drm;
   ChatSettings chat;
 
   // [[live]]

@@ -60,6 +60,7 @@ constexpr EnumName<WatermarkPosition> kWatermarkPosition[] = {
 constexpr EnumName<ProtectionType> kProtectionType[] = {
     {ProtectionType::Unspecified, "PROTECTION_TYPE_UNSPECIFIED", "none|unspecified"},
     {ProtectionType::Aes128, "PROTECTION_TYPE_AES_128", "aes-128|aes128|aes_128"},
+    {ProtectionType::Drm, "PROTECTION_TYPE_DRM", "drm"},
 };
 constexpr EnumName<CoverImageType> kCoverImageType[] = {
     {CoverImageType::Unspecified, "COVER_IMAGE_TYPE_UNSPECIFIED", "unspecified"},

@@ -18,7 +18,9 @@ enum class LiveVodSource { Unspecified, Catchup, Replace, Playback };
 enum class PrivacyType { Public, Token };
 enum class WatermarkType { Unspecified, Image };
 enum class WatermarkPosition { Unspecified, TopLeft, TopRight, BottomLeft, BottomRight };
-enum class ProtectionType { Unspecified, Aes128 };
+// Aes128: whole segments encrypted as served (HLS AES-128). Drm: CMAF 'cbcs' sample
+// encryption at packaging, keys from the built-in ClearKey or a SPEKE v2 key server.
+enum class ProtectionType { Unspecified, Aes128, Drm };
 enum class CoverImageType { Unspecified, Auto, Customize };
 enum class ChatroomTheme { Unspecified, Light, Dark };
 enum class IngestType { Rtmp, Srt, Whip };

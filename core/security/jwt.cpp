@@ -1,4 +1,5 @@
 #include "core/security/jwt.hpp"
+#include "util/base64.hpp"
 #include "util/hex.hpp"
 
 #include <openssl/crypto.h>
@@ -13,19 +14,9 @@ namespace bvlive::security {
 
 namespace {
 
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::size_t kMacSize = 32;
 // NumericDate bound: far beyond any real token, small enough that * 1000 stays in an int64.
 constexpr double kMaxSeconds = 1e13;
-
-int base64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
 
 std::span<const std::uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
@@ -82,51 +73,12 @@ TimeMs whole_seconds(TimeMs ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1
 
 }  // namespace
 
-std::string base64url_encode(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = std::uint32_t(bytes[i]) << 16 | std::uint32_t(bytes[i + 1]) << 8 | bytes[i + 2];
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += kAlphabet[v >> 6 & 63];
-    out += kAlphabet[v & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const std::uint32_t v = std::uint32_t(bytes[i]) << 16;
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-  } else if (rest == 2) {
-    const std::uint32_t v = std::uint32_t(bytes[i]) << 16 | std::uint32_t(bytes[i + 1]) << 8;
-    out += kAlphabet[v >> 18 & 63];
-    out += kAlphabet[v >> 12 & 63];
-    out += kAlphabet[v >> 6 & 63];
-  }
-  return out;
-}
+std::string base64url_encode(std::span<const std::uint8_t> bytes) { return base64_encode(bytes, Base64::Url); }
 
 std::string base64url_encode(std::string_view text) { return base64url_encode(as_bytes(text)); }
 
 std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;  // 6 bits cannot make a byte
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = base64url_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6 | static_cast<std::uint32_t>(v)) & 0xFFFFFF;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>(acc >> bits & 0xFF));
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical trailing bits
-  return out;
+  return base64_decode(text, Base64::Url);
 }
 
 std::string encode_secret_hex(std::span<const std::uint8_t> secret) { return hex_encode(secret); }

@@ -33,16 +33,19 @@ std::int64_t key_period(TimeMs start, DurationMs rotation) {
   return start >= 0 ? start / rotation : -((-start + rotation - 1) / rotation);
 }
 
-SegmentKey segment_key(std::span<const std::uint8_t> secret, std::string_view live_id, std::string_view key_name) {
-  const std::string label = "bvlive-aes128|" + std::string(live_id) + "|" + std::string(key_name);
+SegmentKey derive_key16(std::span<const std::uint8_t> secret, std::string_view label) {
   std::uint8_t mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
             reinterpret_cast<const unsigned char*>(label.data()), label.size(), mac, &len) || len < 16)
-    throw std::runtime_error("HMAC-SHA256 failed deriving a segment key");
+    throw std::runtime_error("HMAC-SHA256 failed deriving a key");
   SegmentKey key{};
   std::copy(mac, mac + key.size(), key.begin());
   return key;
+}
+
+SegmentKey segment_key(std::span<const std::uint8_t> secret, std::string_view live_id, std::string_view key_name) {
+  return derive_key16(secret, "bvlive-aes128|" + std::string(live_id) + "|" + std::string(key_name));
 }
 
 std::array<std::uint8_t, 16> sequence_iv(std::int64_t seq) {

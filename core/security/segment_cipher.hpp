@@ -22,6 +22,9 @@ using SegmentKey = std::array<std::uint8_t, 16>;
 std::int64_t key_period(TimeMs start, DurationMs rotation);
 
 SegmentKey segment_key(std::span<const std::uint8_t> secret, std::string_view live_id, std::string_view key_name);
+// The first 16 bytes of HMAC-SHA256(secret, label): every key the daemon derives instead
+// of storing (segment keys above, the DRM ClearKey keys of core/drm/clear_key.hpp).
+SegmentKey derive_key16(std::span<const std::uint8_t> secret, std::string_view label);
 
 // The IV of media sequence number `seq`: 16 bytes, big-endian.
 std::array<std::uint8_t, 16> sequence_iv(std::int64_t seq);

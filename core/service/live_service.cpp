@@ -272,6 +272,13 @@ json LiveService::update(const json& params, const Caller& caller) {
                            std::string(to_string(live.state)) + ")",
                        {{"path", std::string("live.") + f.path}, {"state", std::string(to_string(live.state))}});
   }
+  // DRM encrypts as the packager writes: a running push would go on writing clear (or
+  // encrypted) segments under playlists that say otherwise.
+  const bool drm_before = live.spec.security.protection == ProtectionType::Drm;
+  if (drm_before != (spec.security.protection == ProtectionType::Drm) && session_running && session_running(live.id))
+    throw RpcError(ErrorKind::Conflict,
+                   "live.security.protection: cannot change to or from DRM while a push runs; stop the encoder first",
+                   {{"path", "live.security.protection"}, {"state", std::string(to_string(live.state))}});
   // Once ENCODING has begun, the VOD's source is what it is making; its window may still move.
   const LiveVod& had = live.spec.live_vod;
   const bool vod_begun = !before_live(live.state) && live.state != LiveState::Live;

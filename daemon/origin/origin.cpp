@@ -93,7 +93,13 @@ Response Origin::handle(const http::Request& req, const http::ClientInfo& client
   const auto parts = split_path(req.path);
   // Chat posts and votes are the origin's only writes; their routes check methods themselves.
   const bool interaction_route = interaction && InteractionRoutes::owns(parts);
-  if (req.method != "GET" && req.method != "HEAD" && !interaction_route) {
+  const bool licence_route = parts.size() == 3 && parts[2] == kClearKeyLicence && (parts[0] == "live" || parts[0] == "preview");
+  if (licence_route && req.method != "POST") {
+    Response r = error(405, "method " + req.method + " is not allowed here; ClearKey licences are asked for with POST");
+    r.set("Allow", "POST, OPTIONS");
+    return r;
+  }
+  if (req.method != "GET" && req.method != "HEAD" && !interaction_route && !licence_route) {
     Response r = error(405, "method " + req.method + " is not allowed here; use GET or HEAD");
     r.set("Allow", "GET, HEAD, OPTIONS");
     return r;
@@ -154,6 +160,7 @@ Response Origin::live_route(Audience audience, const std::vector<std::string>& p
     if (live->state == LiveState::Vod) return vod_route(*live, parts, req, query);
     if (const auto access = public_access(*live, entry, now_ms()); !access.allowed()) return refused(*live, access);
   }
+  if (parts.size() == 3 && parts[2] == kClearKeyLicence) return clearkey_licence(*live, req);
   if (parts.size() == 3 && parts[2] == "index.m3u8") return master(*live, audience, query);
   if (parts.size() == 4 && parts[2] == "keys") return key_file(*live, audience, parts[3]);
   if (std::string rendition; parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition))
@@ -211,6 +218,7 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   else if (parts.size() == 3 && parts[2] == "media.m3u8") rel = vod_playlist_file();
   else if (parts.size() == 3 && hls::rendition_of_playlist(parts[2], rendition)) rel = std::string(kVodDir) + "/" + parts[2];
   else if (parts.size() == 4 && parts[2] == "keys") return key_file(live, Audience::Public, parts[3]);
+  else if (parts.size() == 3 && parts[2] == kClearKeyLicence) return clearkey_licence(live, req);
   else if (parts.size() >= 4 && parts[2] == kVodDir) {
     rel = std::string(kVodDir);
     for (std::size_t i = 3; i < parts.size(); ++i) {
@@ -223,20 +231,25 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
   }
   if (asset->info.segments == 0 && rel.ends_with(".m3u8"))
     return refusal(404, live, "the VOD of live " + live.label() + " has no content: nothing was recorded while it was LIVE");
+  const bool aes = protection && SegmentProtection::protects(live);
+  // Only a catchup VOD is the live's own (encrypted) recording; a replace or reused VOD is
+  // another asset, served as it was made.
+  const bool drm = live.spec.security.protection == ProtectionType::Drm && live.spec.live_vod.source == LiveVodSource::Catchup;
+  const bool media_playlist = rel.ends_with(".m3u8") && rel != vod_master_file();
+  if ((aes || drm) && rel == vod_mp4_file(live.id))
+    return refusal(403, live, "live " + live.label() + " is " + (aes ? "AES-128" : "DRM") +
+                                  " protected: its recording is offered as HLS only, at /live/" + live.id + "/index.m3u8");
   const std::string path = index_.path_of(live.id, rel);
   if (::access(path.c_str(), R_OK) != 0) return error(404, "no file " + rel + " in the VOD of live " + live.label());
-  const bool aes = protection && SegmentProtection::protects(live);
-  const bool media_playlist = rel.ends_with(".m3u8") && rel != vod_master_file();
-  if (aes && rel == vod_mp4_file(live.id))
-    return refusal(403, live, "live " + live.label() + " is AES-128 protected: its recording is offered as HLS only, "
-                              "at /live/" + live.id + "/index.m3u8");
   if (aes && !rel.ends_with(".m3u8") && !is_init_file(rel)) return vod_segment(live, rel, path);
-  if ((aes && media_playlist) || (!query.empty() && rel.ends_with(".m3u8"))) {
+  if ((aes && media_playlist) || (drm && rel.ends_with(".m3u8")) || (!query.empty() && rel.ends_with(".m3u8"))) {
     // Playlists written before anyone asked for protection get their key tags now, and a
-    // token-protected VOD's carry the token (and device) into every URI.
+    // token-protected VOD's carry the token (and device) into every URI. A DRM live's
+    // segments were encrypted as they were packaged: its playlists only gain the tags.
     std::string text = read_text(path);
     if (aes && media_playlist)
       text = hls::with_vod_key(text, SegmentProtection::key_file(SegmentProtection::kVodKeyName));
+    if (drm) text = with_drm_tags(live, std::move(text), query, !media_playlist);
     Response r;
     r.body = query.empty() ? text : hls::with_query(text, std::string_view(query).substr(1));
     r.set("Content-Type", "application/vnd.apple.mpegurl");
@@ -312,7 +325,7 @@ Response Origin::master(const LiveRecord& live, Audience audience, const std::st
     variants.push_back(std::move(v));
   }
   Response r;
-  r.body = hls::master_playlist(variants);
+  r.body = with_drm_tags(live, hls::master_playlist(variants), query, true);
   r.set("Content-Type", "application/vnd.apple.mpegurl");
   r.set("Cache-Control", audience == Audience::Public ? kPlaylistCache : kPrivateCache);
   return r;
@@ -376,7 +389,7 @@ Response Origin::render_media_playlist(const LiveRecord& live, Audience audience
     }
   }
   ++renders_;
-  r.body = render_playlist_text(live, audience, rendition, query, skip);
+  r.body = with_drm_tags(live, render_playlist_text(live, audience, rendition, query, skip), query, false);
   // Renderings of older versions go; the whole cache is bounded (many token queries).
   const std::size_t before = of_live.size();
   std::erase_if(of_live, [&](const auto& e) { return e.second.version != version || e.second.stamp != stamp; });

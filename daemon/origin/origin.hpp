@@ -36,11 +36,15 @@
 #include "daemon/media/media_index.hpp"
 #include "origin/held_requests.hpp"
 #include "daemon/security/playback_gate.hpp"
+#include "daemon/drm/drm_keys.hpp"
 #include "daemon/security/segment_protection.hpp"
 #include "service/live_service.hpp"
 #include "core/vod/vod_catalog.hpp"
 
 namespace bvlive {
+
+// Where a DRM live's ClearKey licences are asked for: /live/ID/clearkey (and /preview/ID/...).
+inline constexpr std::string_view kClearKeyLicence = "clearkey";
 
 class Origin {
  public:
@@ -69,6 +73,8 @@ class Origin {
   PlaybackGate* playback_gate = nullptr;
   // AES-128 protected lives: their keys and sealed segments (set by the daemon; null: none).
   const SegmentProtection* protection = nullptr;
+  // Lives with protection DRM: their keys, for playlist tags and ClearKey licences.
+  DrmKeys* drm = nullptr;
   // Where the page's scripts are (node_modules/hls.js/...; set by the daemon).
   std::string web_root;
   // The player pages' event streams (set by the daemon; null: none).
@@ -105,6 +111,10 @@ class Origin {
   // rel: "SESSION/seg_N.m4s", "SESSION/720p/init.mp4", ...
   http::Response media_file(const LiveRecord& live, Audience audience, const std::string& rel);
   http::Response key_file(const LiveRecord& live, Audience audience, const std::string& file);
+  // POST LIVE/clearkey: the EME ClearKey licence of a DRM live (drm_licence.cpp).
+  http::Response clearkey_licence(const LiveRecord& live, const http::Request& req);
+  // A DRM live's playlist tags (SAMPLE-AES per system) added to a rendered playlist.
+  std::string with_drm_tags(const LiveRecord& live, std::string playlist, const std::string& query, bool master);
   // A segment of a live's recording (vod/...), sealed with the VOD key when protected.
   http::Response vod_segment(const LiveRecord& live, const std::string& rel, const std::string& path);
   http::Response vod_route(const LiveRecord& live, const std::vector<std::string>& parts, const http::Request& req,

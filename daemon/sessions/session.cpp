@@ -97,6 +97,7 @@ Session::Session(SessionContext& ctx, const LiveRecord& live, const ingest::Publ
   row_.remote = request.remote;
   row_.started_at = now_ms();
   ull_ = live.spec.ull_enabled;
+  drm_ = live.spec.security.protection == ProtectionType::Drm;
   tier_height_ = tier_height(live.spec.resolution);
   abr_ = live.spec.abr_enabled.value_or(ctx.media.transcode.abr);
   const Watermark& mark = live.spec.security.watermark;
@@ -160,6 +161,17 @@ void Session::start() {
       fail(e.what());
       throw;
     }
+  }
+  if (drm_) {
+    // Nothing leaves in the clear: no keys, no session.
+    auto keys = ctx_.drm_keys ? ctx_.drm_keys(row_.live_id)
+                              : std::variant<std::shared_ptr<const drm::ContentKeys>, std::string>("DRM is not set up");
+    if (const auto* why = std::get_if<std::string>(&keys)) {
+      fail("no DRM keys: " + *why);
+      throw std::runtime_error(*row_.end_reason);
+    }
+    const auto& content = *std::get<std::shared_ptr<const drm::ContentKeys>>(keys);
+    encryptor_.emplace(content.key, content.pssh_boxes());
   }
   plan_ = ladder::plan_renditions(plan_input(source_height_, true));
   plan_settled_ = source_height_.has_value();  // a library video's size is known: no trial run
@@ -451,6 +463,9 @@ void Session::on_output(std::size_t rendition, fmp4::SplitEvent ev) {
     held_output_[rendition].push_back(std::move(ev));
     if (held_output_bytes_ > kHeldOutputMaxBytes) settle_plan();  // nothing said of the input: go on as planned
     return;
+  }
+  if (encryptor_) {
+    if (auto why = encryptor_->encrypt(rendition, ev)) return fail("DRM encryption failed: " + *why);
   }
   writer_->take(rendition, std::move(ev), uv_hrtime());
 }

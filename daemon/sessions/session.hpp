@@ -43,8 +43,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "config/settings.hpp"
+#include "core/drm/content_keys.hpp"
+#include "core/media/cenc/output_encryptor.hpp"
 #include "daemon/ingest/publication.hpp"
 #include "lifecycle/session_state.hpp"
 #include "live/live_record.hpp"
@@ -87,6 +90,8 @@ struct SessionContext {
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> signal;
   // The file of a library item, "" when unknown: the watermark image.
   std::function<std::string(const std::string& library_id)> library_file;
+  // A DRM-protected live's keys (daemon/drm/drm_keys.hpp), or why there are none yet.
+  std::function<std::variant<std::shared_ptr<const drm::ContentKeys>, std::string>(const std::string& live_id)> drm_keys;
 };
 
 class Session {
@@ -169,6 +174,9 @@ class Session {
   std::optional<int> source_height_;  // known before start (a library video)
   std::vector<ladder::PlannedRendition> plan_;
   std::optional<SegmentWriter> writer_;
+  // Protection DRM: everything the packager makes is encrypted before the writer sees it.
+  bool drm_ = false;
+  std::optional<cenc::OutputEncryptor> encryptor_;
   bool plan_settled_ = false;    // output flows to the segmenter
   bool replanning_ = false;      // this packager is being replaced by one on a new plan
   std::vector<std::vector<fmp4::SplitEvent>> held_output_;  // per rendition, until settled

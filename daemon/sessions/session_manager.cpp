@@ -51,7 +51,11 @@ SessionManager::SessionManager(uv_loop_t* loop, LiveService& lives, Store& store
            [this](const std::string& live_id, bool lost, const std::string& detail) {
              if (on_signal) on_signal(live_id, lost, detail);
            },
-           [this](const std::string& library_id) { return library_file ? library_file(library_id) : std::string(); }},
+           [this](const std::string& library_id) { return library_file ? library_file(library_id) : std::string(); },
+           [this](const std::string& live_id) -> std::variant<std::shared_ptr<const drm::ContentKeys>, std::string> {
+             if (!drm_keys) return std::string("DRM is not set up in this daemon");
+             return drm_keys(live_id);
+           }},
       reaper_(loop) {
   index_.on_published = [this](double seconds) { stats_.publish_latency.add(seconds); };
   if (uv_check_init(loop, keys_check_.get()) != 0) throw std::runtime_error("uv_check_init failed");

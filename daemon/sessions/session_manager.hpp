@@ -60,6 +60,8 @@ class SessionManager : public ingest::IngestHandler {
   std::function<void(const std::string& live_id, bool lost, const std::string& detail)> on_signal;
   // The file of a library item ("" when there is none): a live's watermark image.
   std::function<std::string(const std::string& library_id)> library_file;
+  // A DRM-protected live's keys, or why there are none (SessionContext::drm_keys).
+  std::function<std::variant<std::shared_ptr<const drm::ContentKeys>, std::string>(const std::string& live_id)> drm_keys;
   // An encoder's session ended for a reason not of bvlived's own and nothing else runs for
   // the live (the daemon may start the slate).
   std::function<void(const std::string& live_id)> on_push_lost;

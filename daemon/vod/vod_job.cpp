@@ -58,8 +58,9 @@ void VodJob::cancel() {
 void VodJob::start() {
   switch (in_.live.spec.live_vod.source) {
     case LiveVodSource::Catchup:
+      // A DRM live's segments are encrypted: its VOD is HLS only, no MP4 to download.
       return in_thread([this] { link_recording(); },
-                       [this] { info_.segments > 0 ? remux_sessions() : succeed(); });
+                       [this] { info_.segments > 0 && !drm() ? remux_sessions() : succeed(); });
     case LiveVodSource::Replace:
       return library_to_mp4();
     case LiveVodSource::Playback:
@@ -147,7 +148,7 @@ void VodJob::link_recording() {
     if (inits.insert(s.init_file).second) link_or_copy(in_.live_dir + "/" + s.init_file, vod_dir() + "/" + s.init_file);
   }
   write_playlists(selected);
-  if (selected.empty()) return;
+  if (selected.empty() || drm()) return;
   // The MP4 is the top rendition: one fragmented MP4 per session (its init, then its
   // segments) for ffmpeg's concat demuxer, each as long as its segments.
   const auto top = hls::rendition_view(selected, "");

@@ -59,6 +59,7 @@ class VodJob : public std::enable_shared_from_this<VodJob> {
   void cancel();
 
  private:
+  bool drm() const { return in_.live.spec.security.protection == ProtectionType::Drm; }
   std::string vod_dir() const { return in_.live_dir + "/vod"; }
   std::string mp4_path() const { return in_.live_dir + "/" + vod_mp4_file(in_.live.id); }
   void fail(std::string why);

@@ -11,6 +11,7 @@ packages=(
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
   libsrtp2-dev                                # WHIP: SRTP
   libmaxminddb-dev                            # geo control: country of a viewer
+  libpugixml-dev libcurl4-openssl-dev         # DRM: CPIX documents, the SPEKE key server
   ffmpeg                                      # transcoder (spawned), ffprobe in the tests
   libavformat-dev libavcodec-dev libavutil-dev  # the tests' Enhanced RTMP publisher reads files
   fonts-dejavu-core                           # the text of the cover cards ffmpeg draws

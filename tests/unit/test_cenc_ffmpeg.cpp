@@ -68,8 +68,8 @@ Streams remux_and_encrypt(remux::Container container, const Bytes& input) {
   BOOST_REQUIRE_MESSAGE(!out.unusable, out.unusable.value_or(""));
   Streams s;
   std::vector<cenc::TrackEncryption> tracks;
-  const std::vector<cenc::PsshBox> pssh{{cenc::kClearKeySystemId, {kKid}, {}},
-                                        {cenc::kWidevineSystemId, {kKid}, Bytes{0x12, 0x10, 0xa1, 0xb2}}};
+  const std::vector<cenc::PsshBox> pssh{{cenc::kClearKeySystemId, {kKid}, {}, {}},
+                                        {cenc::kWidevineSystemId, {kKid}, Bytes{0x12, 0x10, 0xa1, 0xb2}, {}}};
   for (const auto& m : out.media) {
     if (const auto* init = std::get_if<fmp4::InitSegment>(&m)) {
       auto enc = cenc::encrypt_init(init->bytes, {kKid, kKey, kIv}, pssh);

@@ -11,6 +11,7 @@
 #include "core/media/cenc/cbcs_cipher.hpp"
 #include "core/media/cenc/fragment_encryptor.hpp"
 #include "core/media/cenc/init_encryptor.hpp"
+#include "core/media/hls/codecs_from_init.hpp"
 #include "core/media/fmp4/byte_cursor.hpp"
 #include "core/media/fmp4/fragment_info.hpp"
 #include "core/media/fmp4/fragment_writer.hpp"
@@ -188,7 +189,7 @@ std::vector<TrafView> read_moof(const fmp4::Box& moof) {
 
 BOOST_AUTO_TEST_CASE(init_segment_gets_protected_sample_entries_and_pssh) {
   const Bytes clear = fmp4::write_init_segment(entries());
-  const std::vector<PsshBox> pssh{{kClearKeySystemId, {kKey.kid}, {}}, {kPlayReadySystemId, {kKey.kid}, Bytes{1, 2, 3}}};
+  const std::vector<PsshBox> pssh{{kClearKeySystemId, {kKey.kid}, {}, {}}, {kPlayReadySystemId, {kKey.kid}, Bytes{1, 2, 3}, {}}};
   const auto result = encrypt_init(clear, kKey, pssh);
   BOOST_REQUIRE_MESSAGE(std::holds_alternative<EncryptedInit>(result), why(result));
   const auto& enc = std::get<EncryptedInit>(result);
@@ -209,6 +210,10 @@ BOOST_AUTO_TEST_CASE(init_segment_gets_protected_sample_entries_and_pssh) {
   const auto info = fmp4::parse_moov(moov.payload);
   BOOST_REQUIRE(std::holds_alternative<fmp4::InitInfo>(info));
   BOOST_TEST(std::get<fmp4::InitInfo>(info).tracks.size() == 2u);
+  // The CODECS of a master playlist still name the original formats behind encv/enca.
+  const auto codecs_clear = hls::codecs_from_init(clear), codecs_enc = hls::codecs_from_init(enc.bytes);
+  BOOST_REQUIRE(std::holds_alternative<std::string>(codecs_enc));
+  BOOST_TEST(std::get<std::string>(codecs_enc) == std::get<std::string>(codecs_clear));
 
   for (std::size_t t = 0; t < 2; ++t) {
     const bool video = t == 0;

@@ -22,6 +22,7 @@ Bytes make_sinf(fmp4::FourCC original_format, const CencKey& key, Pattern patter
 }
 
 Bytes make_pssh(const PsshBox& pssh) {
+  if (!pssh.box.empty()) return pssh.box;
   ByteBuilder b;
   b.bytes(pssh.system_id).u32(static_cast<std::uint32_t>(pssh.kids.size()));
   for (const auto& kid : pssh.kids) b.bytes(kid);

@@ -16,7 +16,7 @@ namespace bvlive::cenc {
 // and the 16-byte constant IV.
 Bytes make_sinf(fmp4::FourCC original_format, const CencKey& key, Pattern pattern);
 
-// A version 1 'pssh' (§8.1.1), listing its KIDs.
+// A version 1 'pssh' (§8.1.1), listing its KIDs; or the box given whole.
 Bytes make_pssh(const PsshBox& pssh);
 
 // 'senc' (§7.2.1) for one traf: per sample no IV (constant IV), and with `subsamples`

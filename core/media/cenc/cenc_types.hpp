@@ -50,6 +50,8 @@ struct PsshBox {
   Block16 system_id{};
   std::vector<Block16> kids;
   Bytes data;  // the DRM system's own payload (may be empty, as for ClearKey)
+  // A whole box as a key server gave it (CPIX PSSH): written as is, the fields above unused.
+  Bytes box;
 };
 
 // SystemIDs from the DASH-IF registry (dashif.org/identifiers/content_protection).

@@ -30,6 +30,7 @@ fmp4::Parsed<TrakResult> encrypt_trak(const Box& trak, const fmp4::TrackInfo& in
   auto entry_info = fmp4::first_sample_entry(trak.payload);
   if (auto* bad = std::get_if<ParseError>(&entry_info)) return error(name + ": " + bad->message);
   const auto& sample_entry = std::get<fmp4::SampleEntryInfo>(entry_info);
+  if (sample_entry.encrypted) return error(name + " is already encrypted");
 
   TrackEncryption track;
   track.track_id = info.track_id;
@@ -49,8 +50,6 @@ fmp4::Parsed<TrakResult> encrypt_trak(const Box& trak, const fmp4::TrackInfo& in
     track.nal_length_size = std::get<codec::HevcConfig>(config).nal_length_size;
   } else if (type == fourcc("mp4a")) {
     // AAC: whole-sample, no pattern (see sample_encryptor.hpp).
-  } else if (type == fourcc("encv") || type == fourcc("enca")) {
-    return error(name + " is already encrypted");
   } else {
     return error(name + ": cannot encrypt '" + fmp4::fourcc_text(type) + "' samples with cbcs");
   }

@@ -69,6 +69,19 @@ Parsed<SampleEntryInfo> mp4a_entry(SampleEntryInfo info, ByteSpan entry_payload)
   return info;
 }
 
+// The original format of an 'encv' (visual fields) or 'enca' (audio fields, version 0)
+// entry: its sinf > frma.
+std::optional<FourCC> original_format(const Box& entry) {
+  const std::size_t fields = entry.type == fourcc("encv") ? kVisualFields : kAudioFields;
+  if (entry.payload.size() < kSampleEntryHeader + fields) return std::nullopt;
+  const auto sinf = find_child(entry.payload.subspan(kSampleEntryHeader + fields), fourcc("sinf"));
+  if (!sinf) return std::nullopt;
+  const auto frma = find_child(sinf->payload, fourcc("frma"));
+  if (!frma || frma->payload.size() < 4) return std::nullopt;
+  ByteCursor in(frma->payload);
+  return in.u32();
+}
+
 }  // namespace
 
 std::optional<Box> find_path(ByteSpan container_payload, std::initializer_list<FourCC> path) {
@@ -94,12 +107,20 @@ Parsed<SampleEntryInfo> first_sample_entry(ByteSpan trak_payload) {
   if (!entry) return error("stsd sample entry is malformed");
   SampleEntryInfo info;
   info.type = entry->type;
-  const std::string name = fourcc_text(entry->type);
-  if (entry->type == fourcc("mp4a")) return mp4a_entry(info, entry->payload);
+  if (entry->type == fourcc("encv") || entry->type == fourcc("enca")) {
+    // Common encryption (ISO/IEC 23001-7 §4.2): the entry keeps the original's fields and
+    // children, and sinf > frma names the original format.
+    info.encrypted = true;
+    const auto original = original_format(*entry);
+    if (!original) return error(fourcc_text(entry->type) + " sample entry has no sinf/frma");
+    info.type = *original;
+  }
+  const std::string name = fourcc_text(info.type);
+  if (info.type == fourcc("mp4a")) return mp4a_entry(info, entry->payload);
   FourCC config_box = 0;
-  if (entry->type == fourcc("avc1") || entry->type == fourcc("avc3")) config_box = fourcc("avcC");
-  else if (entry->type == fourcc("hvc1") || entry->type == fourcc("hev1")) config_box = fourcc("hvcC");
-  else if (entry->type == fourcc("av01")) config_box = fourcc("av1C");
+  if (info.type == fourcc("avc1") || info.type == fourcc("avc3")) config_box = fourcc("avcC");
+  else if (info.type == fourcc("hvc1") || info.type == fourcc("hev1")) config_box = fourcc("hvcC");
+  else if (info.type == fourcc("av01")) config_box = fourcc("av1C");
   else return info;  // a type of no interest here: no configuration
   if (entry->payload.size() < kSampleEntryHeader + kVisualFields) return error(name + " sample entry is truncated");
   ByteCursor visual(entry->payload.subspan(kSampleEntryHeader + 16));

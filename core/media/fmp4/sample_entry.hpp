@@ -17,6 +17,8 @@ struct SampleEntryInfo {
   ByteSpan config;
   std::uint8_t object_type = 0;  // mp4a: the esds objectTypeIndication (0x40: MPEG-4 audio)
   std::uint16_t width = 0, height = 0;  // visual entries
+  // An 'encv'/'enca' entry (common encryption): `type` is then its original format.
+  bool encrypted = false;
 };
 
 // The first sample entry of a trak's payload (mdia > minf > stbl > stsd). An entry whose

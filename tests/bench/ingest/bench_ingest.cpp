@@ -6,6 +6,12 @@
 //     ([media] remux = "bvlived"); N lives, their previews opened, the same FLV pushed to each.
 //   bvlive remux=ffmpeg: the same with [media] remux = "ffmpeg" (one ffmpeg child per push,
 //     the architecture before 0.2), at the counts of --ffmpeg-remux-counts (default 1,50).
+//   bvlive DRM (--drm): the same as bvlive with every live made with --protection drm (CMAF
+//     'cbcs' sample encryption as it packages, keys from the built-in ClearKey: no [drm] table),
+//     run right after the clear one at each N: its CPU against the clear run's is the cost of
+//     encryption per stream-second. Both runs then read the daemon's media directory: a DRM
+//     live's init segments must hold 'encv'/'enca' and its segments 'senc', a clear live's
+//     none of them (else FAIL).
 //   nginx: Debian's libnginx-mod-rtmp (`hls on`, the same fragment length), one worker,
 //     run as this user under its own prefix.
 // The pushes come from ONE thread of this program (common/rtmp_pusher.hpp: epoll,
@@ -95,6 +101,7 @@ struct Options {
   int idle_seconds = 5;      // the server's own CPU before the pushes (0: not measured)
   bool run_bvlive = true;
   bool run_nginx = true;
+  bool drm = false;          // also bvlived with DRM lives, beside the clear ones
   bool keep = false;
   std::string source = "low";   // low: 426x240 25 fps ~460 kb/s; 720p: 1280x720 30 fps ~2.5 Mb/s
   std::string pusher = "built-in";  // or "ffmpeg": one ffmpeg -re -c copy per push
@@ -131,6 +138,9 @@ void print_help() {
       "  --idle-seconds S    measure each server's CPU for S s before the pushes (default 5; 0: skip)\n"
       "  --live-timeout S    how long every stream may take to list its first segment\n"
       "                      (default 30 + N/5 + the start ramp); the window starts anyway after it\n"
+      "  --drm               also run bvlived with DRM lives (--protection drm: cbcs, the built-in\n"
+      "                      ClearKey) right after the clear run of each N, same N and source: CPU of\n"
+      "                      DRM against clear per stream-second, and a check that it was encrypted\n"
       "  --no-nginx          bvlived only      --no-bvlive   nginx only\n"
       "  --dir DIR           make the temporary work directory under DIR (default $TMPDIR or /tmp)\n"
       "  --bvlived PATH      daemon binary (default: the one built with this benchmark)\n"
@@ -182,6 +192,7 @@ Options parse_args(int argc, char** argv) {
       .number("--live-timeout", o.live_timeout, 86400)
       .flag("--no-nginx", o.run_nginx, false)
       .flag("--no-bvlive", o.run_bvlive, false)
+      .flag("--drm", o.drm)
       .text("--input", o.input)
       .text("--dir", o.base_dir)
       .text("--bvlived", o.bvlived)
@@ -199,6 +210,7 @@ Options parse_args(int argc, char** argv) {
   if (o.source != "low" && o.source != "720p") usage_error("--source: '" + o.source + "' is neither low nor 720p");
   if (o.pusher != "built-in" && o.pusher != "ffmpeg") usage_error("--pusher: '" + o.pusher + "' is neither built-in nor ffmpeg");
   if (!o.run_bvlive && !o.run_nginx) usage_error("--no-nginx and --no-bvlive leave nothing to run");
+  if (o.drm && !o.run_bvlive) usage_error("--drm measures bvlived: not with --no-bvlive");
   if (o.base_dir.empty()) o.base_dir = bvbench::default_base_dir();
   return o;
 }
@@ -683,6 +695,75 @@ long playlist_next_seq(const std::string& path) {
   return playlist_next_seq_text(text.str());
 }
 
+// What a bvlived run left in its media directory (STATE/media/LIVE/SESSION[/RENDITION]/) says of
+// encryption: CMAF common encryption ('cbcs') turns an init segment's sample entries into
+// 'encv' / 'enca' and puts a 'senc' box in every fragment. Read after the window, up to
+// kEncryptionLives lives, every init segment and the newest complete segments of each folder.
+constexpr int kEncryptionLives = 100;
+constexpr int kEncryptionSegmentsPerFolder = 2;
+struct Encryption {
+  bool scanned = false;
+  int asked = 0, lives = 0, lives_encrypted = 0;  // lives looked at; with an init and a segment; all encrypted
+  int inits = 0, inits_encv = 0, inits_enca = 0;
+  int segments = 0, segments_senc = 0;
+  // Every live with media is encrypted throughout (lives without are the segment checks' business)
+  // / nothing is at all.
+  bool all_encrypted() const { return lives > 0 && lives_encrypted == lives; }
+  bool all_clear() const { return inits_encv + inits_enca + segments_senc == 0; }
+  std::string text() const {
+    if (!scanned) return "-";
+    return std::to_string(lives_encrypted) + "/" + std::to_string(lives) + " lives" +
+           (lives < asked ? " (" + std::to_string(asked - lives) + " without media)" : "") + "; " +
+           std::to_string(inits_encv) + "+" +
+           std::to_string(inits_enca) + "/" + std::to_string(inits) + " inits encv+enca; " +
+           std::to_string(segments_senc) + "/" + std::to_string(segments) + " segs senc";
+  }
+};
+
+Encryption scan_encryption(const std::string& media_root, const std::vector<std::string>& live_ids) {
+  Encryption e;
+  e.scanned = true;
+  auto holds = [](const std::string& bytes, const char* box) { return bytes.find(box) != std::string::npos; };
+  for (std::size_t i = 0; i < live_ids.size() && static_cast<int>(i) < kEncryptionLives; ++i) {
+    ++e.asked;
+    std::map<fs::path, std::vector<fs::path>> folders;  // folder -> its files
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(media_root + "/" + live_ids[i], ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec) && it->file_size(ec) > 0) folders[it->path().parent_path()].push_back(it->path());
+    int inits = 0, segments = 0, encrypted = 0;
+    for (auto& [folder, files] : folders) {
+      std::sort(files.begin(), files.end());
+      std::vector<fs::path> segs;
+      for (const auto& f : files) {
+        const std::string name = f.filename().string();
+        if (name.rfind("seg_", 0) == 0 && name.ends_with(".m4s")) segs.push_back(f);
+        if (!(name == "init.mp4" || (name.rfind("init-", 0) == 0 && name.ends_with(".mp4")))) continue;
+        const std::string bytes = bvbench::read_file(f.string());
+        const bool v = holds(bytes, "encv"), a = holds(bytes, "enca");
+        ++inits;
+        e.inits_encv += v;
+        e.inits_enca += a;
+        encrypted += v || a;
+      }
+      // The newest is perhaps still being written: the ones before it (or the only one).
+      const std::size_t end = segs.size() > 1 ? segs.size() - 1 : segs.size();
+      for (std::size_t k = end > kEncryptionSegmentsPerFolder ? end - kEncryptionSegmentsPerFolder : 0; k < end; ++k) {
+        const bool senc = holds(bvbench::read_file(segs[k].string()), "senc");
+        ++segments;
+        e.segments_senc += senc;
+        encrypted += senc;
+      }
+    }
+    e.inits += inits;
+    e.segments += segments;
+    if (!inits || !segments) continue;  // nothing to tell by
+    ++e.lives;
+    e.lives_encrypted += encrypted == inits + segments;
+  }
+  return e;
+}
+
 struct Result {
   bool ran = false;
   int streams = 0;
@@ -716,6 +797,7 @@ struct Result {
   double sessions_failed = -1;
   int lives_not_live = -1;
   std::string session_notes;
+  Encryption encryption;  // --drm only
   std::string note;
   std::string log_tail;
   int log_lines = 0;
@@ -909,14 +991,17 @@ std::string log_summary(const std::string& path, int& lines) {
 
 // ---------------------------------------------------------------- bvlived
 
-Result run_bvlive(const Options& o, int n, const std::string& dir, const Source& src, bool ffmpeg_remux, bool& failed) {
+// With `drm`, every live is made with security.protection PROTECTION_TYPE_DRM (no [drm] table:
+// the built-in ClearKey's keys).
+Result run_bvlive(const Options& o, int n, const std::string& dir, const Source& src, bool ffmpeg_remux, bool drm,
+                  bool& failed) {
   Result r;
   r.streams = n;
   fs::create_directories(dir);
   const std::string sock = dir + "/bvlived.sock";
   const std::string config = dir + "/bvlived.toml";
   const std::string log = dir + "/bvlived.log";
-  const std::string label = ffmpeg_remux ? "bvlived remux=ffmpeg" : "bvlived";
+  const std::string label = std::string(ffmpeg_remux ? "bvlived remux=ffmpeg" : "bvlived") + (drm ? " DRM" : "");
   {
     std::ofstream(config) << "# bench_ingest\n[media]\nsegment_duration = " << o.segment_seconds << "\nremux = \""
                           << (ffmpeg_remux ? "ffmpeg" : "bvlived") << "\"\n";
@@ -950,7 +1035,9 @@ Result run_bvlive(const Options& o, int n, const std::string& dir, const Source&
   std::vector<std::string> ids, playlists;
   std::vector<rtmp::PushTarget> targets;
   for (int i = 0; i < n; ++i) {
-    json c = rpc->call("live.create", {{"live", {{"name", "ingest " + std::to_string(i)}}}});
+    json spec = {{"name", "ingest " + std::to_string(i)}};
+    if (drm) spec["security"] = {{"protection", {{"type", "PROTECTION_TYPE_DRM"}}}};
+    json c = rpc->call("live.create", {{"live", spec}});
     const std::string id = c.at("live").at("id").get<std::string>();
     rpc->call("live.preview", {{"id", id}});
     const json g = rpc->call("live.get", {{"id", id}});
@@ -1031,6 +1118,7 @@ Result run_bvlive(const Options& o, int n, const std::string& dir, const Source&
   summarise_segments(o, r, seg0, seg1);
   count_dropped(r, load);
   sessions();
+  if (o.drm) r.encryption = scan_encryption(dir + "/state/media", ids);
 
   const auto sum0 = metric(m0, "bvlive_segment_publish_seconds_total"), sum1 = metric(m1, "bvlive_segment_publish_seconds_total");
   const auto cnt0 = metric(m0, "bvlive_segment_publish_count"), cnt1 = metric(m1, "bvlive_segment_publish_count");
@@ -1137,29 +1225,43 @@ std::string num(const Result& r, double v, int prec) { return r.ran ? fmt(v, pre
 
 struct Row {
   int n = 0;
-  Result bv, bvf, ng;  // bvlived, bvlived remux=ffmpeg, nginx
+  Result bv, bvd, bvf, ng;  // bvlived, bvlived with DRM lives (--drm), bvlived remux=ffmpeg, nginx
+
+  // The servers of a run by their column names: "bv DRM" only with --drm.
+  std::vector<std::pair<const char*, const Result*>> columns(const Options& o) const {
+    std::vector<std::pair<const char*, const Result*>> c = {{"bvlive", &bv}};
+    if (o.drm) c.emplace_back("bv DRM", &bvd);
+    c.insert(c.end(), {{"bv remux=ffm", &bvf}, {"nginx-rtmp", &ng}});
+    return c;
+  }
 };
 
-void print_row(const std::string& what, const std::string& bv, const std::string& bvf, const std::string& ng,
-               const std::string& rt) {
-  std::printf("| %-50s | %13s | %13s | %13s | %6s |\n", what.c_str(), bv.c_str(), bvf.c_str(), ng.c_str(), rt.c_str());
+void print_row(const std::string& what, const std::vector<std::string>& cells, const std::string& rt) {
+  std::printf("| %-50s |", what.c_str());
+  for (const auto& c : cells) std::printf(" %13s |", c.c_str());
+  std::printf(" %6s |\n", rt.c_str());
 }
 
 void print_table(const Options& o, const Row& row) {
-  const Result &b = row.bv, &f = row.bvf, &g = row.ng;
+  const Result &b = row.bv, &g = row.ng;
   const int n = row.n;
-  std::printf("\nN = %d concurrent pushes, segments of %d s; window %s / %s / %s s; load now %s\n", n, o.segment_seconds,
-              num(b, b.window_s, 1).c_str(), num(f, f.window_s, 1).c_str(), num(g, g.window_s, 1).c_str(),
-              loadavg().c_str());
-  print_row("figure", "bvlive", "bv remux=ffm", "nginx-rtmp", "bv/ngx");
-  std::printf("|%s|%s|%s|%s|%s|\n", std::string(52, '-').c_str(), std::string(15, '-').c_str(),
-              std::string(15, '-').c_str(), std::string(15, '-').c_str(), std::string(8, '-').c_str());
-  auto all = [&](auto fn, int prec) {
-    return std::array<std::string, 3>{num(b, fn(b), prec), num(f, fn(f), prec), num(g, fn(g), prec)};
-  };
+  const auto cols = row.columns(o);
+  std::string windows;
+  std::vector<std::string> names;
+  for (const auto& [name, r] : cols) {
+    windows += (windows.empty() ? "" : " / ") + num(*r, r->window_s, 1);
+    names.emplace_back(name);
+  }
+  std::printf("\nN = %d concurrent pushes, segments of %d s; window %s s; load now %s\n", n, o.segment_seconds,
+              windows.c_str(), loadavg().c_str());
+  print_row("figure", names, "bv/ngx");
+  std::printf("|%s|", std::string(52, '-').c_str());
+  for (std::size_t i = 0; i < cols.size(); ++i) std::printf("%s|", std::string(15, '-').c_str());
+  std::printf("%s|\n", std::string(8, '-').c_str());
   auto row3 = [&](const std::string& what, auto fn, int prec, bool with_ratio) {
-    auto v = all(fn, prec);
-    print_row(what, v[0], v[1], v[2], with_ratio && b.ran && g.ran ? ratio(fn(b), fn(g)) : "");
+    std::vector<std::string> v;
+    for (const auto& [name, r] : cols) v.push_back(num(*r, fn(*r), prec));
+    print_row(what, v, with_ratio && b.ran && g.ran ? ratio(fn(b), fn(g)) : "");
   };
   row3("CPU ms/stream-s: top process (daemon | nginx m+w)", [](const Result& r) { return r.server_cpu / r.stream_seconds() * 1000; }, 3, true);
   row3("CPU ms/stream-s: children (ffmpeg packagers)", [](const Result& r) { return r.children_cpu / r.stream_seconds() * 1000; }, 3, false);
@@ -1183,7 +1285,9 @@ void print_table(const Options& o, const Row& row) {
   row3("RSS MiB added per stream ((window - before) / N)",
        [](const Result& r) { return (r.mem.rss_mb() - r.idle_rss_mb) * 1e6 / 1048576 / r.streams; }, 3, true);
   auto text = [&](const std::string& what, auto fn) {
-    print_row(what, b.ran ? fn(b) : "-", f.ran ? fn(f) : "-", g.ran ? fn(g) : "-", "");
+    std::vector<std::string> v;
+    for (const auto& [name, r] : cols) v.push_back(r->ran ? fn(*r) : "-");
+    print_row(what, v, "");
   };
   text("processes in the tree but the top (exited)",
        [](const Result& r) { return std::to_string(r.children) + " (" + std::to_string(r.children_gone) + ")"; });
@@ -1222,8 +1326,14 @@ void print_table(const Options& o, const Row& row) {
     return fmt(r.late_max_ms, 0) + " | " + std::to_string(r.stalls) + " | " + std::to_string(r.streams_late);
   });
   text("server log lines (warn and above)", [](const Result& r) { return std::to_string(r.log_lines); });
-  const std::pair<const char*, const Result*> named[] = {{"bvlive", &b}, {"bvlive remux=ffmpeg", &f}, {"nginx", &g}};
-  for (const auto& [name, r] : named) {
+  if (o.drm)
+    text("encrypted: lives | segments with senc", [](const Result& r) {
+      const Encryption& e = r.encryption;
+      return e.scanned ? std::to_string(e.lives_encrypted) + "/" + std::to_string(e.lives) + " | " +
+                             std::to_string(e.segments_senc) + "/" + std::to_string(e.segments)
+                       : std::string("-");
+    });
+  for (const auto& [name, r] : cols) {
     if (!r->ran) continue;
     if (!r->note.empty()) std::printf("  note (%s): %s\n", name, r->note.c_str());
     if (!r->session_notes.empty()) std::printf("  sessions (%s): %s\n", name, r->session_notes.c_str());
@@ -1233,6 +1343,26 @@ void print_table(const Options& o, const Row& row) {
                   r->not_accepted, r->timeout_reason.c_str());
     if (r->log_lines) std::printf("  log (%s), %d lines, the last:\n%s", name, r->log_lines, r->log_tail.c_str());
   }
+  std::fflush(stdout);
+}
+
+// --drm: the DRM run of an N against its clear run, whole tree, CPU ms per stream-second.
+std::string drm_added(double clear, double drm) { return clear >= 0 && drm >= 0 ? fmt(drm - clear, 3) : "-"; }
+
+void print_drm(const Row& row) {
+  const Result &c = row.bv, &d = row.bvd;
+  if (!c.ran || !d.ran) return;
+  std::printf("DRM against clear, N = %d: bvlived CPU ms per stream-second, whole tree (added = DRM - clear)\n", row.n);
+  auto line = [](const char* what, double cv, double dv) {
+    std::printf("  %-24s clear %7s  DRM %7s  DRM/clear %5s  added %7s ms/stream-s\n", what,
+                cv >= 0 ? fmt(cv, 3).c_str() : "-", dv >= 0 ? fmt(dv, 3).c_str() : "-", ratio(dv, cv).c_str(),
+                drm_added(cv, dv).c_str());
+  };
+  line("as measured", c.cpu_ms_per_stream_s(), d.cpu_ms_per_stream_s());
+  line("less the idle rate", c.cpu_above_idle_ms_per_stream_s(), d.cpu_above_idle_ms_per_stream_s());
+  std::printf("  encrypted, read from STATE/media (init: encv/enca sample entries, segment: senc box):\n"
+              "    DRM   %s\n    clear %s\n",
+              d.encryption.text().c_str(), c.encryption.text().c_str());
   std::fflush(stdout);
 }
 
@@ -1252,6 +1382,9 @@ int run(const Options& o) {
   for (int c : o.ffmpeg_remux_counts) fcounts += (fcounts.empty() ? "" : ",") + std::to_string(c);
   std::printf("  counts %s (bvlived remux=ffmpeg at %s), window %d s of steady state per run, segments %d s\n",
               counts.c_str(), fcounts.empty() ? "none" : fcounts.c_str(), o.seconds, o.segment_seconds);
+  if (o.drm)
+    std::printf("  DRM: at each N, after the clear bvlived run, a fresh bvlived whose N lives are all DRM lives\n"
+                "  (security.protection PROTECTION_TYPE_DRM: cbcs as it packages, keys from the built-in ClearKey)\n");
   std::printf("  CPU = utime+stime from /proc/PID/stat over the window (10 ms ticks), whole process tree, in ms\n"
               "  per stream-second; RSS = VmRSS, PSS = smaps_rollup Pss (shared pages split between processes),\n"
               "  both summed over the tree, mean of one-second samples\n");
@@ -1293,16 +1426,18 @@ int run(const Options& o) {
     row.n = n;
     std::printf("\n");
     if (o.run_bvlive) {
-      attempt("bvlived", n, row.bv, [&] { return run_bvlive(o, n, dir + "/bvlive-" + std::to_string(n), src, false, failed); });
+      attempt("bvlived", n, row.bv,
+              [&] { return run_bvlive(o, n, dir + "/bvlive-" + std::to_string(n), src, false, false, failed); });
+      if (o.drm)
+        attempt("bvlived, DRM lives", n, row.bvd,
+                [&] { return run_bvlive(o, n, dir + "/bvlive-drm-" + std::to_string(n), src, false, true, failed); });
       if (o.ffmpeg_remux_counts.count(n))
         attempt("bvlived remux=ffmpeg", n, row.bvf,
-                [&] { return run_bvlive(o, n, dir + "/bvlive-ffmpeg-" + std::to_string(n), src, true, failed); });
+                [&] { return run_bvlive(o, n, dir + "/bvlive-ffmpeg-" + std::to_string(n), src, true, false, failed); });
     }
     if (o.run_nginx)
       attempt("nginx-rtmp", n, row.ng, [&] { return run_nginx(o, n, dir + "/nginx-" + std::to_string(n), src, failed); });
-    const std::pair<const char*, const Result*> named[] = {{"bvlive", &row.bv}, {"bvlive remux=ffmpeg", &row.bvf},
-                                                           {"nginx", &row.ng}};
-    for (const auto& [name, r] : named) {
+    for (const auto& [name, r] : row.columns(o)) {
       if (!r->ran) continue;
       if (r->dropped) {
         std::printf("  FAIL: %s, N=%d: the server refused or dropped %d push(es): %s\n", name, n, r->dropped,
@@ -1317,7 +1452,18 @@ int run(const Options& o) {
         failed = true;
       }
     }
+    // A DRM live with a clear init or segment, or a clear live with an encrypted one, is broken.
+    if (row.bvd.ran && !row.bvd.encryption.all_encrypted()) {
+      std::printf("  FAIL: bvlive DRM, N=%d: not every DRM live's media is encrypted: %s\n", n,
+                  row.bvd.encryption.text().c_str());
+      failed = true;
+    }
+    if (o.drm && row.bv.ran && !row.bv.encryption.all_clear()) {
+      std::printf("  FAIL: bvlive, N=%d: clear lives hold encrypted media: %s\n", n, row.bv.encryption.text().c_str());
+      failed = true;
+    }
     print_table(o, row);
+    print_drm(row);
     rows.push_back(std::move(row));
   }
 
@@ -1329,9 +1475,7 @@ int run(const Options& o) {
   std::printf("|------|---------------|-----------|-------|-------------|-------|--------|----------|-----------|-------------|"
               "-------------|-------------|-------------|--------------|------|------------|\n");
   for (const auto& row : rows) {
-    const std::pair<const char*, const Result*> named[] = {
-        {"bvlive", &row.bv}, {"bv remux=ffm", &row.bvf}, {"nginx-rtmp", &row.ng}};
-    for (const auto& [name, r] : named) {
+    for (const auto& [name, r] : row.columns(o)) {
       if (!r->ran) continue;
       const double c = r->cpu_ms_per_stream_s();
       const std::string rt = r == &row.ng ? "1" : row.ng.ran ? ratio(c, row.ng.cpu_ms_per_stream_s()) : "-";
@@ -1376,6 +1520,30 @@ int run(const Options& o) {
               "nginx-rtmp %s\n",
               o.kept_up_pct, largest([](const Row& r) -> const Result& { return r.bv; }).c_str(),
               largest([](const Row& r) -> const Result& { return r.ng; }).c_str());
+  if (o.drm)
+    std::printf("Largest N kept up with DRM lives: bvlive DRM %s\n",
+                largest([](const Row& r) -> const Result& { return r.bvd; }).c_str());
+  if (o.drm) {
+    std::printf("\nDRM (cbcs, built-in ClearKey) against clear passthrough: bvlived whole tree, CPU ms per stream-second,\n"
+                "the same N and source, DRM run right after the clear one; added = DRM - clear\n");
+    std::printf("| %4s | %9s | %9s | %9s | %11s | %11s | %11s | %11s | %11s | %-50s |\n", "N", "clear", "DRM",
+                "DRM/clear", "added", "clear -idle", "DRM -idle", "added -idle", "kept up c/D", "DRM encrypted");
+    std::printf("|------|-----------|-----------|-----------|-------------|-------------|-------------|-------------|"
+                "-------------|----------------------------------------------------|\n");
+    for (const auto& row : rows) {
+      const Result &c = row.bv, &d = row.bvd;
+      if (!c.ran || !d.ran) continue;
+      const double cc = c.cpu_ms_per_stream_s(), dc = d.cpu_ms_per_stream_s();
+      const double ci = c.cpu_above_idle_ms_per_stream_s(), di = d.cpu_above_idle_ms_per_stream_s();
+      std::printf("| %4d | %9s | %9s | %9s | %11s | %11s | %11s | %11s | %11s | %-50s |\n", row.n, fmt(cc, 3).c_str(),
+                  fmt(dc, 3).c_str(), ratio(dc, cc).c_str(), drm_added(cc, dc).c_str(),
+                  ci >= 0 ? fmt(ci, 3).c_str() : "-", di >= 0 ? fmt(di, 3).c_str() : "-", drm_added(ci, di).c_str(),
+                  (std::string(c.kept_up() ? "yes" : "NO") + "/" + (d.kept_up() ? "yes" : "NO")).c_str(),
+                  d.encryption.text().c_str());
+    }
+    std::printf("  (-idle: less the tree's CPU rate before the pushes, with the N lives made; encrypted: lives whose\n"
+                "   init segments all hold encv/enca and sampled segments all hold senc, read from STATE/media)\n");
+  }
   std::printf("load average at end: %s\n", loadavg().c_str());
   std::fflush(stdout);
   return failed ? 1 : 0;
