@@ -279,10 +279,10 @@ server {
         add_header X-Cache-Status $upstream_cache_status always;
     }
 
-    # Server-sent events, chat posts and votes: per viewer, streamed, never cached. Keys
-    # and covers too: a key is only ever for viewers the gate let in, a cover changes with
-    # the live's state.
-    location ~ ^/live/[^/]+/(events|interaction|chat|polls/|keys/|cover) {
+    # Server-sent events, chat posts and votes: per viewer, streamed, never cached. Keys,
+    # DRM licences (POST clearkey) and covers too: a key is only ever for viewers the gate
+    # let in, a cover changes with the live's state.
+    location ~ ^/live/[^/]+/(events|interaction|chat|polls/|keys/|clearkey|cover) {
 )ng" << gate_lines()
       << "        proxy_pass http://$bvlive_upstream;\n"
       << origin_headers(o, true, false) << R"ng(        proxy_buffering off;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the browser driver of bvlive's page tests (tests/browser/package.json, pinned by
-# tests/browser/package-lock.json: playwright-core) into DEST_DIR/node_modules with `npm ci`,
+# tests/browser/package-lock.json: playwright-core, and shaka-player for the DRM page test) into DEST_DIR/node_modules with `npm ci`,
 # from the npm registry.
 #   bash share/scripts/install-browser-driver.sh DEST_DIR
 # playwright-core downloads no browser: the tests drive Debian's /usr/bin/chromium (apt-get

@@ -19,6 +19,7 @@
 #include "support/lives.hpp"
 #include "support/ll_hls_rules.hpp"
 #include "support/media.hpp"
+#include "support/media_files.hpp"
 #include "support/playlist_text.hpp"
 #include "support/process.hpp"
 #include "support/speke_server.hpp"
@@ -97,42 +98,6 @@ std::string download_stream(const DrmFixture& f, const std::string& id, const st
     out += seg.body;
   }
   return out;
-}
-
-// ffmpeg's framemd5 of one stream of an fMP4 fed through a pipe (Debian's ffmpeg only
-// decrypts fragment by fragment that way, see test_cenc_ffmpeg); `copy`: the packets as
-// stored, else the decoded frames.
-RunResult framemd5(const std::string& stream, const std::string& map, const std::string& key, bool copy) {
-  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-v", "error"};
-  if (!key.empty()) argv.insert(argv.end(), {"-decryption_key", key});
-  argv.insert(argv.end(), {"-i", "pipe:0", "-map", map, "-fps_mode", "passthrough"});
-  if (copy) argv.insert(argv.end(), {"-c", "copy"});
-  argv.insert(argv.end(), {"-f", "framemd5", "-"});
-  RunOptions options;
-  options.stdin_text = stream;
-  options.timeout = 60s;
-  return run(argv, options);
-}
-
-std::vector<std::string> hashes(const RunResult& r) {
-  std::vector<std::string> out;
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string field;
-    for (int i = 0; i < 6 && std::getline(fields, field, ','); ++i) {
-    }
-    out.push_back(field.substr(field.find_first_not_of(' ')));
-  }
-  return out;
-}
-
-std::size_t count_equal(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) n += a[i] == b[i];
-  return n;
 }
 
 std::string licence_request(const std::string& kid_hex) {
@@ -224,23 +189,23 @@ BOOST_FIXTURE_TEST_CASE(clearkey_live_is_encrypted_and_plays_with_its_licence, D
 
   // Decoded with the key: every video and audio frame. Without it or with another key the
   // packets are the encrypted ones and the decoded pictures differ from the right ones.
-  const auto right = framemd5(stream, "0:v", key, false);
+  const auto right = framemd5_of_bytes(stream, "0:v", key, false);
   BOOST_TEST_REQUIRE(right.code == 0, right.describe());
-  const auto frames = hashes(right);
+  const auto frames = framemd5_hashes(right.out);
   BOOST_TEST(frames.size() >= 50u, right.out);
-  const auto audio = framemd5(stream, "0:a", key, false);
+  const auto audio = framemd5_of_bytes(stream, "0:a", key, false);
   BOOST_TEST_REQUIRE(audio.code == 0, audio.describe());
-  BOOST_TEST(hashes(audio).size() >= 50u);
+  BOOST_TEST(framemd5_hashes(audio.out).size() >= 50u);
   std::string wrong = key;
   wrong[0] = wrong[0] == '0' ? '1' : '0';
-  const auto bad = hashes(framemd5(stream, "0:v", wrong, false));
+  const auto bad = framemd5_hashes(framemd5_of_bytes(stream, "0:v", wrong, false).out);
   BOOST_TEST(count_equal(frames, bad) <= 1u, "frames decoded with a wrong key match the right ones");
-  const auto stored = hashes(framemd5(stream, "0:v", "", true));
-  const auto decrypted = hashes(framemd5(stream, "0:v", key, true));
+  const auto stored = framemd5_hashes(framemd5_of_bytes(stream, "0:v", "", true).out);
+  const auto decrypted = framemd5_hashes(framemd5_of_bytes(stream, "0:v", key, true).out);
   BOOST_TEST_REQUIRE(stored.size() == decrypted.size());
   BOOST_TEST(count_equal(stored, decrypted) == 0u, "some video packets were stored in the clear");
-  const auto stored_audio = hashes(framemd5(stream, "0:a", "", true));
-  const auto decrypted_audio = hashes(framemd5(stream, "0:a", key, true));
+  const auto stored_audio = framemd5_hashes(framemd5_of_bytes(stream, "0:a", "", true).out);
+  const auto decrypted_audio = framemd5_hashes(framemd5_of_bytes(stream, "0:a", key, true).out);
   BOOST_TEST(count_equal(stored_audio, decrypted_audio) == 0u, "some audio packets were stored in the clear");
 
   // Licence errors: GET, not JSON, another KID, a live without DRM.
@@ -321,11 +286,11 @@ BOOST_FIXTURE_TEST_CASE(ll_hls_parts_are_encrypted_and_playlists_keep_the_rules,
     }
   }
   BOOST_TEST_REQUIRE(parts >= 3u, media.body);
-  const auto decoded = framemd5(stream, "0:v", key, false);
+  const auto decoded = framemd5_of_bytes(stream, "0:v", key, false);
   BOOST_TEST(decoded.code == 0, decoded.describe());
-  BOOST_TEST(hashes(decoded).size() >= 3u, decoded.out);
-  const auto stored = hashes(framemd5(stream, "0:v", "", true));
-  const auto decrypted = hashes(framemd5(stream, "0:v", key, true));
+  BOOST_TEST(framemd5_hashes(decoded.out).size() >= 3u, decoded.out);
+  const auto stored = framemd5_hashes(framemd5_of_bytes(stream, "0:v", "", true).out);
+  const auto decrypted = framemd5_hashes(framemd5_of_bytes(stream, "0:v", key, true).out);
   BOOST_TEST(count_equal(stored, decrypted) == 0u, "parts with video packets in the clear");
 }
 
@@ -352,9 +317,9 @@ BOOST_FIXTURE_TEST_CASE(catchup_vod_stays_encrypted, DrmFixture) {
   const std::string stream = download_stream(*this, id, media.body);
   BOOST_TEST(contains(stream, "encv"));
   const std::string key = key_of_licence(post_licence(*this, id, licence_request(kid)), kid);
-  const auto decoded = framemd5(stream, "0:v", key, false);
+  const auto decoded = framemd5_of_bytes(stream, "0:v", key, false);
   BOOST_TEST(decoded.code == 0, decoded.describe());
-  BOOST_TEST(hashes(decoded).size() >= 25u);
+  BOOST_TEST(framemd5_hashes(decoded.out).size() >= 25u);
   const auto mp4 = http_get(url("/live/" + id + "/vod/" + id + ".mp4"));
   BOOST_TEST(mp4.status == 403, mp4.describe());
   BOOST_TEST(contains(mp4.body, "DRM protected"), mp4.describe());
@@ -400,9 +365,9 @@ BOOST_AUTO_TEST_CASE(keys_from_a_speke_key_server) {
   const std::string key = key_of_licence(post_licence(f, id, licence_request(kid_hex)), kid_hex);
   const auto expected = speke.key_for(kid);
   BOOST_TEST(key == bvlive::hex_encode(expected));
-  const auto decoded = framemd5(stream, "0:v", key, false);
+  const auto decoded = framemd5_of_bytes(stream, "0:v", key, false);
   BOOST_TEST(decoded.code == 0, decoded.describe());
-  BOOST_TEST(hashes(decoded).size() >= 25u);
+  BOOST_TEST(framemd5_hashes(decoded.out).size() >= 25u);
   BOOST_TEST(!contains(f.daemon->log(), key), "the key reached the log");
   BOOST_TEST(!contains(f.daemon->log(), "s3cret"), "the password reached the log");
 

@@ -11,10 +11,14 @@ namespace bvtest {
 using nlohmann::json;
 
 BrowserDriver::BrowserDriver(const TempDir& dir, const std::string& url, const std::string& scenario)
+    : BrowserDriver(dir, url, scenario, "interactions.mjs") {}
+
+BrowserDriver::BrowserDriver(const TempDir& dir, const std::string& url, const std::string& scenario,
+                             const std::string& script)
     : out_(dir / ("driver-" + scenario)),
       process_({"env", std::string("NODE_PATH=") + BVLIVE_BROWSER_DRIVER_DIR + "/node_modules",
                 std::string("BVLIVE_BROWSER_DRIVER_DIR=") + BVLIVE_BROWSER_DRIVER_DIR, "node",
-                std::string(BVLIVE_BROWSER_TESTS_DIR) + "/interactions.mjs", url, out_, scenario},
+                std::string(BVLIVE_BROWSER_TESTS_DIR) + "/" + script, url, out_, scenario},
                dir / ("driver-" + scenario + ".log")) {}
 
 std::string BrowserDriver::wait_for_progress(const std::string& text, Ms timeout) {

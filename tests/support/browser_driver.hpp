@@ -21,6 +21,9 @@ class BrowserDriver {
  public:
   // `node interactions.mjs URL DIR/driver-SCENARIO SCENARIO`, its log in DIR/driver-SCENARIO.log.
   BrowserDriver(const TempDir& dir, const std::string& url, const std::string& scenario);
+  // The same with another script of tests/browser that follows the same protocol
+  // (`node SCRIPT URL OUT SCENARIO`, progress lines, one JSON object), e.g. "drm_players.mjs".
+  BrowserDriver(const TempDir& dir, const std::string& url, const std::string& scenario, const std::string& script);
 
   // Its stderr progress and stdout JSON, in one log.
   std::string log() const { return process_.log(); }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -55,16 +56,42 @@ std::vector<std::string> frame_md5s(const std::string& url_or_path, const std::s
                            "passthrough", "-f", "framemd5", "-"},
                           with_timeout(timeout));
   if (r.code != 0) throw std::runtime_error("ffmpeg framemd5 failed:" + r.describe());
-  std::vector<std::string> hashes;
-  std::size_t at = 0;
-  while (at < r.out.size()) {
-    const std::size_t end = std::min(r.out.find('\n', at), r.out.size());
-    const std::string line = r.out.substr(at, end - at);
-    at = end + 1;
+  return framemd5_hashes(r.out);
+}
+
+RunResult framemd5_of_bytes(const std::string& bytes, const std::string& map, const std::string& key, bool copy,
+                            Ms timeout) {
+  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-v", "error"};
+  if (!key.empty()) argv.insert(argv.end(), {"-decryption_key", key});
+  argv.insert(argv.end(), {"-i", "pipe:0", "-map", map, "-fps_mode", "passthrough"});
+  if (copy) argv.insert(argv.end(), {"-c", "copy"});
+  argv.insert(argv.end(), {"-f", "framemd5", "-"});
+  RunOptions options;
+  options.stdin_text = bytes;
+  options.timeout = timeout;
+  return run(argv, options);
+}
+
+std::vector<std::string> framemd5_hashes(const std::string& framemd5_output) {
+  std::vector<std::string> out;
+  std::istringstream lines(framemd5_output);
+  std::string line;
+  while (std::getline(lines, line)) {
     if (line.empty() || line[0] == '#') continue;
-    hashes.push_back(line.substr(line.rfind(',') + 1));
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 6 && std::getline(fields, field, ','); ++i) {
+    }
+    const auto first = field.find_first_not_of(' ');
+    out.push_back(first == std::string::npos ? field : field.substr(first));
   }
-  return hashes;
+  return out;
+}
+
+std::size_t count_equal(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) n += a[i] == b[i];
+  return n;
 }
 
 void check_h264_aac(const nlohmann::json& probe, int width, int height) {

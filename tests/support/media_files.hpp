@@ -23,6 +23,17 @@ double ffprobe_duration(const std::string& url_or_path, Ms timeout = 30s);
 // order, from `ffmpeg -f framemd5`: equal lists mean the same pictures or sound, frame for
 // frame, whatever the container and timestamps. Throws with ffmpeg's output on failure.
 std::vector<std::string> frame_md5s(const std::string& url_or_path, const std::string& map, Ms timeout = 60s);
+// `ffmpeg -f framemd5` of one stream of fMP4 bytes fed through a pipe: of the decoded frames,
+// or with `copy` of the packets as stored; `key` (32 hex digits) decrypts common encryption.
+// A pipe because Debian's ffmpeg 5.1 reads every moof of a seekable file up front and then
+// decrypts each sample with the encryption info of the last fragment read; through a pipe it
+// reads fragment by fragment, as a live player does.
+RunResult framemd5_of_bytes(const std::string& bytes, const std::string& map, const std::string& key, bool copy,
+                            Ms timeout = 60s);
+// The hash of each framemd5 line (its sixth field: side data such as a 'pssh' may follow).
+std::vector<std::string> framemd5_hashes(const std::string& framemd5_output);
+// How many positions two lists of hashes agree at.
+std::size_t count_equal(const std::vector<std::string>& a, const std::vector<std::string>& b);
 // Boost.Test checks on ffprobe_streams() output: one H.264 video stream of `width` x `height`
 // and one AAC audio stream, as make_test_video() and encoder_argv() make them.
 void check_h264_aac(const nlohmann::json& probe, int width, int height);

@@ -92,50 +92,11 @@ Streams remux_and_encrypt(remux::Container container, const Bytes& input) {
   return s;
 }
 
-// ffmpeg's framemd5 of one stream: of decoded frames, or with `copy` of the packets as
-// stored. `key` empty: no -decryption_key. The file goes in through a pipe: Debian's
-// ffmpeg 5.1 reads every moof of a seekable file up front and then decrypts each sample
-// with the encryption info of the last fragment read (its own cenc-aes-ctr output fails
-// the same way); a pipe makes it read fragment by fragment, as a live player does.
-bvtest::RunResult framemd5(const std::string& path, const std::string& map, const std::string& key, bool copy) {
-  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-v", "error"};
-  if (!key.empty()) argv.insert(argv.end(), {"-decryption_key", key});
-  argv.insert(argv.end(), {"-i", "pipe:0", "-map", map, "-fps_mode", "passthrough"});
-  if (copy) argv.insert(argv.end(), {"-c", "copy"});
-  argv.insert(argv.end(), {"-f", "framemd5", "-"});
-  bvtest::RunOptions options;
-  options.stdin_text = bvtest::read_file(path);
-  options.timeout = 60s;
-  return bvtest::run(argv, options);
-}
-
-// The hash of each line (the sixth field: side data, such as the 'pssh' ffmpeg attaches
-// to a first packet, follows it).
-std::vector<std::string> hashes(const bvtest::RunResult& r) {
-  std::vector<std::string> out;
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string field;
-    for (int i = 0; i < 6 && std::getline(fields, field, ','); ++i) {
-    }
-    out.push_back(field.substr(field.find_first_not_of(' ')));
-  }
-  return out;
-}
-
+// framemd5 of the file through a pipe (see framemd5_of_bytes), which must succeed.
 std::vector<std::string> md5s_ok(const std::string& path, const std::string& map, const std::string& key, bool copy) {
-  const auto r = framemd5(path, map, key, copy);
+  const auto r = bvtest::framemd5_of_bytes(bvtest::read_file(path), map, key, copy);
   BOOST_REQUIRE_MESSAGE(r.code == 0, r.describe());
-  return hashes(r);
-}
-
-std::size_t count_equal(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) n += a[i] == b[i];
-  return n;
+  return bvtest::framemd5_hashes(r.out);
 }
 
 // ffprobe's trace log names each sample entry ("4CC=encv"); its packets list the side
@@ -185,18 +146,18 @@ void check_round_trip(const bvtest::TempDir& dir, const Streams& s, const std::s
     // (no slice of our test pictures is too short to hold a protected block) changed.
     const auto stored_packets = md5s_ok(dir / "enc.mp4", map, "", true);
     BOOST_TEST(stored_packets.size() == clear_packets.size());
-    BOOST_TEST_MESSAGE(map << ": " << count_equal(stored_packets, clear_packets) << " stored packets equal to clear");
-    BOOST_TEST(count_equal(stored_packets, clear_packets) == 0u);
+    BOOST_TEST_MESSAGE(map << ": " << bvtest::count_equal(stored_packets, clear_packets) << " stored packets equal to clear");
+    BOOST_TEST(bvtest::count_equal(stored_packets, clear_packets) == 0u);
 
     // Without the key and with a wrong one: decoding fails, or no frame comes out right.
     cenc::Block16 wrong = kKey;
     wrong[0] ^= 1;
     for (const std::string& k : {std::string(), hex(wrong)}) {
-      const auto r = framemd5(dir / "enc.mp4", map, k, false);
-      const auto frames = hashes(r);
+      const auto r = bvtest::framemd5_of_bytes(bvtest::read_file(dir / "enc.mp4"), map, k, false);
+      const auto frames = bvtest::framemd5_hashes(r.out);
       BOOST_TEST_MESSAGE(map << (k.empty() ? " without key" : " wrong key") << ": exit " << r.code << ", "
-                             << frames.size() << " frames, " << count_equal(frames, clear_frames) << " equal to clear");
-      BOOST_TEST((r.code != 0 || count_equal(frames, clear_frames) == 0u), r.describe());
+                             << frames.size() << " frames, " << bvtest::count_equal(frames, clear_frames) << " equal to clear");
+      BOOST_TEST((r.code != 0 || bvtest::count_equal(frames, clear_frames) == 0u), r.describe());
     }
   }
 }
