@@ -81,6 +81,12 @@ int run_status(const Context& ctx) {
                                                   : " (pushes refused below " + format_byte_size(min) + ")";
     kv.add("media disk", line);
   }
+  if (const json& drm = status.value("drm", json()); drm.is_object()) {
+    std::string line = "keys from the " + field_text(drm, "keys");
+    if (const auto failures = drm.value("key_fetch_failures", std::uint64_t{0}); failures > 0)
+      line += " (" + std::to_string(failures) + " fetches failed)";
+    kv.add("drm", line);
+  }
   kv.add("sessions", field_text(status, "sessions_running") + " running");
   kv.print(std::cout);
   return kExitOk;

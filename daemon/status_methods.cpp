@@ -214,7 +214,16 @@ std::string Daemon::metrics_text() const {
         .sample(static_cast<double>(gate.allowed), {{"result", "allowed"}})
         .sample(static_cast<double>(gate.refused), {{"result", "refused"}})
         .sample(static_cast<double>(gate.unknown), {{"result", "unknown"}});
+    const auto& licences = origin_->licence_counts();
+    m.family("bvlive_drm_licences_total", "counter",
+             "ClearKey licences of DRM lives: answered with the key, refused (a bad request, another KID).")
+        .sample(static_cast<double>(licences.granted), {{"result", "granted"}})
+        .sample(static_cast<double>(licences.refused), {{"result", "refused"}});
   }
+  if (drm_keys_)
+    m.family("bvlive_drm_key_fetches_total", "counter", "DRM keys asked of the [drm] key server (SPEKE v2), by result.")
+        .sample(static_cast<double>(drm_keys_->fetched()), {{"result", "ok"}})
+        .sample(static_cast<double>(drm_keys_->fetch_failures()), {{"result", "failed"}});
   if (rtmp_) {
     m.family("bvlive_rtmp_connections", "gauge", "Open RTMP connections.")
         .sample(static_cast<double>(rtmp_->connections()));

@@ -27,6 +27,12 @@ std::string Origin::with_drm_tags(const LiveRecord& live, std::string playlist, 
 }
 
 Response Origin::clearkey_licence(const LiveRecord& live, const http::Request& req) {
+  Response r = licence_answer(live, req);
+  ++(r.status == 200 ? licence_counts_.granted : licence_counts_.refused);
+  return r;
+}
+
+Response Origin::licence_answer(const LiveRecord& live, const http::Request& req) {
   if (live.spec.security.protection != ProtectionType::Drm || !drm)
     return error(404, "live " + live.label() + " is not DRM protected: it has no licence");
   const auto keys = drm->get(live.id);

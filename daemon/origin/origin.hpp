@@ -56,6 +56,12 @@ class Origin {
     std::uint64_t allowed = 0, refused = 0, unknown = 0;
   };
   const EdgeGateCounts& edge_gate_counts() const { return edge_gate_counts_; }
+  // DRM ClearKey licences granted and refused, for /metrics.
+  struct LicenceCounts {
+    std::uint64_t granted = 0;
+    std::uint64_t refused = 0;
+  };
+  const LicenceCounts& licence_counts() const { return licence_counts_; }
 
   // Media playlists rendered, and answered from an earlier rendering (/metrics).
   std::uint64_t playlist_renders() const { return renders_; }
@@ -113,6 +119,8 @@ class Origin {
   http::Response key_file(const LiveRecord& live, Audience audience, const std::string& file);
   // POST LIVE/clearkey: the EME ClearKey licence of a DRM live (drm_licence.cpp).
   http::Response clearkey_licence(const LiveRecord& live, const http::Request& req);
+  http::Response licence_answer(const LiveRecord& live, const http::Request& req);
+
   // A DRM live's playlist tags (SAMPLE-AES per system) added to a rendered playlist.
   std::string with_drm_tags(const LiveRecord& live, std::string playlist, const std::string& query, bool master);
   // A segment of a live's recording (vod/...), sealed with the VOD key when protected.
@@ -139,6 +147,7 @@ class Origin {
   std::size_t rendered_count_ = 0;
   std::uint64_t renders_ = 0, render_hits_ = 0;
   EdgeGateCounts edge_gate_counts_;
+  LicenceCounts licence_counts_;
 
   HeldRequests held_;
   LiveService& lives_;

@@ -226,6 +226,9 @@ BOOST_FIXTURE_TEST_CASE(clearkey_live_is_encrypted_and_plays_with_its_licence, D
   const auto not_drm = http_request(url("/preview/" + clear + "/clearkey" + preview), "POST", {}, licence_request(kid));
   BOOST_TEST(not_drm.status == 404, not_drm.describe());
   BOOST_TEST(contains(not_drm.body, "not DRM protected"), not_drm.describe());
+  const std::string metrics = http_get(url("/metrics")).body;
+  BOOST_TEST(contains(metrics, "bvlive_drm_licences_total{result=\"granted\"} 1\n"), metrics);
+  BOOST_TEST(contains(metrics, "bvlive_drm_licences_total{result=\"refused\"} 4\n"), metrics);
   // Nor can it turn DRM while its push runs in PREVIEW: the push writes clear segments.
   push(clear);
   BOOST_TEST_REQUIRE(poll_until([&] { return http_get(url("/preview/" + clear + "/index.m3u8" + preview)).status == 200 &&
