@@ -249,7 +249,8 @@ Response Origin::vod_route(const LiveRecord& live, const std::vector<std::string
     std::string text = read_text(path);
     if (aes && media_playlist)
       text = hls::with_vod_key(text, SegmentProtection::key_file(SegmentProtection::kVodKeyName));
-    if (drm) text = with_drm_tags(live, std::move(text), query, !media_playlist);
+    // (with_query below carries the viewer's query into the tags' URIs too)
+    if (drm) text = with_drm_tags(live, std::move(text), "", !media_playlist);
     Response r;
     r.body = query.empty() ? text : hls::with_query(text, std::string_view(query).substr(1));
     r.set("Content-Type", "application/vnd.apple.mpegurl");
