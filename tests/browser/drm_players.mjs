@@ -26,13 +26,12 @@
 // cases run the same code but for the inversion. Reported: the licence requests (status,
 // request and answer bodies), hls.js errors (hooked by an init script), Shaka's errors, the
 // video (time, paused, error, mediaKeys set, decoded/dropped frames) over time.
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 
-const WAIT_MS = 15000;
+import { WAIT_MS, runInChromium, say, step } from "./driver_common.mjs";
+
 const [url, outDir, scenario] = process.argv.slice(2);
-const say = (text) => process.stderr.write("interactions: " + text + "\n");
 const scenarios = ["hls", "wrong-key", "shaka", "vod", "shaka-vod"];
 
 if (!url || !outDir || !scenarios.includes(scenario)) {
@@ -41,29 +40,8 @@ if (!url || !outDir || !scenarios.includes(scenario)) {
 }
 
 const driverDir = process.env.BVLIVE_BROWSER_DRIVER_DIR || "";
-function loadPlaywright() {
-  const tries = [];
-  if (driverDir) tries.push(path.join(driverDir, "package.json"));
-  tries.push(import.meta.url);  // NODE_PATH, then node_modules beside the script
-  for (const from of tries) {
-    try { return createRequire(from)("playwright-core"); } catch (e) { /* next */ }
-  }
-  say("cannot load playwright-core: build the browser_driver target and run with NODE_PATH=DIR/node_modules");
-  process.exit(1);
-}
-const { chromium } = loadPlaywright();
-
 const observed = { scenario, url, page_errors: [], dialogs: [], console_errors: [], licences: [], samples: [] };
 let browser = null;
-
-async function step(what, fn) {
-  say(what);
-  try {
-    return await fn();
-  } catch (e) {
-    throw new Error(what + ": " + (e && e.message ? e.message.split("\n")[0] : String(e)));
-  }
-}
 
 // Installed before any script of the page: records every error hls.js reports (window.Hls is
 // hooked as hls.min.js defines it) and every Shaka error the page posts to window.__drm.
@@ -342,26 +320,8 @@ async function shakaPage() {
   await finish(page);
 }
 
-let failed = null;
-try {
-  fs.mkdirSync(outDir, { recursive: true });
-  browser = await step("launching chromium", () => chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    timeout: WAIT_MS,
-    args: ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--no-first-run",
-           "--disable-dev-shm-usage"],
-  }));
-  observed.browser_version = browser.version();
+await runInChromium(outDir, observed, [], async (b) => {
+  browser = b;
   if (scenario.startsWith("shaka")) await shakaPage();
   else await viewerPage(scenario === "wrong-key");
-} catch (e) {
-  failed = e && e.message ? e.message : String(e);
-  observed.failure = failed;
-}
-try { if (browser) await browser.close(); } catch (e) { /* going anyway */ }
-process.stdout.write(JSON.stringify(observed) + "\n");
-if (failed) {
-  say("FAILED: " + failed);
-  process.exitCode = 1;
-}
+});

@@ -26,45 +26,21 @@
 // playwright-core comes from NODE_PATH (the build's browser-driver/node_modules), or from
 // BVLIVE_BROWSER_DRIVER_DIR/node_modules, or from beside this script. CHROMIUM overrides
 // /usr/bin/chromium. Exits 1 with a clear message when a wait runs out.
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 
-const WAIT_MS = 15000;
+import { WAIT_MS, runInChromium, say, step } from "./driver_common.mjs";
+
 const [url, outDir, scenario = "viewers"] = process.argv.slice(2);
-const say = (text) => process.stderr.write("interactions: " + text + "\n");
 
 if (!url || !outDir || !["viewers", "host", "embedded", "pause"].includes(scenario)) {
   say("usage: node interactions.mjs URL OUTDIR [viewers|host|embedded|pause]");
   process.exit(2);
 }
 
-function loadPlaywright() {
-  const tries = [];
-  if (process.env.BVLIVE_BROWSER_DRIVER_DIR) tries.push(path.join(process.env.BVLIVE_BROWSER_DRIVER_DIR, "package.json"));
-  tries.push(import.meta.url);  // NODE_PATH, then node_modules beside the script
-  for (const from of tries) {
-    try { return createRequire(from)("playwright-core"); } catch (e) { /* next */ }
-  }
-  say("cannot load playwright-core: build the browser_driver target (share/scripts/install-browser-driver.sh DIR)" +
-      " and run with NODE_PATH=DIR/node_modules");
-  process.exit(1);
-}
-const { chromium } = loadPlaywright();
-
 const observed = { scenario, url, page_errors: [], dialogs: [], console_errors: [] };
 let browser = null;
-
-// One step: run `fn` or fail with a message that says which step and why.
-async function step(what, fn) {
-  say(what);
-  try {
-    return await fn();
-  } catch (e) {
-    throw new Error(what + ": " + (e && e.message ? e.message.split("\n")[0] : String(e)));
-  }
-}
 
 async function newPage(name, viewport) {
   const context = await browser.newContext({ viewport: viewport || { width: 1280, height: 800 } });
@@ -455,29 +431,10 @@ async function pause() {
   observed.screenshots.push(await screenshot(v, "resumed.png"));
 }
 
-let failed = null;
-try {
-  fs.mkdirSync(outDir, { recursive: true });
-  browser = await step("launching chromium", () => chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    timeout: WAIT_MS,
-    args: ["--no-sandbox", "--mute-audio", "--autoplay-policy=no-user-gesture-required", "--no-first-run",
-           "--disable-dev-shm-usage",
-           ...(scenario === "embedded" ? embeddedArgs : [])],
-  }));
-  observed.browser_version = browser.version();
+await runInChromium(outDir, observed, scenario === "embedded" ? embeddedArgs : [], async (b) => {
+  browser = b;
   if (scenario === "viewers") await viewers();
   else if (scenario === "embedded") await embedded();
   else if (scenario === "pause") await pause();
   else await host();
-} catch (e) {
-  failed = e && e.message ? e.message : String(e);
-  observed.failure = failed;
-}
-try { if (browser) await browser.close(); } catch (e) { /* going anyway */ }
-process.stdout.write(JSON.stringify(observed) + "\n");
-if (failed) {
-  say("FAILED: " + failed);
-  process.exitCode = 1;
-}
+});
