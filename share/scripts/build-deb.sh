@@ -26,6 +26,7 @@ packages=(
   nlohmann-json3-dev libsqlite3-dev libssl-dev
   libsrt-openssl-dev libhttp-parser-dev       # SRT ingest, HTTP origin
   libsrtp2-dev libmaxminddb-dev               # WHIP, geo control
+  libpugixml-dev libcurl4-openssl-dev         # DRM: CPIX documents, the SPEKE key server
   dpkg-dev file                               # cpack: dpkg-shlibdeps, which reads binaries with file
 )
 bash share/scripts/apt-install.sh build-deb "${packages[@]}"
